@@ -1,0 +1,170 @@
+/**
+ * `pipeline()` and `multi()`: builders that queue typed commands and send them together on
+ * `exec()`. Both go out in one write on the multiplexed connection (they are issued in the same
+ * turn), so neither needs a lease.
+ *
+ * - Pipeline: independent commands; each slot of the result holds the reply or its ReplyError.
+ * - Multi: MULTI, the commands, EXEC. Atomic on the server. The EXEC reply fills the slots;
+ *   a command the server rejected while queueing aborts the whole transaction (EXECABORT) and
+ *   exec() rejects with TransactionAbortedError carrying each queue-time reply.
+ *
+ * A transport failure rejects `exec()` as a whole with that error (`written` tells whether any
+ * of it may have run).
+ */
+import type { PendingCommand } from '../connection/pending-command.js';
+import { ReplyError, TransactionAbortedError } from '../errors.js';
+import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { CommandApi } from './command-api.js';
+import type { GroupedCommand, Multiplexer } from './multiplexer.js';
+import type { Transform } from './reply-transforms.js';
+
+interface Queued {
+  readonly args: RespArg[];
+  readonly transform: Transform | undefined;
+}
+
+/** The slice of a client a batch needs: where to send and in which reply mode. */
+export interface BatchTarget {
+  readonly mux: Pick<Multiplexer, 'send'>;
+  readonly returnBuffers: boolean;
+}
+
+abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain', S> {
+  protected readonly queued: Queued[] = [];
+  protected readonly target: BatchTarget;
+  #used = false;
+
+  constructor(target: BatchTarget) {
+    super();
+    this.target = target;
+  }
+
+  /** Commands queued so far. */
+  get length(): number {
+    return this.queued.length;
+  }
+
+  protected override _cmd(args: RespArg[], transform: Transform | undefined): this {
+    if (this.#used) throw new Error('This batch was already executed; create a new one');
+    this.queued.push({ args, transform });
+    return this;
+  }
+
+  protected markUsed(): void {
+    if (this.#used) throw new Error('exec() was already called on this batch');
+    this.#used = true;
+  }
+}
+
+export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S> {
+  /** Send every queued command in one write; resolves with one slot per command. */
+  exec(): Promise<(unknown | ReplyError)[]> {
+    this.markUsed();
+    const n = this.queued.length;
+    if (n === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const results = new Array<unknown>(n);
+      let remaining = n;
+      let failure: Error | undefined;
+      const settle = (): void => {
+        if (--remaining > 0) return;
+        if (failure !== undefined) reject(failure);
+        else resolve(results);
+      };
+      const { mux, returnBuffers } = this.target;
+      for (let i = 0; i < n; i++) {
+        const { args, transform } = this.queued[i]!;
+        mux.send({
+          args,
+          returnBuffers,
+          reply(value) {
+            results[i] = applyTransform(value, transform);
+            settle();
+          },
+          fail(error) {
+            failure ??= error;
+            settle();
+          },
+        });
+      }
+    });
+  }
+}
+
+export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
+  /**
+   * Run the transaction. Resolves with one slot per command (a command that failed at run time
+   * keeps its ReplyError in its slot). Rejects with TransactionAbortedError when the server
+   * refused a command while queueing, or with the transport error.
+   */
+  exec(): Promise<(unknown | ReplyError)[]> {
+    this.markUsed();
+    const queued = this.queued;
+    const n = queued.length;
+    if (n === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const queueReplies = new Array<RespValue>(n);
+      let failure: Error | undefined;
+      let multiReply: RespValue = null;
+      const { mux, returnBuffers } = this.target;
+      const head: PendingCommand = {
+        args: ['MULTI'],
+        returnBuffers: false,
+        reply(value) {
+          multiReply = value;
+        },
+        fail(error) {
+          failure ??= error;
+        },
+      };
+      const group = { head };
+      (head as { group?: unknown }).group = group;
+      mux.send(head);
+      for (let i = 0; i < n; i++) {
+        const cmd: GroupedCommand = {
+          args: queued[i]!.args,
+          returnBuffers: false,
+          group,
+          reply(value) {
+            queueReplies[i] = value;
+          },
+          fail(error) {
+            failure ??= error;
+          },
+        };
+        mux.send(cmd);
+      }
+      const exec: GroupedCommand = {
+        args: ['EXEC'],
+        returnBuffers,
+        group,
+        reply(value) {
+          if (failure !== undefined) return reject(failure);
+          if (multiReply instanceof ReplyError) return reject(multiReply);
+          if (value instanceof ReplyError) {
+            const replies = queueReplies.map((r) => r);
+            return reject(new TransactionAbortedError(value.message, replies));
+          }
+          if (value === null) return resolve(null as unknown as unknown[]);
+          if (!Array.isArray(value)) {
+            return reject(new ReplyError(`ERR unexpected EXEC reply of type ${typeof value}`));
+          }
+          resolve(value.map((v, i) => applyTransform(v, queued[i]?.transform)));
+        },
+        fail(error) {
+          reject(failure ?? error);
+        },
+      };
+      mux.send(exec);
+    });
+  }
+}
+
+function applyTransform(value: RespValue, transform: Transform | undefined): unknown {
+  if (transform === undefined || value instanceof ReplyError) return value;
+  try {
+    return transform(value);
+  } catch (error) {
+    return error;
+  }
+}

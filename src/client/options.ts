@@ -1,0 +1,297 @@
+/**
+ * Client options: the public `ClientOptions` (all optional), frozen defaults, URL parsing and
+ * `resolveClientOptions()`, which validates everything synchronously and returns the resolved,
+ * readonly form the client runs on. The password is kept non-enumerable and out of `inspect`.
+ */
+
+import type tls from 'node:tls';
+import { inspect } from 'node:util';
+import type { SocketFactory } from '../connection/connect.js';
+import { InvalidArgumentError } from '../errors.js';
+import {
+  rejectUnknownKeys,
+  validateBoolean,
+  validateDurationMs,
+  validateFunction,
+  validateInteger,
+  validateOneOf,
+  validateString,
+} from '../validate.js';
+
+export interface ClientOptions {
+  /**
+   * `redis://[[user]:password@]host[:port][/db]`, `rediss://…` (TLS) or
+   * `unix:///path/to/redis.sock[?db=N]`. Explicit options below override what the URL says.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  readonly url?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 6379 */
+  readonly port?: number;
+  /** Unix socket path; when set, `host`/`port` are not used. */
+  readonly path?: string;
+  /** ACL user name (Redis 6+). @default 'default' when a password is given */
+  readonly username?: string;
+  /** Password for AUTH. Never appears in errors, logs or `inspect` output. */
+  readonly password?: string;
+  /** Database index selected on every connection. @default 0 */
+  readonly db?: number;
+  /** CLIENT SETNAME value, so the server's CLIENT LIST shows who holds the connection. */
+  readonly name?: string;
+  /** `true` or Node TLS options for a TLS connection (implied by `rediss://`). */
+  readonly tls?: boolean | tls.ConnectionOptions;
+  /** Preferred protocol: 3 (HELLO 3, falls back to 2 on old servers) or 2. @default 3 */
+  readonly protocol?: 2 | 3;
+  /** Decode replies to `Buffer`s instead of strings for every command of this client. @default false */
+  readonly returnBuffers?: boolean;
+  /** Budget for dialling plus the handshake, in ms. @default 10000 */
+  readonly connectTimeoutMs?: number;
+  /** TCP keepalive initial delay in ms; 0 turns keepalive off. @default 30000 */
+  readonly keepAliveMs?: number;
+  /** How long `close()` waits for in-flight replies before destroying, in ms. @default 5000 */
+  readonly closeTimeoutMs?: number;
+  /**
+   * Most commands that may wait for a connection while it is being (re)established; past it
+   * commands fail at once with ERR_QUEUE_FULL instead of piling up in memory. @default 100000
+   */
+  readonly maxQueuedCommands?: number;
+  /** Largest single socket write in bytes; a bigger batch is split. @default 1048576 */
+  readonly maxWriteBytes?: number;
+  /** Dial function, for tests and custom transports. @default net/tls connect */
+  readonly socketFactory?: SocketFactory;
+}
+
+export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
+  host: '127.0.0.1',
+  port: 6379,
+  db: 0,
+  protocol: 3 as 2 | 3,
+  returnBuffers: false,
+  connectTimeoutMs: 10_000,
+  keepAliveMs: 30_000,
+  closeTimeoutMs: 5_000,
+  maxQueuedCommands: 100_000,
+  maxWriteBytes: 1024 * 1024,
+});
+
+export interface ResolvedClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly path: string | undefined;
+  readonly username: string | undefined;
+  /** Non-enumerable: absent from JSON, spreads and inspect. */
+  readonly password: string | undefined;
+  readonly db: number;
+  readonly name: string | undefined;
+  readonly tls: tls.ConnectionOptions | undefined;
+  readonly protocol: 2 | 3;
+  readonly returnBuffers: boolean;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveMs: number;
+  readonly closeTimeoutMs: number;
+  readonly maxQueuedCommands: number;
+  readonly maxWriteBytes: number;
+  readonly socketFactory: SocketFactory | undefined;
+}
+
+const KNOWN = new Set<string>([
+  'url',
+  'host',
+  'port',
+  'path',
+  'username',
+  'password',
+  'db',
+  'name',
+  'tls',
+  'protocol',
+  'returnBuffers',
+  'connectTimeoutMs',
+  'keepAliveMs',
+  'closeTimeoutMs',
+  'maxQueuedCommands',
+  'maxWriteBytes',
+  'socketFactory',
+]);
+
+interface UrlParts {
+  host?: string;
+  port?: number;
+  path?: string;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: boolean;
+}
+
+/** Validate and resolve. @throws InvalidArgumentError naming the option and the value. */
+export function resolveClientOptions(
+  input: string | ClientOptions | undefined,
+): ResolvedClientOptions {
+  const options: ClientOptions =
+    typeof input === 'string' ? { url: input } : input === undefined ? {} : input;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(
+      `createClient expects a URL string or an options object, got ${Array.isArray(options) ? 'an array' : typeof options}`,
+    );
+  }
+  rejectUnknownKeys(options, KNOWN, 'client options');
+  const fromUrl = options.url !== undefined ? parseRedisUrl(options.url) : {};
+  const d = DEFAULT_CLIENT_OPTIONS;
+
+  const host = validateString(options.host ?? fromUrl.host ?? d.host, 'host');
+  const port = validateInteger(options.port ?? fromUrl.port ?? d.port, 'port', 1, 65535);
+  const path = pick(options.path, fromUrl.path, (v) => validateString(v, 'path'));
+  const username = pick(options.username, fromUrl.username, (v) => validateString(v, 'username'));
+  const password = pick(options.password, fromUrl.password, (v) =>
+    validateString(v, 'password', { secret: true, allowEmpty: true }),
+  );
+  const db = validateInteger(options.db ?? fromUrl.db ?? d.db, 'db', 0, 2 ** 31 - 1);
+  const name = pick(options.name, undefined, (v) => {
+    const s = validateString(v, 'name');
+    // The server rejects names with spaces or newlines; say so here, not at connect time.
+    if (/[\s]/.test(s)) {
+      throw new InvalidArgumentError(
+        `Invalid option "name": ${JSON.stringify(s)} contains white space`,
+      );
+    }
+    return s;
+  });
+  let tlsOptions: tls.ConnectionOptions | undefined;
+  const tlsInput = options.tls ?? fromUrl.tls;
+  if (tlsInput === true) tlsOptions = {};
+  else if (tlsInput !== undefined && tlsInput !== false) {
+    if (typeof tlsInput !== 'object' || tlsInput === null) {
+      throw new InvalidArgumentError(
+        `Invalid option "tls": expected true, false or TLS options, got ${typeof tlsInput}`,
+      );
+    }
+    tlsOptions = tlsInput;
+  }
+  const protocol = validateOneOf(options.protocol ?? d.protocol, 'protocol', [2, 3] as const);
+  const returnBuffers = validateBoolean(options.returnBuffers ?? d.returnBuffers, 'returnBuffers');
+  const connectTimeoutMs = positiveMs(
+    options.connectTimeoutMs ?? d.connectTimeoutMs,
+    'connectTimeoutMs',
+  );
+  const keepAliveMs = validateDurationMs(options.keepAliveMs ?? d.keepAliveMs, 'keepAliveMs');
+  const closeTimeoutMs = positiveMs(options.closeTimeoutMs ?? d.closeTimeoutMs, 'closeTimeoutMs');
+  const maxQueuedCommands = validateInteger(
+    options.maxQueuedCommands ?? d.maxQueuedCommands,
+    'maxQueuedCommands',
+    1,
+    2 ** 31 - 1,
+  );
+  const maxWriteBytes = validateInteger(
+    options.maxWriteBytes ?? d.maxWriteBytes,
+    'maxWriteBytes',
+    1024,
+    2 ** 30,
+  );
+  const socketFactory =
+    options.socketFactory === undefined
+      ? undefined
+      : validateFunction<SocketFactory>(options.socketFactory, 'socketFactory');
+
+  const resolved = {
+    host,
+    port,
+    path,
+    username,
+    db,
+    name,
+    tls: tlsOptions,
+    protocol,
+    returnBuffers,
+    connectTimeoutMs,
+    keepAliveMs,
+    closeTimeoutMs,
+    maxQueuedCommands,
+    maxWriteBytes,
+    socketFactory,
+  } as ResolvedClientOptions;
+  Object.defineProperty(resolved, 'password', { value: password, enumerable: false });
+  Object.defineProperty(resolved, inspect.custom, {
+    value: () => ({ ...resolved, password: password === undefined ? undefined : '<redacted>' }),
+    enumerable: false,
+  });
+  return Object.freeze(resolved);
+}
+
+function positiveMs(value: unknown, name: string): number {
+  return validateInteger(value, name, 1, 2 ** 31 - 1);
+}
+
+function pick<T>(
+  explicit: unknown,
+  fromUrl: T | undefined,
+  validate: (v: unknown) => T,
+): T | undefined {
+  if (explicit !== undefined) return validate(explicit);
+  return fromUrl;
+}
+
+/**
+ * Parse a Redis URL. Errors show the URL with its password replaced, never the password.
+ * @throws InvalidArgumentError
+ */
+export function parseRedisUrl(url: unknown): UrlParts {
+  if (typeof url !== 'string' || url === '') {
+    throw new InvalidArgumentError(
+      `Invalid option "url": expected a non-empty string, got ${typeof url}`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(
+      `Invalid option "url": ${JSON.stringify(redactUrl(url))} is not a valid URL`,
+    );
+  }
+  const shown = JSON.stringify(redactUrl(url));
+  const parts: UrlParts = {};
+  if (parsed.username !== '') parts.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') parts.password = decodeURIComponent(parsed.password);
+  switch (parsed.protocol) {
+    case 'redis:':
+    case 'rediss:': {
+      if (parsed.protocol === 'rediss:') parts.tls = true;
+      if (parsed.hostname !== '') parts.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+      if (parsed.port !== '') parts.port = Number(parsed.port);
+      const dbPath = parsed.pathname.replace(/^\//, '');
+      if (dbPath !== '') parts.db = parseDb(dbPath, shown);
+      break;
+    }
+    case 'unix:': {
+      const path = decodeURIComponent(parsed.pathname);
+      if (path === '' || path === '/') {
+        throw new InvalidArgumentError(`Invalid option "url": ${shown} names no socket path`);
+      }
+      parts.path = path;
+      break;
+    }
+    default:
+      throw new InvalidArgumentError(
+        `Invalid option "url": ${shown} must start with redis://, rediss:// or unix://`,
+      );
+  }
+  const db = parsed.searchParams.get('db');
+  if (db !== null) parts.db = parseDb(db, shown);
+  return parts;
+}
+
+function parseDb(text: string, shown: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(
+      `Invalid option "url": database ${JSON.stringify(text)} in ${shown} is not a number`,
+    );
+  }
+  return Number(text);
+}
+
+/** The URL with any password replaced by `***`, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
+}

@@ -1,0 +1,90 @@
+/**
+ * Reply shapes differ between RESP2 and RESP3 (HGETALL is a flat array in one and a map in the
+ * other; ZSCORE a blob or a double). These transforms give typed methods one shape under both.
+ * Error replies never reach a transform: they reject the call or stay in their pipeline slot.
+ */
+import type { RespValue } from '../protocol/resp-types.js';
+
+export type Transform<T = unknown> = (reply: RespValue) => T;
+
+/** 1/0 (or RESP3 true/false) → boolean. */
+export const toBoolean: Transform<boolean> = (reply) => reply === 1 || reply === true;
+
+/** Blob or double → number; null stays null. */
+export const toNumberOrNull: Transform<number | null> = (reply) => {
+  if (reply === null) return null;
+  if (typeof reply === 'number') return reply;
+  return parseRedisDouble(String(reply));
+};
+
+export const toNumber: Transform<number> = (reply) => toNumberOrNull(reply) ?? Number.NaN;
+
+export const toNumberArray: Transform<(number | null)[]> = (reply) =>
+  Array.isArray(reply) ? reply.map((r) => toNumberOrNull(r)) : [];
+
+export const toBooleanArray: Transform<boolean[]> = (reply) =>
+  Array.isArray(reply) ? reply.map((r) => r === 1 || r === true) : [];
+
+/** Flat [k, v, k, v] (RESP2) or a Map (RESP3) → a plain object with string keys. */
+export function toRecord<V>(reply: RespValue): Record<string, V> {
+  // defineProperty, not assignment: a field named "__proto__" must stay a field.
+  const out: Record<string, V> = {};
+  if (reply instanceof Map) {
+    for (const [k, v] of reply) define(out, String(k), v as V);
+  } else if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) define(out, String(reply[i]), reply[i + 1] as V);
+  }
+  return out;
+}
+
+function define<V>(out: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    out[key] = value;
+  }
+}
+
+/** Members with scores: RESP2 [m, s, m, s] or RESP3 [[m, s], …] → [{ member, score }]. */
+export function toScoredMembers<S>(reply: RespValue): { member: S; score: number }[] {
+  if (!Array.isArray(reply)) return [];
+  const out: { member: S; score: number }[] = [];
+  if (reply.length > 0 && Array.isArray(reply[0])) {
+    for (const pair of reply as RespValue[][]) {
+      out.push({ member: pair[0] as S, score: toNumber(pair[1] ?? null) });
+    }
+  } else {
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      out.push({ member: reply[i] as S, score: toNumber(reply[i + 1] ?? null) });
+    }
+  }
+  return out;
+}
+
+/** ZPOPMIN/ZPOPMAX without a count: RESP2 [m, s] or RESP3 [m, s] / [[m, s]]. */
+export function toScoredMembersFlat<S>(reply: RespValue): { member: S; score: number }[] {
+  return toScoredMembers<S>(reply);
+}
+
+/** SCAN family: [cursor, items] → { cursor, items }. */
+export function toScanPage<T>(reply: RespValue): { cursor: string; items: T[] } {
+  const pair = Array.isArray(reply) ? reply : [];
+  return { cursor: String(pair[0] ?? '0'), items: (Array.isArray(pair[1]) ? pair[1] : []) as T[] };
+}
+
+function parseRedisDouble(text: string): number {
+  switch (text) {
+    case 'inf':
+    case '+inf':
+      return Number.POSITIVE_INFINITY;
+    case '-inf':
+      return Number.NEGATIVE_INFINITY;
+    default:
+      return Number(text);
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * One socket to one server: the decoder, the in-flight queue and the write batcher.
+ *
+ * Write path (auto-pipelining): `send()` encodes the command into the RequestWriter at once and
+ * schedules one flush per event-loop turn with `process.nextTick`. A nextTick queued from a
+ * promise continuation runs after the whole microtask queue has drained, so every caller whose
+ * continuation runs in this turn joins the same write, and a lone caller pays no timer and no
+ * extra turn. A batch that reaches `maxWriteBytes` is written at once, so one write never grows
+ * past the cap. When the socket reports a full buffer (`write()` returned false) flushing stops
+ * and commands keep collecting until `drain`.
+ *
+ * Read path: replies arrive in order, so each decoded reply belongs to the command at the head of
+ * the in-flight queue (a ring: O(1) shift).
+ *
+ * Write status: `#encoded` counts commands encoded, `#flushed` the count handed to the socket.
+ * When the connection dies, the newest `#encoded - #flushed` commands of the queue never reached
+ * the socket: they are handed back to the owner (`onClose`) to run elsewhere; the others may have
+ * run and fail with `written: true`.
+ *
+ *   queue: [ oldest … flushed (may have run) … | … unwritten (safe to resend) … newest ]
+ */
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import {
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  isRespoolError,
+  ProtocolError,
+  type TransportError,
+} from '../errors.js';
+import { RespDecoder } from '../protocol/decoder.js';
+import { RequestWriter } from '../protocol/encoder.js';
+import type { RespPush, RespValue } from '../protocol/resp-types.js';
+import { RingQueue } from '../util/ring-queue.js';
+import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
+import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
+import type { PendingCommand } from './pending-command.js';
+
+export interface ConnectionOptions extends DialOptions, HandshakeOptions {
+  /** Budget for dial plus handshake. */
+  readonly connectTimeoutMs: number;
+  /** Largest single socket write; a batch reaching it is written at once. */
+  readonly maxWriteBytes: number;
+  /** How long `close()` waits for in-flight replies and the server's FIN before destroying. */
+  readonly closeTimeoutMs: number;
+}
+
+export interface ConnectionEvents {
+  /** The connection is gone. `error` is absent after `close()`. */
+  close: [error: Error | undefined, unwritten: PendingCommand[]];
+  push: [push: RespPush];
+}
+
+// Connection states (plain constants: erasable syntax only, no enums).
+const State = { Connecting: 0, Ready: 1, Closing: 2, Closed: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+let nextId = 1;
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  /** Process-unique id, for logs and stats. */
+  readonly id = nextId++;
+  readonly #socket: net.Socket;
+  readonly #decoder: RespDecoder;
+  readonly #writer = new RequestWriter();
+  readonly #queue = new RingQueue<PendingCommand>(64);
+  readonly #maxWriteBytes: number;
+  #state: State = State.Connecting;
+  #encoded = 0;
+  #flushed = 0;
+  #flushScheduled = false;
+  #needDrain = false;
+  #handshake: HandshakeResult | undefined;
+  #closing: Promise<void> | undefined;
+  #whenDrained: (() => void) | undefined;
+
+  /**
+   * Dial, run the handshake (HELLO/AUTH/SETNAME/SELECT/SETINFO) and resolve with a ready
+   * connection. Rejects with the server's own `ReplyError` for a wrong password, or with a
+   * `TransportError` when the socket fails or `connectTimeoutMs` passes.
+   */
+  static open(options: ConnectionOptions, dial: SocketFactory = dialSocket): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const conn = new Connection(dial(options), options);
+      const timer = setTimeout(() => {
+        conn.destroy(
+          new ConnectTimeoutError(
+            `Connecting to ${describeEndpoint(options)} took longer than ${options.connectTimeoutMs} ms`,
+          ),
+        );
+      }, options.connectTimeoutMs);
+      const onEarlyClose = (error: Error | undefined): void => {
+        clearTimeout(timer);
+        reject(error ?? new ConnectionClosedError('Connection closed during connect', false));
+      };
+      conn.once('close', onEarlyClose);
+      conn.#socket.once(readyEventOf(options), () => {
+        runHandshake(conn, options).then(
+          (result) => {
+            clearTimeout(timer);
+            conn.off('close', onEarlyClose);
+            if (conn.#state !== State.Connecting) {
+              reject(new ConnectionClosedError('Connection closed during the handshake', false));
+              return;
+            }
+            conn.#handshake = result;
+            conn.#state = State.Ready;
+            resolve(conn);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            conn.off('close', onEarlyClose);
+            conn.destroy();
+            reject(error);
+          },
+        );
+      });
+    });
+  }
+
+  private constructor(socket: net.Socket, options: ConnectionOptions) {
+    super();
+    this.#socket = socket;
+    this.#maxWriteBytes = options.maxWriteBytes;
+    this.#decoder = new RespDecoder({
+      onReply: (value) => this.#onReply(value),
+      onPush: (push) => this.emit('push', push),
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#decoder.write(chunk);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    });
+    socket.on('drain', () => {
+      this.#needDrain = false;
+      this.#flush();
+    });
+    socket.on('error', (error) => {
+      this.destroy(
+        new ConnectionClosedError(
+          `Connection to ${describeEndpoint(options)} failed: ${error.message}; the command may have run`,
+          true,
+          {
+            cause: error,
+          },
+        ),
+      );
+    });
+    socket.on('close', () => {
+      if (this.#state === State.Closing && this.#queue.length === 0) this.#finish(undefined);
+      else
+        this.destroy(
+          new ConnectionClosedError(
+            `Connection to ${describeEndpoint(options)} closed before the reply arrived; the command may have run`,
+            true,
+          ),
+        );
+    });
+  }
+
+  /** Protocol spoken after the handshake (3 when the server accepted HELLO 3). */
+  get protocol(): 2 | 3 {
+    return this.#handshake?.protocol ?? 2;
+  }
+
+  /** What the handshake learned (server version, client id). */
+  get handshake(): HandshakeResult | undefined {
+    return this.#handshake;
+  }
+
+  /** True while commands can be sent. */
+  get ready(): boolean {
+    return this.#state === State.Ready;
+  }
+
+  /** Commands sent and not yet answered. */
+  get inFlight(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queue a command. It is encoded now and written with everything else sent this turn. Never
+   * throws for transport reasons: failures arrive through `cmd.fail`.
+   * @throws InvalidArgumentError synchronously when an argument cannot be encoded.
+   */
+  send(cmd: PendingCommand): void {
+    if (this.#state === State.Closed || this.#state === State.Closing) {
+      cmd.fail(new ConnectionClosedError('The connection is closing', false));
+      return;
+    }
+    this.#writer.writeCommand(cmd.args);
+    // The decoder must know the mode of a reply before it parses it; the head of the queue is
+    // the next reply to arrive.
+    if (this.#queue.length === 0) this.#decoder.returnBuffers = cmd.returnBuffers;
+    this.#queue.push(cmd);
+    this.#encoded++;
+    if (this.#writer.pendingBytes >= this.#maxWriteBytes) {
+      this.#flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#scheduledFlush);
+    }
+  }
+
+  readonly #scheduledFlush = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    if (this.#needDrain || this.#state === State.Closed) return;
+    // During connect, handshake commands flush as soon as the socket is up (Node buffers writes
+    // made before `connect`), so this needs no special case.
+    const chunks = this.#writer.take();
+    if (chunks.length === 0) return;
+    this.#flushed = this.#encoded;
+    const socket = this.#socket;
+    let ok: boolean;
+    if (chunks.length === 1) {
+      ok = socket.write(chunks[0]!);
+    } else {
+      socket.cork();
+      ok = true;
+      for (const chunk of chunks) ok = socket.write(chunk);
+      socket.uncork();
+    }
+    if (!ok) this.#needDrain = true;
+  }
+
+  #onReply(value: RespValue): void {
+    const cmd = this.#queue.shift();
+    if (cmd === undefined) {
+      throw new ProtocolError('The server sent a reply no command was waiting for');
+    }
+    const next = this.#queue.peek();
+    if (next !== undefined) this.#decoder.returnBuffers = next.returnBuffers;
+    cmd.reply(value);
+    if (this.#queue.length === 0 && this.#whenDrained !== undefined) this.#whenDrained();
+  }
+
+  /**
+   * Graceful close: stop taking commands, wait for every in-flight reply, then send QUIT and let
+   * the server close first. The side that closes first keeps the socket in TIME_WAIT; letting
+   * the server do it keeps client hosts free of TIME_WAIT (incident 4). Past `timeoutMs` the
+   * socket is destroyed and what is left fails with ERR_CONNECTION_CLOSED.
+   */
+  close(timeoutMs = 5000): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    if (this.#state === State.Closed) return Promise.resolve();
+    this.#state = State.Closing;
+    this.#closing = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.destroy(
+          new ConnectionClosedError(`Close did not finish within ${timeoutMs} ms`, true),
+        );
+      }, timeoutMs);
+      timer.unref();
+      this.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      const quit = (): void => {
+        this.#whenDrained = undefined;
+        // QUIT is answered +OK and then the server closes; the reply needs no owner.
+        this.#queue.push(QUIT_COMMAND);
+        this.#writer.writeCommand(QUIT_COMMAND.args);
+        this.#encoded++;
+        this.#flush();
+        this.#socket.end();
+      };
+      if (this.#queue.length === 0) quit();
+      else this.#whenDrained = quit;
+    });
+    return this.#closing;
+  }
+
+  /** Immediate close. Every command not yet answered fails (unwritten ones go back to the owner). */
+  destroy(error?: Error): void {
+    if (this.#state === State.Closed) return;
+    this.#state = State.Closed;
+    this.#socket.destroy();
+    const reason = error ?? new ConnectionClosedError('The connection was destroyed', true);
+    // Commands that reached the socket share one error; it must say they may have run.
+    const written =
+      isRespoolError(reason) && (reason as TransportError).written === true
+        ? reason
+        : new ConnectionClosedError(`${reason.message}; the command may have run`, true, {
+            cause: reason,
+          });
+    const unwrittenCount = this.#encoded - this.#flushed;
+    const all = this.#queue.drain();
+    const writtenCount = all.length - unwrittenCount;
+    const unwritten: PendingCommand[] = [];
+    for (let i = 0; i < all.length; i++) {
+      const cmd = all[i]!;
+      if (cmd === QUIT_COMMAND) continue;
+      if (i < writtenCount) cmd.fail(written);
+      else unwritten.push(cmd);
+    }
+    this.#finish(error, unwritten);
+  }
+
+  #finish(error: Error | undefined, unwritten: PendingCommand[] = []): void {
+    this.#state = State.Closed;
+    this.#socket.destroy();
+    this.emit('close', error, unwritten);
+  }
+}
+
+const QUIT_COMMAND: PendingCommand = {
+  args: ['QUIT'],
+  returnBuffers: false,
+  reply() {},
+  fail() {},
+};
+
+export function describeEndpoint(options: DialOptions): string {
+  return options.path !== undefined ? options.path : `${options.host}:${options.port}`;
+}

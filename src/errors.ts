@@ -1,0 +1,155 @@
+/**
+ * Every error respool raises. Callers match on `code`, never on message text: codes are stable,
+ * messages may improve. `docs/errors.md` lists each code and whether retrying can help.
+ *
+ * Transport errors carry `written`: whether any byte of the command reached the socket. A command
+ * with `written: false` never ran; one with `written: true` may have run, so only an idempotent
+ * command may be sent again.
+ */
+
+/** Stable error codes. Add, never rename. */
+export type ErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_CLIENT_CLOSED'
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_COMMAND_TIMEOUT'
+  | 'ERR_PROTOCOL'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_POOL_TIMEOUT'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_MAX_CLIENTS'
+  | 'ERR_CLUSTER_DOWN'
+  | 'ERR_MAX_REDIRECTS'
+  | 'ERR_CROSS_SLOT'
+  | 'ERR_NOT_CLUSTER'
+  | 'ERR_ABORTED'
+  | 'ERR_REPLY';
+
+// Symbol.for survives duplicate copies of the package in one process, so `isRespoolError` works
+// where `instanceof` would not (two installed versions, bundler duplicates).
+const kRespoolError = Symbol.for('respool.error');
+
+export class RespoolError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  get [kRespoolError](): true {
+    return true;
+  }
+}
+
+/** True for any respool error, even one created by another copy of the package. */
+export function isRespoolError(value: unknown): value is RespoolError {
+  return typeof value === 'object' && value !== null && kRespoolError in value;
+}
+
+/** An option or argument is invalid. Thrown synchronously; never retryable. */
+export class InvalidArgumentError extends RespoolError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** The client was closed or destroyed before the command could run. */
+export class ClientClosedError extends RespoolError {
+  constructor(message = 'The client is closed') {
+    super('ERR_CLIENT_CLOSED', message);
+  }
+}
+
+/** Base of errors that happened on the wire; `written` says whether the command may have run. */
+export class TransportError extends RespoolError {
+  /** True when any byte of the command reached the socket: it may have run on the server. */
+  written: boolean;
+
+  constructor(code: ErrorCode, message: string, written: boolean, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.written = written;
+  }
+}
+
+/** The connection closed before the reply arrived. */
+export class ConnectionClosedError extends TransportError {
+  constructor(message: string, written: boolean, options?: { cause?: unknown }) {
+    super('ERR_CONNECTION_CLOSED', message, written, options);
+  }
+}
+
+/** The TCP/TLS connect or the handshake did not finish within `connectTimeoutMs`. */
+export class ConnectTimeoutError extends TransportError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONNECT_TIMEOUT', message, false, options);
+  }
+}
+
+/** The command's deadline passed before its reply arrived. */
+export class CommandTimeoutError extends TransportError {
+  constructor(message: string, written: boolean) {
+    super('ERR_COMMAND_TIMEOUT', message, written);
+  }
+}
+
+/** The caller's AbortSignal fired before the reply arrived. */
+export class AbortedError extends TransportError {
+  constructor(message: string, written: boolean, options?: { cause?: unknown }) {
+    super('ERR_ABORTED', message, written, options);
+  }
+}
+
+/**
+ * The server sent bytes that are not valid RESP, or a frame over a configured limit. Fatal to the
+ * connection that read them; the client replaces it.
+ */
+export class ProtocolError extends TransportError {
+  constructor(message: string) {
+    super('ERR_PROTOCOL', message, true);
+  }
+}
+
+/** A bounded queue (commands waiting for a connection) is full; the command was not sent. */
+export class QueueFullError extends TransportError {
+  constructor(message: string) {
+    super('ERR_QUEUE_FULL', message, false);
+  }
+}
+
+/** The server refused the connection with `max number of clients reached`. */
+export class MaxClientsError extends TransportError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MAX_CLIENTS', message, false, options);
+  }
+}
+
+/**
+ * A server error reply (`-ERR …`, `-WRONGTYPE …`, `!…`). In `multi()` and `pipeline()` results it
+ * stays in its slot as a value; as the reply to a single command it rejects the call.
+ */
+export class ReplyError extends RespoolError {
+  /** The first word of the reply: `ERR`, `WRONGTYPE`, `MOVED`, `NOAUTH`, … */
+  readonly prefix: string;
+
+  constructor(message: string) {
+    super('ERR_REPLY', message);
+    const space = message.indexOf(' ');
+    this.prefix = space === -1 ? message : message.slice(0, space);
+  }
+}
+
+/**
+ * `exec()` of a `multi()` whose transaction the server aborted (EXECABORT: a command was rejected
+ * while queueing). `replies` holds what each queued command answered.
+ */
+export class TransactionAbortedError extends ReplyError {
+  readonly replies: readonly unknown[];
+
+  constructor(message: string, replies: readonly unknown[]) {
+    super(message);
+    this.replies = replies;
+  }
+}

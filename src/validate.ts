@@ -1,0 +1,89 @@
+/**
+ * Option validators. Each names the option and the value it got, so a typo fails at the call
+ * site with a message that says what to fix. Secrets are never echoed: pass `secret: true`.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || value === undefined || typeof value !== 'object') {
+    return `${String(value)} (${value === null ? 'null' : typeof value})`;
+  }
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+export function validateInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected an integer from ${min} to ${max}, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A duration in ms: a non-negative integer (0 usually means "off"; each option says). */
+export function validateDurationMs(value: unknown, name: string, max = 2 ** 31 - 1): number {
+  return validateInteger(value, name, 0, max);
+}
+
+export function validateString(
+  value: unknown,
+  name: string,
+  options: { secret?: boolean; allowEmpty?: boolean } = {},
+): string {
+  if (typeof value !== 'string' || (value === '' && options.allowEmpty !== true)) {
+    const got = options.secret === true ? `a ${typeof value} (value hidden)` : show(value);
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected a non-empty string, got ${got}`,
+    );
+  }
+  return value;
+}
+
+export function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected true or false, got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+export function validateOneOf<T extends string | number>(
+  value: unknown,
+  name: string,
+  allowed: readonly T[],
+): T {
+  if (!allowed.includes(value as T)) {
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${show(value)}`,
+    );
+  }
+  return value as T;
+}
+
+export function validateFunction<T>(value: unknown, name: string): T {
+  if (typeof value !== 'function') {
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected a function, got ${show(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/** Reject keys that are not options, naming the closest known one when it looks like a typo. */
+export function rejectUnknownKeys(
+  options: object,
+  known: ReadonlySet<string>,
+  where: string,
+): void {
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    const lower = key.toLowerCase();
+    const hint = [...known].find((k) => k.toLowerCase() === lower);
+    throw new InvalidArgumentError(
+      `Unknown option "${key}" in ${where}${hint !== undefined ? `; did you mean "${hint}"?` : ''}`,
+    );
+  }
+}
