@@ -12,7 +12,7 @@
  * of it may have run).
  */
 import type { PendingCommand } from '../connection/pending-command.js';
-import { ReplyError, TransactionAbortedError } from '../errors.js';
+import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { CommandApi } from './command-api.js';
 import type { GroupedCommand, Multiplexer } from './multiplexer.js';
@@ -45,21 +45,26 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): this {
-    if (this.#used) throw new Error('This batch was already executed; create a new one');
+    if (this.#used) {
+      throw new InvalidArgumentError('This batch was already executed; create a new one');
+    }
     this.queued.push({ args, transform });
     return this;
   }
 
-  protected markUsed(): void {
-    if (this.#used) throw new Error('exec() was already called on this batch');
+  /** Mark the batch sent; returns an error when it already was (exec() rejects with it). */
+  protected markUsed(): Error | undefined {
+    if (this.#used) return new InvalidArgumentError('exec() was already called on this batch');
     this.#used = true;
+    return undefined;
   }
 }
 
 export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S> {
   /** Send every queued command in one write; resolves with one slot per command. */
   exec(): Promise<(unknown | ReplyError)[]> {
-    this.markUsed();
+    const used = this.markUsed();
+    if (used !== undefined) return Promise.reject(used);
     const n = this.queued.length;
     if (n === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
@@ -98,7 +103,8 @@ export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
    * refused a command while queueing, or with the transport error.
    */
   exec(): Promise<(unknown | ReplyError)[]> {
-    this.markUsed();
+    const used = this.markUsed();
+    if (used !== undefined) return Promise.reject(used);
     const queued = this.queued;
     const n = queued.length;
     if (n === 0) return Promise.resolve([]);

@@ -73,6 +73,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #handshake: HandshakeResult | undefined;
   #closing: Promise<void> | undefined;
   #whenDrained: (() => void) | undefined;
+  readonly #endpoint: string;
 
   /**
    * Dial, run the handshake (HELLO/AUTH/SETNAME/SELECT/SETINFO) and resolve with a ready
@@ -121,6 +122,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private constructor(socket: net.Socket, options: ConnectionOptions) {
     super();
     this.#socket = socket;
+    this.#endpoint = describeEndpoint(options);
     this.#maxWriteBytes = options.maxWriteBytes;
     this.#decoder = new RespDecoder({
       onReply: (value) => this.#onReply(value),
@@ -138,26 +140,32 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#flush();
     });
     socket.on('error', (error) => {
-      this.destroy(
-        new ConnectionClosedError(
-          `Connection to ${describeEndpoint(options)} failed: ${error.message}; the command may have run`,
-          true,
-          {
-            cause: error,
-          },
-        ),
-      );
+      this.destroy(this.#transportError(`failed: ${error.message}`, error));
     });
     socket.on('close', () => {
       if (this.#state === State.Closing && this.#queue.length === 0) this.#finish(undefined);
-      else
-        this.destroy(
-          new ConnectionClosedError(
-            `Connection to ${describeEndpoint(options)} closed before the reply arrived; the command may have run`,
-            true,
-          ),
-        );
+      else this.destroy(this.#transportError('closed before the reply arrived', undefined));
     });
+  }
+
+  /**
+   * The error for a lost socket. While connecting no user command has been written, so it says
+   * `written: false`; afterwards the commands that reached the socket may have run.
+   */
+  #transportError(what: string, cause: Error | undefined): ConnectionClosedError {
+    const options = cause === undefined ? undefined : { cause };
+    if (this.#state === State.Connecting) {
+      return new ConnectionClosedError(
+        `Could not connect to ${this.#endpoint}: ${what}`,
+        false,
+        options,
+      );
+    }
+    return new ConnectionClosedError(
+      `Connection to ${this.#endpoint} ${what}; the command may have run`,
+      true,
+      options,
+    );
   }
 
   /** Protocol spoken after the handshake (3 when the server accepted HELLO 3). */
