@@ -65,7 +65,8 @@ function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Pr
       { env: env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`${file} ${args.join(' ')} failed: ${stderr || error.message}`));
+          const detail = stderr.trim() === '' ? error.message : stderr.trim();
+          reject(new Error(`${file} ${args.join(' ')} failed: ${detail}`));
           return;
         }
         resolvePromise(stdout);

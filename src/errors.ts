@@ -119,6 +119,23 @@ export class QueueFullError extends TransportError {
   }
 }
 
+/**
+ * No pooled connection became free within `acquireTimeoutMs`. The message states the pool's
+ * numbers (open, leased, idle, connecting, waiting, max) so the cause is visible in the log.
+ */
+export class PoolTimeoutError extends TransportError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_POOL_TIMEOUT', message, false, options);
+  }
+}
+
+/** The pool (or its client) was closed; the command was not sent. */
+export class PoolClosedError extends TransportError {
+  constructor(message = 'The connection pool is closed') {
+    super('ERR_POOL_CLOSED', message, false);
+  }
+}
+
 /** The server refused the connection with `max number of clients reached`. */
 export class MaxClientsError extends TransportError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -61,6 +61,13 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
 }
 
 export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S> {
+  /** A blocking command in a pipeline would stall the shared connection for every caller. */
+  protected override _block(args: RespArg[]): this {
+    throw new InvalidArgumentError(
+      `${String(args[0])} blocks; it cannot be pipelined on the shared connection (call it on the client, which leases a connection for it)`,
+    );
+  }
+
   /** Send every queued command in one write; resolves with one slot per command. */
   exec(): Promise<(unknown | ReplyError)[]> {
     const used = this.markUsed();
@@ -97,6 +104,11 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
 }
 
 export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
+  /** Inside MULTI the server runs blocking commands without blocking, so they queue as usual. */
+  protected override _block(args: RespArg[], transform: Transform | undefined): this {
+    return this._cmd(args, transform);
+  }
+
   /**
    * Run the transaction. Resolves with one slot per command (a command that failed at run time
    * keeps its ReplyError in its slot). Rejects with TransactionAbortedError when the server

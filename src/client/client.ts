@@ -1,16 +1,23 @@
 /**
- * The public client. A thin façade: typed methods (CommandApi) over a Multiplexer that owns the
- * connection. `withOptions()` returns a view that shares the same connection but decodes to
- * Buffers, so buffer mode is per call site, not per connection.
+ * The public client. A thin façade: typed methods (CommandApi) over a ClientCore that owns the
+ * multiplexed connection and the pool of exclusive connections. `withOptions()` returns a view
+ * sharing the same connections but decoding to Buffers, so buffer mode is per call site.
+ *
+ * Routing: ordinary commands → the multiplexed connection. Blocking commands (typed or through
+ * `call`) → a leased connection, automatically. Commands that change connection state (WATCH,
+ * MULTI, SELECT, SUBSCRIBE, …) are refused on the shared connection: use `withConnection`,
+ * `multi()` or `subscribe()`.
  */
 import { inspect } from 'node:util';
-import { requiresExclusive } from '../commands/classify.js';
+import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
+import { ClientCore } from './client-core.js';
 import { CommandApi, type Out } from './command-api.js';
-import { type ConnectionFactory, Multiplexer } from './multiplexer.js';
-import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import type { LeasedConnection } from './leased-connection.js';
+import type { ConnectionFactory } from './multiplexer.js';
+import { type ClientOptions, resolveClientOptions } from './options.js';
 import { PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
@@ -21,24 +28,31 @@ export interface CallOptions<B extends boolean = boolean> {
   readonly returnBuffers?: B;
 }
 
+/** Options of one `withConnection` call. */
+export interface LeaseOptions {
+  /** Give up waiting for a connection when this signal aborts (ERR_ABORTED). */
+  readonly signal?: AbortSignal;
+  /** Overrides the client's acquireTimeoutMs for this lease; 0 = wait as long as it takes. */
+  readonly acquireTimeoutMs?: number;
+}
+
 export class RespoolClient<S extends string | Buffer = string> extends CommandApi<'async', S> {
-  readonly #mux: Multiplexer;
-  readonly #options: ResolvedClientOptions;
+  readonly #core: ClientCore;
   readonly #returnBuffers: boolean;
 
   /** @internal Use `createClient()`. */
-  constructor(mux: Multiplexer, options: ResolvedClientOptions, returnBuffers: boolean) {
+  constructor(core: ClientCore, returnBuffers: boolean) {
     super();
-    this.#mux = mux;
-    this.#options = options;
+    this.#core = core;
     this.#returnBuffers = returnBuffers;
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    const cmd = new PromiseCommand(args, this.#returnBuffers, transform, this.#mux.counters);
+    const mux = this.#core.mux;
+    const cmd = new PromiseCommand(args, this.#returnBuffers, transform, mux.counters);
     const promise = cmd.promise();
     try {
-      this.#mux.send(cmd);
+      mux.send(cmd);
     } catch (error) {
       // Only argument validation throws here, before anything was queued.
       cmd.reject(error as Error);
@@ -46,14 +60,29 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     return promise;
   }
 
+  protected override _block(
+    args: RespArg[],
+    transform: Transform | undefined,
+    serverTimeoutMs: number | undefined,
+  ): Promise<unknown> {
+    return this.#core.runBlocking(args, this.#returnBuffers, transform, serverTimeoutMs);
+  }
+
   /**
-   * Any command, by name. Commands that would change the shared connection's state or block it
-   * (BLPOP, SUBSCRIBE, WATCH, SELECT, …) are refused on the multiplexed connection.
+   * Any command, by name. Blocking commands run on a leased connection. Commands that would
+   * change the shared connection's state (WATCH, MULTI, SELECT, SUBSCRIBE, MONITOR, …) are
+   * refused here: use `withConnection`, `multi()` or `subscribe()`.
    */
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
     const full: RespArg[] = [name, ...args];
-    const refusal = refuseExclusive(full);
-    if (refusal !== undefined) return Promise.reject(refusal);
+    if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
+    if (requiresExclusive(full)) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `${name.toUpperCase()} cannot run on the shared multiplexed connection: it would change the state of a connection every caller shares; use withConnection(), multi() or subscribe()`,
+        ),
+      );
+    }
     return this._cmd(full, undefined);
   }
 
@@ -62,7 +91,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     return this.withOptions({ returnBuffers: true }).call(name, ...args);
   }
 
-  /** A view of this client (same connection) with other per-call options. */
+  /** A view of this client (same connections) with other per-call options. */
   withOptions(options: CallOptions<true>): RespoolClient<Buffer>;
   withOptions(options: CallOptions<false>): RespoolClient<string>;
   withOptions(options: CallOptions): RespoolClient<string | Buffer>;
@@ -73,36 +102,62 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
         `Invalid option "returnBuffers": expected true or false, got ${typeof returnBuffers}`,
       );
     }
-    return new RespoolClient(this.#mux, this.#options, returnBuffers);
+    return new RespoolClient(this.#core, returnBuffers);
+  }
+
+  /**
+   * Run `fn` with an exclusive connection (WATCH/MULTI/EXEC, SELECT, a series of blocking
+   * commands). The connection goes back to the pool on every path, throws included, after what
+   * `fn` changed (an open MULTI, WATCHed keys, the database) is undone; a connection that cannot
+   * be restored is closed instead.
+   * @throws ERR_POOL_TIMEOUT when no connection frees up within acquireTimeoutMs.
+   */
+  withConnection<T>(
+    fn: (connection: LeasedConnection<S>) => T | Promise<T>,
+    options: LeaseOptions = {},
+  ): Promise<T> {
+    return this.#core.withConnection(fn, this.#returnBuffers, {
+      signal: options.signal,
+      timeoutMs: options.acquireTimeoutMs,
+    });
   }
 
   /** Queue commands and send them in one write with `exec()`; results stay per slot. */
   pipeline(): Pipeline<S> {
-    return new Pipeline<S>({ mux: this.#mux, returnBuffers: this.#returnBuffers });
+    return new Pipeline<S>({ mux: this.#core.mux, returnBuffers: this.#returnBuffers });
   }
 
   /** MULTI…EXEC in one write on the multiplexed connection: atomic, no lease needed. */
   multi(): Multi<S> {
-    return new Multi<S>({ mux: this.#mux, returnBuffers: this.#returnBuffers });
+    return new Multi<S>({ mux: this.#core.mux, returnBuffers: this.#returnBuffers });
   }
 
-  /** Connect now instead of on the first command. Rejects with the connect error. */
+  /** Listen for lease leak warnings (a lease held longer than leakWarningMs). */
+  onLeak(listener: (info: { heldMs: number; stack: string }) => void): () => void {
+    this.#core.pool.on('leak', listener);
+    return () => this.#core.pool.off('leak', listener);
+  }
+
+  /** Connect the multiplexed connection now instead of on the first command. */
   async ready(): Promise<void> {
-    await this.#mux.connect();
+    await this.#core.mux.connect();
   }
 
   stats(): ClientStats {
-    return this.#mux.stats();
+    return this.#core.stats();
   }
 
-  /** Graceful: waits for every accepted command's reply, then closes. Idempotent. */
+  /**
+   * Graceful: waits for every accepted command's reply and for leases to come back (up to
+   * closeTimeoutMs, then they are destroyed), then closes. Idempotent.
+   */
   close(): Promise<void> {
-    return this.#mux.close();
+    return this.#core.close();
   }
 
   /** Immediate: pending commands fail, sockets are destroyed. Idempotent. */
   destroy(): void {
-    this.#mux.destroy();
+    this.#core.destroy();
   }
 
   /** Close on `await using` (explicit resource management). */
@@ -111,19 +166,11 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   }
 
   [inspect.custom](): string {
-    const o = this.#options;
+    const o = this.#core.options;
     const endpoint = o.path ?? `${o.host}:${o.port}`;
     const s = this.stats();
-    return `RespoolClient { endpoint: '${endpoint}', db: ${o.db}, open: ${s.open}, inFlight: ${s.inFlight}, closed: ${this.#mux.closed} }`;
+    return `RespoolClient { endpoint: '${endpoint}', db: ${o.db}, open: ${s.open}, leased: ${s.leased}, idle: ${s.idle}, inFlight: ${s.inFlight}, closed: ${this.#core.mux.closed} }`;
   }
-}
-
-function refuseExclusive(args: readonly RespArg[]): Error | undefined {
-  if (!requiresExclusive(args)) return undefined;
-  const name = String(args[0]).toUpperCase();
-  return new InvalidArgumentError(
-    `${name} cannot run on the shared multiplexed connection: it would block or change the state of a connection every caller shares`,
-  );
 }
 
 /**
@@ -141,5 +188,5 @@ export function createClient(
   factory?: ConnectionFactory,
 ): RespoolClient {
   const resolved = resolveClientOptions(options);
-  return new RespoolClient(new Multiplexer(resolved, factory), resolved, resolved.returnBuffers);
+  return new RespoolClient(new ClientCore(resolved, factory), resolved.returnBuffers);
 }

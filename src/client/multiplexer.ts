@@ -12,9 +12,10 @@
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, ConnectionClosedError, QueueFullError } from '../errors.js';
+import { validateArgs } from '../protocol/encoder.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ResolvedClientOptions } from './options.js';
-import { type ClientCounters, type ClientStats, createCounters } from './stats.js';
+import { type ClientCounters, createCounters } from './stats.js';
 
 /** Opens one ready connection; injected so tests can substitute the layer below. */
 export type ConnectionFactory = (options: ConnectionOptions) => Promise<Connection>;
@@ -22,6 +23,19 @@ export type ConnectionFactory = (options: ConnectionOptions) => Promise<Connecti
 /** A command that belongs to a MULTI…EXEC group; replayed only with its whole group. */
 export interface GroupedCommand extends PendingCommand {
   readonly group?: { readonly head: PendingCommand };
+}
+
+export interface MultiplexerStats {
+  readonly open: number;
+  readonly connecting: number;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly created: number;
+  readonly destroyed: number;
+  readonly connectErrors: number;
+  readonly commandsSent: number;
+  readonly commandsFailed: number;
+  readonly errorReplies: number;
 }
 
 export class Multiplexer {
@@ -63,6 +77,9 @@ export class Multiplexer {
   }
 
   #enqueue(cmd: PendingCommand): void {
+    // A queued command is encoded only once connected, so validate now: the caller must get
+    // the error, and one bad command must not stop the queue behind it.
+    validateArgs(cmd.args);
     if (this.#closed) {
       cmd.fail(new ClientClosedError('The client is closed; create a new client to send commands'));
       return;
@@ -110,10 +127,16 @@ export class Multiplexer {
       conn.destroy();
       throw new ClientClosedError();
     }
-    this.#conn = conn;
+    // During a graceful close the queued commands still go out, but the connection is not
+    // published: new commands take the slow path and get ERR_CLIENT_CLOSED.
+    if (!this.#closed) this.#conn = conn;
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
       this.counters.commandsSent++;
-      conn.send(cmd);
+      try {
+        conn.send(cmd);
+      } catch (error) {
+        cmd.fail(error as Error);
+      }
     }
     return conn;
   }
@@ -140,14 +163,12 @@ export class Multiplexer {
     for (const cmd of later) this.#waiting.push(cmd);
   }
 
-  stats(): ClientStats {
+  stats(): MultiplexerStats {
     const c = this.counters;
-    return Object.freeze({
+    return {
       open: this.#conn !== null ? 1 : 0,
-      idle: 0,
-      leased: 0,
       connecting: this.#connecting !== null ? 1 : 0,
-      waiting: this.#waiting.length,
+      queued: this.#waiting.length,
       inFlight: this.#conn?.inFlight ?? 0,
       created: c.connectionsCreated,
       destroyed: c.connectionsDestroyed,
@@ -155,16 +176,20 @@ export class Multiplexer {
       commandsSent: c.commandsSent,
       commandsFailed: c.commandsFailed,
       errorReplies: c.errorReplies,
-    });
+    };
   }
 
   /** Graceful: commands already accepted are answered; new ones fail with ERR_CLIENT_CLOSED. */
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     this.#closed = true;
+    // Unpublish the connection so commands sent from now on are refused with ERR_CLIENT_CLOSED;
+    // the connection itself still delivers the replies it owes.
+    const current = this.#conn;
+    this.#conn = null;
     this.#closing = (async () => {
-      if (this.#connecting !== null) await this.#connecting.catch(() => undefined);
-      const conn = this.#conn;
+      const conn =
+        current ?? (this.#connecting === null ? null : await this.#connecting.catch(() => null));
       if (conn !== null) await conn.close(this.#closeTimeoutMs);
     })();
     return this.#closing;

@@ -58,6 +58,28 @@ export interface ClientOptions {
   readonly maxQueuedCommands?: number;
   /** Largest single socket write in bytes; a bigger batch is split. @default 1048576 */
   readonly maxWriteBytes?: number;
+  /**
+   * The hard budget of connections to the server: the multiplexed connection plus every leased,
+   * idle and connecting exclusive connection. Never exceeded; callers wait instead. With 1, only
+   * the multiplexed connection exists and leases cannot be had. @default 10
+   */
+  readonly maxConnections?: number;
+  /** Idle exclusive connections the evictor keeps (at most maxConnections - 1). @default 0 */
+  readonly minIdle?: number;
+  /** An exclusive connection idle longer than this is closed by the background evictor. @default 30000 */
+  readonly idleTimeoutMs?: number;
+  /** How long a lease or blocking command waits for a free connection before ERR_POOL_TIMEOUT; 0 = no limit. @default 10000 */
+  readonly acquireTimeoutMs?: number;
+  /** Most callers waiting for a lease at once; past it they fail with ERR_QUEUE_FULL. @default 10000 */
+  readonly maxWaiters?: number;
+  /** A lease held longer than this emits a `leak` warning with the acquiring stack; 0 = off. @default 60000 */
+  readonly leakWarningMs?: number;
+  /**
+   * Added to a blocking command's own timeout to form its client-side deadline (network and
+   * server scheduling). At the deadline its connection is destroyed, so it cannot take an
+   * element later. @default 1000
+   */
+  readonly blockingGraceMs?: number;
   /** Dial function, for tests and custom transports. @default net/tls connect */
   readonly socketFactory?: SocketFactory;
 }
@@ -73,6 +95,13 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
   closeTimeoutMs: 5_000,
   maxQueuedCommands: 100_000,
   maxWriteBytes: 1024 * 1024,
+  maxConnections: 10,
+  minIdle: 0,
+  idleTimeoutMs: 30_000,
+  acquireTimeoutMs: 10_000,
+  maxWaiters: 10_000,
+  leakWarningMs: 60_000,
+  blockingGraceMs: 1_000,
 });
 
 export interface ResolvedClientOptions {
@@ -92,6 +121,13 @@ export interface ResolvedClientOptions {
   readonly closeTimeoutMs: number;
   readonly maxQueuedCommands: number;
   readonly maxWriteBytes: number;
+  readonly maxConnections: number;
+  readonly minIdle: number;
+  readonly idleTimeoutMs: number;
+  readonly acquireTimeoutMs: number;
+  readonly maxWaiters: number;
+  readonly leakWarningMs: number;
+  readonly blockingGraceMs: number;
   readonly socketFactory: SocketFactory | undefined;
 }
 
@@ -112,6 +148,13 @@ const KNOWN = new Set<string>([
   'closeTimeoutMs',
   'maxQueuedCommands',
   'maxWriteBytes',
+  'maxConnections',
+  'minIdle',
+  'idleTimeoutMs',
+  'acquireTimeoutMs',
+  'maxWaiters',
+  'leakWarningMs',
+  'blockingGraceMs',
   'socketFactory',
 ]);
 
@@ -189,6 +232,37 @@ export function resolveClientOptions(
     1024,
     2 ** 30,
   );
+  const maxConnections = validateInteger(
+    options.maxConnections ?? d.maxConnections,
+    'maxConnections',
+    1,
+    100_000,
+  );
+  const minIdle = validateInteger(options.minIdle ?? d.minIdle, 'minIdle', 0, 100_000);
+  if (minIdle > maxConnections - 1) {
+    throw new InvalidArgumentError(
+      `Invalid option "minIdle": ${minIdle} idle connections do not fit in maxConnections ${maxConnections} (one connection is the multiplexed one)`,
+    );
+  }
+  const idleTimeoutMs = positiveMs(options.idleTimeoutMs ?? d.idleTimeoutMs, 'idleTimeoutMs');
+  const acquireTimeoutMs = validateDurationMs(
+    options.acquireTimeoutMs ?? d.acquireTimeoutMs,
+    'acquireTimeoutMs',
+  );
+  const maxWaiters = validateInteger(
+    options.maxWaiters ?? d.maxWaiters,
+    'maxWaiters',
+    0,
+    10_000_000,
+  );
+  const leakWarningMs = validateDurationMs(
+    options.leakWarningMs ?? d.leakWarningMs,
+    'leakWarningMs',
+  );
+  const blockingGraceMs = validateDurationMs(
+    options.blockingGraceMs ?? d.blockingGraceMs,
+    'blockingGraceMs',
+  );
   const socketFactory =
     options.socketFactory === undefined
       ? undefined
@@ -209,6 +283,13 @@ export function resolveClientOptions(
     closeTimeoutMs,
     maxQueuedCommands,
     maxWriteBytes,
+    maxConnections,
+    minIdle,
+    idleTimeoutMs,
+    acquireTimeoutMs,
+    maxWaiters,
+    leakWarningMs,
+    blockingGraceMs,
     socketFactory,
   } as ResolvedClientOptions;
   Object.defineProperty(resolved, 'password', { value: password, enumerable: false });

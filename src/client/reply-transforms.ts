@@ -88,3 +88,28 @@ function parseRedisDouble(text: string): number {
       return Number(text);
   }
 }
+
+/** BLPOP/BRPOP: [key, element] or null. */
+export function toBlockingPop<S>(reply: RespValue): [S, S] | null {
+  return Array.isArray(reply) ? [reply[0] as S, reply[1] as S] : null;
+}
+
+/** BZPOPMIN/BZPOPMAX: [key, member, score] or null. */
+export function toBlockingZPop<S>(reply: RespValue): { key: S; member: S; score: number } | null {
+  if (!Array.isArray(reply)) return null;
+  return { key: reply[0] as S, member: reply[1] as S, score: toNumber(reply[2] ?? null) };
+}
+
+/** BLMPOP/LMPOP: [key, [elements]] or null. */
+export function toMultiPop<S>(reply: RespValue): { key: S; elements: S[] } | null {
+  if (!Array.isArray(reply)) return null;
+  return { key: reply[0] as S, elements: (Array.isArray(reply[1]) ? reply[1] : []) as S[] };
+}
+
+/** BZMPOP/ZMPOP: [key, [[member, score], …]] or null. */
+export function toMultiZPop<S>(
+  reply: RespValue,
+): { key: S; members: { member: S; score: number }[] } | null {
+  if (!Array.isArray(reply)) return null;
+  return { key: reply[0] as S, members: toScoredMembers<S>(reply[1] ?? null) };
+}

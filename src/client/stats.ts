@@ -26,17 +26,23 @@ export function createCounters(): ClientCounters {
 
 /** A point-in-time view of one client's connections and commands. */
 export interface ClientStats {
-  /** Connections open to the server (multiplexed + leased + idle). */
+  /** The budget: open + connecting never exceed it. */
+  readonly maxConnections: number;
+  /** Connections open to the server: the multiplexed one plus leased and idle exclusive ones. */
   readonly open: number;
-  /** Leasable connections sitting idle. */
+  /** Exclusive connections sitting idle in the pool. */
   readonly idle: number;
-  /** Connections lent out for exclusive work. */
+  /** Exclusive connections lent out (withConnection, blocking commands, pub/sub). */
   readonly leased: number;
   /** Connections being dialled or handshaking. */
   readonly connecting: number;
-  /** Commands waiting for a connection to be established. */
+  /** Everything waiting for a connection: lease waiters plus queued commands. */
   readonly waiting: number;
-  /** Commands written and not yet answered. */
+  /** Callers waiting for an exclusive connection (the budget is spent when this is > 0). */
+  readonly waitingForLease: number;
+  /** Commands waiting for the multiplexed connection to be (re)established. */
+  readonly queued: number;
+  /** Commands written on the multiplexed connection and not yet answered. */
   readonly inFlight: number;
   /** Connections opened since the client was created. */
   readonly created: number;
@@ -44,6 +50,15 @@ export interface ClientStats {
   readonly destroyed: number;
   /** Failed connection attempts. */
   readonly connectErrors: number;
+  /** Lease requests that gave up at acquireTimeoutMs. */
+  readonly acquireTimeouts: number;
+  /** Leases granted, how many had to wait, their total and longest wait. */
+  readonly leasesAcquired: number;
+  readonly leaseWaits: number;
+  readonly leaseWaitTimeTotalMs: number;
+  readonly leaseMaxWaitMs: number;
+  /** Leases reported held longer than leakWarningMs. */
+  readonly leakWarnings: number;
   /** Commands handed to a connection. */
   readonly commandsSent: number;
   /** Commands that got no reply: transport failures, timeouts, aborts. */

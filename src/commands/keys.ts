@@ -45,7 +45,7 @@ export function getKeyIndexesForSpec(
   // The server refuses to extract keys from a call with the wrong number of args.
   const argc = args.length;
   if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) return [];
-  return fromKeySpecs(spec, args, includeNotKeys) ?? fallback(spec.name, args);
+  return fromKeySpecs(spec, args, includeNotKeys) ?? fallback(spec, args);
 }
 
 /**
@@ -166,25 +166,84 @@ function parseCount(arg: RespArg | undefined): number {
 }
 
 /**
- * The server's per-command extractors, for the commands whose key specs cannot always be
- * followed (SORT's BY/GET/STORE are `unknown`, MIGRATE's KEYS spec is `incomplete`, GEORADIUS's
- * STORE may dangle). Every other extractor yields nothing in the cases where specs fail, so those
- * commands give `[]` here as they do on the server.
+ * The server's per-command extractors, run when the key specs cannot be followed: SORT's BY/GET/
+ * STORE specs are `unknown`, MIGRATE's KEYS spec is `incomplete`, GEORADIUS's STORE may dangle,
+ * and a key count the strict spec parser rejects may still satisfy the extractor's `atoi`.
+ * The remaining commands with extractors (XREAD, SET, BITFIELD) give nothing more than their
+ * specs do in these cases, so they give `[]` here as on the server.
  */
-function fallback(name: string, args: readonly RespArg[]): number[] {
-  switch (name) {
+function fallback(spec: CommandSpec, args: readonly RespArg[]): number[] {
+  switch (spec.name) {
     case 'sort':
       return sortKeys(args);
     case 'sort_ro':
-      return args.length > 1 ? [1] : [];
+      return [1];
     case 'migrate':
       return migrateKeys(args);
     case 'georadius':
     case 'georadiusbymember':
       return georadiusKeys(args);
     default:
-      return [];
+      return keyCountKeys(spec, args);
   }
+}
+
+/**
+ * The extractor every key-count command shares (EVAL, FCALL, ZUNIONSTORE, LMPOP, BLMPOP,
+ * SINTERCARD, …). Its offsets are the ones the key-count spec encodes; a destination key, if the
+ * command has one, comes from the single-key spec before it and is listed last, as the server
+ * lists it. `COMMAND GETKEYS ZUNIONSTORE d 02 a b` answers `a b d`.
+ */
+function keyCountKeys(spec: CommandSpec, args: readonly RespArg[]): number[] {
+  let store = 0;
+  for (const ks of spec.keySpecs) {
+    const begin = ks.beginSearch;
+    const find = ks.findKeys;
+    if (begin.type !== 'index') return [];
+    if (find.type === 'range') {
+      store = begin.index;
+      continue;
+    }
+    if (find.type !== 'keynum') return [];
+    const argc = args.length;
+    const countAt = begin.index + find.keyNumIdx;
+    const firstAt = begin.index + find.firstKey;
+    const count = countAt < argc ? atoi(args[countAt]) : 0;
+    if (count < 1 || count > Math.trunc((argc - firstAt) / find.keyStep)) return [];
+    const keys: number[] = [];
+    for (let i = 0; i < count; i++) keys.push(firstAt + i * find.keyStep);
+    if (store !== 0) keys.push(store);
+    return keys;
+  }
+  return [];
+}
+
+/** C's `atoi`: leading spaces, an optional sign, then as many digits as there are. */
+function atoi(arg: RespArg | undefined): number {
+  if (arg === undefined) return 0;
+  const text =
+    typeof arg === 'string' ? arg : Buffer.isBuffer(arg) ? arg.toString('latin1') : String(arg);
+  const n = text.length;
+  let i = 0;
+  while (i < n && isCSpace(text.charCodeAt(i))) i++;
+  let sign = 1;
+  const c = text.charCodeAt(i);
+  if (c === 0x2d || c === 0x2b) {
+    if (c === 0x2d) sign = -1;
+    i++;
+  }
+  let value = 0;
+  for (; i < n; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) break;
+    // Past int range atoi is undefined; any such count is far beyond argc anyway.
+    if (value < 0x80000000) value = value * 10 + d;
+  }
+  return sign * value;
+}
+
+function isCSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 /**
@@ -204,16 +263,14 @@ function sortKeys(args: readonly RespArg[]): number[] {
   return store === 0 ? [1] : [1, store];
 }
 
-/**
- * MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS k …].
- * The KEYS form only counts when the single-key slot is empty, as the server requires.
- */
+/** MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS k …]. */
 function migrateKeys(args: readonly RespArg[]): number[] {
   const argc = args.length;
   for (let i = 6; i < argc; i++) {
     const arg = args[i];
     if (equalsKeyword(arg, 'KEYS')) {
-      if (!isEmptyArg(args[3])) break;
+      // The server rejects KEYS with a non-empty single-key slot, and reports no keys at all.
+      if (!isEmptyArg(args[3])) return [];
       const keys: number[] = [];
       for (let k = i + 1; k < argc; k++) keys.push(k);
       return keys;

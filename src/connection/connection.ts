@@ -140,11 +140,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#flush();
     });
     socket.on('error', (error) => {
-      this.destroy(this.#transportError(`failed: ${error.message}`, error));
+      this.destroy(this.#transportError(error.message, error));
     });
     socket.on('close', () => {
       if (this.#state === State.Closing && this.#queue.length === 0) this.#finish(undefined);
-      else this.destroy(this.#transportError('closed before the reply arrived', undefined));
+      else this.destroy(this.#transportError('the server closed the connection', undefined));
     });
   }
 
@@ -162,7 +162,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       );
     }
     return new ConnectionClosedError(
-      `Connection to ${this.#endpoint} ${what}; the command may have run`,
+      `Connection to ${this.#endpoint} lost before the reply arrived (${what}); the command may have run`,
       true,
       options,
     );
@@ -181,6 +181,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True while commands can be sent. */
   get ready(): boolean {
     return this.#state === State.Ready;
+  }
+
+  /**
+   * Ready, nothing in flight and no partial frame buffered: safe to lend to another caller. A
+   * connection with unread bytes or unanswered commands would hand the next borrower someone
+   * else's reply (Jedis #359).
+   */
+  get clean(): boolean {
+    return this.#state === State.Ready && this.#queue.length === 0 && this.#decoder.idle;
   }
 
   /** Commands sent and not yet answered. */
@@ -264,7 +273,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           new ConnectionClosedError(`Close did not finish within ${timeoutMs} ms`, true),
         );
       }, timeoutMs);
-      timer.unref();
+      // Not unref'd: whoever awaits close() must see it finish, even with nothing else alive.
       this.once('close', () => {
         clearTimeout(timer);
         resolve();
@@ -276,7 +285,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.#writer.writeCommand(QUIT_COMMAND.args);
         this.#encoded++;
         this.#flush();
-        this.#socket.end();
+        // No socket.end() here: our FIN would make this side the active closer and leave the
+        // socket in TIME_WAIT on the client host. The server closes after +OK; Node answers its
+        // FIN (allowHalfOpen is off), and the close deadline covers a server that never does.
       };
       if (this.#queue.length === 0) quit();
       else this.#whenDrained = quit;

@@ -46,12 +46,19 @@ export async function runHandshake(
       hello.push('AUTH', options.username ?? 'default', options.password);
     }
     if (options.name !== undefined) hello.push('SETNAME', options.name);
-    const [helloReply, ...rest] = await Promise.all([
-      request(sink, hello),
-      ...commonTail(sink, options),
-    ]);
+    // The whole batch is written at once, but HELLO's reply is read first: a server at
+    // maxclients answers it with the error and closes, and that error (not the close that
+    // fails the rest of the batch) is what the caller must see.
+    const helloP = request(sink, hello);
+    const tail = commonTail(sink, options);
+    let helloReply: RespValue;
+    try {
+      helloReply = await helloP;
+    } finally {
+      for (const p of tail) p.catch(() => undefined);
+    }
     if (!(helloReply instanceof ReplyError)) {
-      throwFirstError(rest, 0);
+      throwFirstError(await Promise.all(tail), 0);
       const info = helloReply instanceof Map ? helloReply : new Map<RespValue, RespValue>();
       const version = info.get('version');
       const id = info.get('id');
@@ -75,8 +82,16 @@ export async function runHandshake(
     );
   }
   if (options.name !== undefined) batch.push(request(sink, ['CLIENT', 'SETNAME', options.name]));
-  const replies = await Promise.all([...batch, ...commonTail(sink, options)]);
-  throwFirstError(replies, 0);
+  const all = [...batch, ...commonTail(sink, options)];
+  // As above: the first reply decides (AUTH refused, or maxclients) before the close that follows.
+  let first: RespValue;
+  try {
+    first = await all[0]!;
+  } finally {
+    for (const p of all) p.catch(() => undefined);
+  }
+  if (first instanceof ReplyError) throw translate(first);
+  throwFirstError(await Promise.all(all), 0);
   return { protocol: 2, serverVersion: undefined, clientId: undefined };
 }
 
@@ -84,10 +99,13 @@ export async function runHandshake(
 function commonTail(sink: CommandSink, options: HandshakeOptions): Promise<RespValue>[] {
   const tail: Promise<RespValue>[] = [];
   if (options.db !== 0) tail.push(request(sink, ['SELECT', options.db]));
-  // Errors ignored by design: servers before 7.2 do not know SETINFO.
+  // Errors ignored by design (servers before 7.2 do not know SETINFO), except the maxclients
+  // refusal, which arrives as the reply to whatever command is first in line.
+  const ignore = (reply: RespValue): RespValue =>
+    reply instanceof ReplyError && isMaxClients(reply) ? reply : null;
   tail.push(
-    request(sink, ['CLIENT', 'SETINFO', 'LIB-NAME', LIBRARY_NAME]).then(() => null),
-    request(sink, ['CLIENT', 'SETINFO', 'LIB-VER', LIBRARY_VERSION]).then(() => null),
+    request(sink, ['CLIENT', 'SETINFO', 'LIB-NAME', LIBRARY_NAME]).then(ignore),
+    request(sink, ['CLIENT', 'SETINFO', 'LIB-VER', LIBRARY_VERSION]).then(ignore),
   );
   return tail;
 }
@@ -106,8 +124,12 @@ function isUnknownHello(error: ReplyError): boolean {
 }
 
 /** `max number of clients reached` gets its own code: callers back off instead of retrying. */
+function isMaxClients(error: ReplyError): boolean {
+  return /max number of clients reached/i.test(error.message);
+}
+
 function translate(error: ReplyError): Error {
-  if (/max number of clients reached/i.test(error.message)) {
+  if (isMaxClients(error)) {
     return new MaxClientsError(`The server refused the connection: ${error.message}`, {
       cause: error,
     });

@@ -26,6 +26,7 @@ export interface NaivePoolStats {
   readonly created: number;
 }
 
+/** Incident 1's pool: unbounded, LIFO idle list, never shrinks. */
 export class NaivePool {
   readonly #options: ConnectionOptions;
   readonly #idle: Connection[] = [];
@@ -65,6 +66,11 @@ export class NaivePool {
   async close(): Promise<void> {
     const idle = this.#idle.splice(0);
     await Promise.all(idle.map((conn) => conn.close(this.#options.closeTimeoutMs)));
+  }
+
+  /** Destroy every idle connection at once. */
+  destroy(): void {
+    for (const conn of this.#idle.splice(0)) conn.destroy();
   }
 
   async #dial(): Promise<Connection> {

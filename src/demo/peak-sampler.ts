@@ -14,6 +14,7 @@ export interface Peaks {
   readonly samples: number;
 }
 
+/** Polls a server count and a client count on an interval and keeps the highest of each. */
 export class PeakSampler {
   readonly #readServer: () => Promise<number>;
   readonly #readClient: () => number;

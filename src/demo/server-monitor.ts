@@ -4,8 +4,9 @@
  * cleanup of the demo's keys. Counting on the server, not in the pool under test, is the point:
  * incident 1 was invisible from inside the pool.
  */
-import { resolveClientOptions } from '../client/options.js';
+
 import { toConnectionOptions } from '../client/multiplexer.js';
+import { resolveClientOptions } from '../client/options.js';
 import { Connection } from '../connection/connection.js';
 import { isRespoolError, ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
@@ -17,6 +18,7 @@ const CLIENT_POLL_MS = 25;
 // DEL takes any number of keys, but one huge command would stall the server for its length.
 const DEL_BATCH = 500;
 
+/** A connection of its own that reads the server's client counts and cleans up the demo's keys. */
 export class ServerMonitor {
   readonly #conn: Connection;
   /** `redis_version` of the server. */

@@ -90,6 +90,9 @@ export class RespDecoder {
   readonly #stack: Frame[] = [];
   #depth = 0;
   #dead = false;
+  // Set when the element left incomplete is a small blob whose header was read: its size is
+  // bounded by maxBulkLength, so the line limit must not apply to it.
+  #waitingForBody = false;
   // The chunk being parsed and the read position in it; fields rather than locals so the scalar
   // readers can advance them without returning tuples.
   #buf: Buffer = Buffer.alloc(0);
@@ -151,11 +154,15 @@ export class RespDecoder {
       const value = this.#readValue();
       if (value === INCOMPLETE) {
         if (this.#blobMissing === 0) {
-          if (end - start > this.#maxLineLength) {
+          // Not counted: the type byte, and a last CR that may be the first half of the line's
+          // CRLF. A line of exactly the limit is thus never refused early, and a longer one is
+          // refused here or by #findLineEnd, wherever the chunk boundaries fall.
+          if (!this.#waitingForBody && end - start - 2 > this.#maxLineLength) {
             throw new ProtocolError(`A line exceeds the ${this.#maxLineLength}-byte limit`);
           }
           this.#leftover = buf.subarray(start);
         }
+        this.#waitingForBody = false;
         return;
       }
       if (value !== NOTHING) this.#complete(value);
@@ -179,9 +186,11 @@ export class RespDecoder {
         if (lineEnd === -1) return INCOMPLETE;
         const start = this.#pos + 1;
         this.#pos = lineEnd + 2;
-        return this.returnBuffers
-          ? copyBytes(buf, start, lineEnd)
-          : buf.toString('utf8', start, lineEnd);
+        if (this.returnBuffers) return copyBytes(buf, start, lineEnd);
+        // "+OK" answers every SET, MSET, HMSET…: about half of all replies in write-heavy
+        // traffic. A constant skips the native string build (~70 ns; bench/micro/decoder).
+        if (lineEnd - start === 2 && buf[start] === 0x4f && buf[start + 1] === 0x4b) return 'OK';
+        return buf.toString('utf8', start, lineEnd);
       }
       case RespType.SimpleError: {
         const lineEnd = this.#findLineEnd(this.#pos + 1);
@@ -244,6 +253,11 @@ export class RespDecoder {
     for (let i = from, end = buf.length - 1; i < end; i++) {
       if (buf[i] === CR) {
         if (buf[i + 1] !== LF) throw new ProtocolError('CR not followed by LF');
+        // Complete lines are bounded too: otherwise a long line would pass when it arrives in
+        // one chunk and fail when split, and the outcome would depend on the network.
+        if (i - from > this.#maxLineLength) {
+          throw new ProtocolError(`A line exceeds the ${this.#maxLineLength}-byte limit`);
+        }
         return i;
       }
     }
@@ -324,6 +338,7 @@ export class RespDecoder {
     // are collected without re-copying.
     if (length < 16 * 1024) {
       this.#pos = headerStart;
+      this.#waitingForBody = true;
       return INCOMPLETE;
     }
     this.#blobType = type;
@@ -474,6 +489,8 @@ function copyBytes(buf: Buffer, start: number, end: number): Buffer {
   return Buffer.from(buf.subarray(start, end));
 }
 
+const DOUBLE_SYNTAX = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function parseDouble(text: string): number {
   switch (text) {
     case 'inf':
@@ -484,7 +501,8 @@ function parseDouble(text: string): number {
     case '-nan':
       return Number.NaN;
   }
-  const n = Number(text);
-  if (text === '' || Number.isNaN(n)) throw new ProtocolError('Malformed double frame');
-  return n;
+  // Number() alone is too lenient: it takes '', ' 1', '0x10' and 'Infinity'. Accept only the
+  // RESP3 grammar: [sign] digits [. digits] [e|E [sign] digits].
+  if (!DOUBLE_SYNTAX.test(text)) throw new ProtocolError('Malformed double frame');
+  return Number(text);
 }

@@ -42,21 +42,7 @@ export class RequestWriter {
   writeCommand(args: readonly RespArg[]): void {
     const n = args.length;
     // Validate before writing a byte: a command that fails halfway would corrupt the batch.
-    for (let i = 0; i < n; i++) {
-      const arg = args[i];
-      const t = typeof arg;
-      if (
-        t !== 'string' &&
-        !(t === 'number' && Number.isFinite(arg)) &&
-        t !== 'bigint' &&
-        !Buffer.isBuffer(arg)
-      ) {
-        throw new InvalidArgumentError(
-          `Command argument ${i} must be a string, finite number, bigint or Buffer; got ${describe(arg)}`,
-        );
-      }
-    }
-    if (n === 0) throw new InvalidArgumentError('A command needs at least its name');
+    validateArgs(args);
     this.#header(0x2a, n);
     for (let i = 0; i < n; i++) this.#writeArg(args[i]!);
   }
@@ -81,6 +67,9 @@ export class RequestWriter {
       this.#writeString(arg);
     } else if (typeof arg === 'number') {
       if (Number.isSafeInteger(arg)) this.#writeInteger(arg);
+      // String(2 ** 60) is "1152921504606847000", a different integer to the server; the exact
+      // decimal of the double is what the caller holds.
+      else if (Number.isInteger(arg)) this.#writeString(BigInt(arg).toString());
       else this.#writeString(String(arg));
     } else if (typeof arg === 'bigint') {
       this.#writeString(arg.toString());
@@ -218,6 +207,29 @@ export class RequestWriter {
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
+/**
+ * Throw InvalidArgumentError unless every argument is encodable (string, finite number, bigint,
+ * Buffer) and there is at least a command name. Cheap: one typeof per argument.
+ */
+export function validateArgs(args: readonly RespArg[]): void {
+  const n = args.length;
+  if (n === 0) throw new InvalidArgumentError('A command needs at least its name');
+  for (let i = 0; i < n; i++) {
+    const arg = args[i];
+    const t = typeof arg;
+    if (
+      t !== 'string' &&
+      !(t === 'number' && Number.isFinite(arg)) &&
+      t !== 'bigint' &&
+      !Buffer.isBuffer(arg)
+    ) {
+      throw new InvalidArgumentError(
+        `Command argument ${i} must be a string, finite number, bigint or Buffer; got ${describe(arg)}`,
+      );
+    }
+  }
+}
+
 /** Encode one command to a fresh Buffer (cold paths and tests; the hot path is RequestWriter). */
 export function encodeCommand(args: readonly RespArg[]): Buffer {
   const writer = new RequestWriter();
@@ -245,7 +257,9 @@ function appendReply(parts: (string | Buffer)[], value: RespValue, resp3: boolea
   } else if (Buffer.isBuffer(value)) {
     parts.push(`$${value.length}\r\n`, value, '\r\n');
   } else if (typeof value === 'number') {
-    if (Number.isInteger(value)) parts.push(`:${value}\r\n`);
+    // Only safe integers as `:`: beyond 2^53 the text may be "1e+21" (not a RESP integer), and a
+    // decoder would hand back a bigint instead of the number that was encoded.
+    if (Number.isSafeInteger(value)) parts.push(`:${value}\r\n`);
     else if (resp3) parts.push(`,${formatDouble(value)}\r\n`);
     else {
       const text = formatDouble(value);

@@ -53,7 +53,8 @@ export class RingQueue<T> {
   /** Remove every item and return them oldest first. */
   drain(): T[] {
     const out: T[] = [];
-    for (let item = this.shift(); item !== undefined; item = this.shift()) out.push(item);
+    // Counted, not "until shift() returns undefined": an undefined item would end that early.
+    while (this.#size > 0) out.push(this.shift() as T);
     return out;
   }
 

@@ -1,6 +1,7 @@
 /**
- * A plain, aligned text table for terminal reports. Deliberately tiny: no borders, no colour, no
- * wrapping, so the output reads the same in a terminal, a CI log and a pasted issue.
+ * Plain text for terminal reports: an aligned table, counts with separators, wrapped prose.
+ * Deliberately tiny: no borders, no colour, so the output reads the same in a terminal, a CI log
+ * and a pasted issue.
  */
 
 /** How a column's cells line up. Numbers read best right-aligned. */
@@ -55,4 +56,27 @@ export function formatTable(
 /** `12345.6` → `12,346`: integers with thousands separators, fixed locale for stable output. */
 export function formatCount(value: number): string {
   return Math.round(value).toLocaleString('en-US');
+}
+
+/**
+ * Break `text` into lines of at most `width` columns at spaces, each prefixed with `indent`
+ * (the first with `firstIndent` when given: list bullets). A word longer than the width keeps
+ * its own line rather than being cut.
+ */
+export function wrapText(text: string, width: number, indent = '', firstIndent = indent): string {
+  const lines: string[] = [];
+  let line = '';
+  let prefix = firstIndent;
+  for (const word of text.split(/\s+/)) {
+    if (word === '') continue;
+    if (line !== '' && prefix.length + line.length + 1 + word.length > width) {
+      lines.push(prefix + line);
+      line = word;
+      prefix = indent;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(prefix + line);
+  return lines.join('\n');
 }

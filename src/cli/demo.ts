@@ -1,0 +1,159 @@
+/**
+ * `respool demo`: replay a production incident against a real redis-server, once through the
+ * connection strategy that caused it and once through respool, and print what the server saw.
+ */
+import { parseArgs } from 'node:util';
+import { DemoError } from '../demo/demo-error.js';
+import type { IncidentReplay, ReplayOption, ReplayReport } from '../demo/replay.js';
+import { findReplay, INCIDENT_REPLAYS, runDemo } from '../demo/run-demo.js';
+import { formatTable, wrapText } from '../util/format-table.js';
+import { CliError, UsageError } from './cli-error.js';
+import type { CliCommand, CliIo } from './command.js';
+
+const DEFAULT_INCIDENT = 1;
+const REPORT_WIDTH = 100;
+
+// Every replay's options, merged: parseArgs needs them all up front, before it knows which
+// incident was asked for. Options of another replay are rejected after parsing.
+const REPLAY_OPTIONS: ReadonlyMap<string, ReplayOption> = new Map(
+  INCIDENT_REPLAYS.flatMap((replay) => replay.options.map((o) => [o.name, o] as const)),
+);
+
+function usage(): string {
+  const rows: string[][] = [
+    ['--incident <n>', `which incident to replay (default ${DEFAULT_INCIDENT})`],
+  ];
+  for (const replay of INCIDENT_REPLAYS) {
+    for (const o of replay.options) {
+      rows.push([
+        `--${o.name} <n>`,
+        `${o.description} (default ${o.default}; incident ${replay.incident})`,
+      ]);
+    }
+  }
+  rows.push(['-h, --help', 'show this help']);
+  const incidents = INCIDENT_REPLAYS.map((r) => [`${r.incident}`, r.title]);
+  return [
+    'Usage: respool demo [--incident <n>] [options]',
+    '',
+    'Replays a production incident against a real redis-server: the same burst runs once through',
+    'the connection strategy that caused the incident and once through respool, and the report',
+    'shows what the server saw (connections at peak, connections left behind) and checks that',
+    'every reply was right.',
+    '',
+    'Incidents:',
+    formatTable(incidents, { indent: '  ', align: ['right', 'left'] }),
+    '',
+    'Options:',
+    formatTable(rows, { indent: '  ', align: ['left', 'left'] }),
+    '',
+    'Environment:',
+    '  REDIS_URL   run against this server instead of a private one. The demo writes and then',
+    '              deletes keys under respool-demo:*; use a server you may write to.',
+    '',
+    'Without REDIS_URL it starts a private redis-server (on PATH; Redis 7) on a free port with no',
+    'persistence, and stops it when done, also on Ctrl-C.',
+  ].join('\n');
+}
+
+/** The `demo` subcommand. */
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'replay a production incident: the pool that caused it vs respool, on a real server',
+  get usage(): string {
+    return usage();
+  },
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+      incident: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    };
+    for (const name of REPLAY_OPTIONS.keys()) options[name] = { type: 'string' };
+    const { values } = parseArgs({
+      args: [...args],
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values['help'] === true) {
+      io.out(usage());
+      return 0;
+    }
+    const incident = parseInteger(values['incident'], 'incident', 1, 99) ?? DEFAULT_INCIDENT;
+    const replay = findReplay(incident);
+    if (replay === undefined) {
+      const known = INCIDENT_REPLAYS.map((r) => r.incident).join(', ');
+      throw new UsageError(`no replay for incident ${incident} yet (available: ${known})`, usage());
+    }
+    const replayValues = new Map<string, number>();
+    for (const [name, option] of REPLAY_OPTIONS) {
+      const value = parseInteger(values[name], name, option.min, option.max);
+      if (value === undefined) continue;
+      if (!replay.options.includes(option)) {
+        throw new UsageError(`--${name} does not apply to incident ${incident}`, usage());
+      }
+      replayValues.set(name, value);
+    }
+
+    let result: Awaited<ReturnType<typeof runDemo>>;
+    try {
+      result = await runDemo({
+        replay,
+        values: replayValues,
+        redisUrl: nonEmpty(io.env['REDIS_URL']),
+        progress: io.err,
+      });
+    } catch (error) {
+      if (error instanceof DemoError) throw new CliError(error.message, { cause: error });
+      throw error;
+    }
+    io.out(render(replay, result.target, result.report));
+    if (result.report.failures.length > 0) {
+      io.err('');
+      io.err('FAILED: the replay did not verify its results:');
+      for (const failure of result.report.failures)
+        io.err(wrapText(failure, REPORT_WIDTH, '    ', '  - '));
+      return 1;
+    }
+    return 0;
+  },
+};
+
+function render(replay: IncidentReplay, target: string, report: ReplayReport): string {
+  const lines = [
+    '',
+    `respool demo: incident ${replay.incident}, ${replay.title}`,
+    `target: ${target}`,
+    '',
+    ...report.setup.map((line) => `  ${line}`),
+    '',
+    formatTable(report.table, { indent: '  ', header: true }),
+    '',
+    ...report.findings.map((f) => wrapText(f, REPORT_WIDTH, '    ', '  - ')),
+  ];
+  if (report.failures.length === 0) {
+    lines.push('', wrapText(`Checks passed: ${report.checks}`, REPORT_WIDTH, '  '));
+  }
+  return lines.join('\n');
+}
+
+function parseInteger(
+  value: string | boolean | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(
+      `--${name} expects an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      usage(),
+    );
+  }
+  return n;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

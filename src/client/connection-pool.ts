@@ -1,0 +1,73 @@
+/**
+ * The pool of exclusive connections behind leases, blocking commands and pub/sub: the generic
+ * Pool with Connection as its resource.
+ *
+ * - retire = QUIT and let the server close first, so idle eviction leaves TIME_WAIT on the
+ *   server, not on the client host (incident 4).
+ * - isHealthy = `connection.clean`: ready, nothing in flight, no partial frame.
+ * - reset = undo what the lease did (LeaseState), in one pipelined write; any error destroys.
+ * - A pooled connection that the server closes while idle is dropped from the idle stack at
+ *   once, so the next borrower never gets a dead socket.
+ */
+
+import type { SocketFactory } from '../connection/connect.js';
+import { Connection, type ConnectionOptions } from '../connection/connection.js';
+import { ReplyError } from '../errors.js';
+import { Pool } from '../pool/pool.js';
+import type { PoolOptions } from '../pool/pool-options.js';
+import type { RespValue } from '../protocol/resp-types.js';
+import type { LeaseState } from './lease-state.js';
+
+export type ConnectionPool = Pool<Connection> & {
+  /** Attach the state tracker of the lease that holds `connection`. */
+  track(connection: Connection, state: LeaseState): void;
+};
+
+export function createConnectionPool(
+  connectionOptions: ConnectionOptions,
+  poolOptions: PoolOptions,
+  socketFactory: SocketFactory | undefined,
+  closeTimeoutMs: number,
+): ConnectionPool {
+  const states = new WeakMap<Connection, LeaseState>();
+  const pool = new Pool<Connection>(
+    {
+      async create() {
+        const conn = await Connection.open(connectionOptions, socketFactory);
+        conn.on('close', () => pool.forget(conn));
+        return conn;
+      },
+      retire(conn) {
+        void conn.close(closeTimeoutMs);
+      },
+      destroy(conn, reason) {
+        conn.destroy(reason);
+      },
+      isHealthy(conn) {
+        return conn.clean;
+      },
+      async reset(conn) {
+        const state = states.get(conn);
+        states.delete(conn);
+        if (state === undefined) return true;
+        const commands = state.resetCommands();
+        if (commands === undefined) return false;
+        if (commands.length === 0) return true;
+        const replies = await Promise.all(
+          commands.map(
+            (args) =>
+              new Promise<RespValue>((resolve, reject) => {
+                conn.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+              }),
+          ),
+        );
+        return replies.every((r) => !(r instanceof ReplyError));
+      },
+    },
+    poolOptions,
+  ) as ConnectionPool;
+  pool.track = (conn, state) => {
+    states.set(conn, state);
+  };
+  return pool;
+}

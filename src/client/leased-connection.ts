@@ -1,0 +1,139 @@
+/**
+ * The handle `withConnection(fn)` gives `fn`: the full command API on one exclusive connection.
+ * Everything runs on that connection in order, so connection state is the caller's to use:
+ * WATCH…MULTI…EXEC, SELECT, blocking commands. What the lease changes is tracked (LeaseState)
+ * and undone on release. After release the handle refuses further commands.
+ */
+import type { Connection } from '../connection/connection.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import { ClientClosedError, CommandTimeoutError, InvalidArgumentError } from '../errors.js';
+import type { RespArg } from '../protocol/resp-types.js';
+import { Multi, Pipeline } from './batch.js';
+import { CommandApi, type Out } from './command-api.js';
+import type { LeaseState } from './lease-state.js';
+import { PromiseCommand } from './promise-command.js';
+import type { Transform } from './reply-transforms.js';
+import type { ClientCounters } from './stats.js';
+
+/** Subscriber mode turns replies into push frames; pub/sub has its own API (`subscribe`). */
+const REFUSED = new Set([
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+]);
+
+export interface LeaseContext {
+  readonly counters: ClientCounters;
+  readonly blockingGraceMs: number;
+}
+
+export class LeasedConnection<S extends string | Buffer = string> extends CommandApi<'async', S> {
+  #conn: Connection | null;
+  readonly #state: LeaseState;
+  readonly #returnBuffers: boolean;
+  readonly #context: LeaseContext;
+
+  /** @internal Created by the client for the duration of `withConnection`. */
+  constructor(conn: Connection, state: LeaseState, returnBuffers: boolean, context: LeaseContext) {
+    super();
+    this.#conn = conn;
+    this.#state = state;
+    this.#returnBuffers = returnBuffers;
+    this.#context = context;
+  }
+
+  /** @internal Called on release: the handle is dead from now on. */
+  end(): void {
+    this.#conn = null;
+  }
+
+  /** Send on the leased connection, recording what it does to the connection's state. */
+  #send(cmd: PendingCommand): void {
+    const conn = this.#conn;
+    if (conn === null) {
+      cmd.fail(
+        new ClientClosedError(
+          'This lease was released; use the connection only inside withConnection',
+        ),
+      );
+      return;
+    }
+    this.#state.observe(cmd.args);
+    this.#context.counters.commandsSent++;
+    conn.send(cmd);
+  }
+
+  protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    const cmd = new PromiseCommand(args, this.#returnBuffers, transform, this.#context.counters);
+    const promise = cmd.promise();
+    try {
+      this.#send(cmd);
+    } catch (error) {
+      cmd.reject(error as Error);
+    }
+    return promise;
+  }
+
+  /**
+   * A blocking command runs in place, with a client-side deadline of its own timeout plus the
+   * grace period. At the deadline the connection is destroyed: left alive, it could still pop
+   * an element that nobody would receive (GLIDE #6794).
+   */
+  protected override _block(
+    args: RespArg[],
+    transform: Transform | undefined,
+    serverTimeoutMs: number | undefined,
+  ): Promise<unknown> {
+    const conn = this.#conn;
+    const promise = this._cmd(args, transform);
+    if (conn === null || serverTimeoutMs === undefined || serverTimeoutMs === 0) return promise;
+    const deadlineMs = serverTimeoutMs + this.#context.blockingGraceMs;
+    const timer = setTimeout(() => {
+      conn.destroy(
+        new CommandTimeoutError(
+          `${String(args[0])} got no reply within its ${serverTimeoutMs} ms timeout plus ${this.#context.blockingGraceMs} ms grace; its connection was closed so it cannot consume an element later`,
+          true,
+        ),
+      );
+    }, deadlineMs);
+    return promise.finally(() => clearTimeout(timer));
+  }
+
+  override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
+    if (REFUSED.has(name.toLowerCase())) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `${name.toUpperCase()} is not available on a lease; use client.subscribe()`,
+        ),
+      );
+    }
+    return this._cmd([name, ...args], undefined);
+  }
+
+  /** WATCH keys for an optimistic transaction; a later EXEC resolves null if any changed. */
+  watch(...keys: RespArg[]): Promise<string> {
+    return this._cmd(['WATCH', ...keys], undefined) as Promise<string>;
+  }
+
+  unwatch(): Promise<string> {
+    return this._cmd(['UNWATCH'], undefined) as Promise<string>;
+  }
+
+  /** MULTI…EXEC on this connection. After WATCH, `exec()` resolves null when a watched key changed. */
+  multi(): Multi<S> {
+    return new Multi<S>({
+      mux: { send: (cmd) => this.#send(cmd) },
+      returnBuffers: this.#returnBuffers,
+    });
+  }
+
+  pipeline(): Pipeline<S> {
+    return new Pipeline<S>({
+      mux: { send: (cmd) => this.#send(cmd) },
+      returnBuffers: this.#returnBuffers,
+    });
+  }
+}

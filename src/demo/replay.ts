@@ -1,0 +1,66 @@
+/**
+ * What an incident replay is, so `respool demo --incident N` can list, configure and run each one
+ * the same way. A replay lives in its own module (`incident-<n>.ts`) and is listed in
+ * `run-demo.ts`; it declares its numeric options, runs against a server it is handed, and
+ * returns a structured report that the CLI renders.
+ */
+import type { ServerMonitor } from './server-monitor.js';
+
+/** A numeric command-line option of one replay (`--<name> <n>`). */
+export interface ReplayOption {
+  /** Kebab-case flag name without dashes, e.g. `callers`. */
+  readonly name: string;
+  readonly description: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Option values by name; an absent name means the option's default. */
+export type ReplayValues = ReadonlyMap<string, number>;
+
+/** The value given for `option`, or its default. */
+export function optionValue(values: ReplayValues, option: ReplayOption): number {
+  return values.get(option.name) ?? option.default;
+}
+
+/** What a replay gets to run with. */
+export interface ReplayContext {
+  /** Server to run against (credentials included; never print it, use `redactUrl`). */
+  readonly url: string;
+  /** A connection of its own to the same server, for the server's view. */
+  readonly monitor: ServerMonitor;
+  /** True when the server is not ours (REDIS_URL): other clients may come and go meanwhile. */
+  readonly shared: boolean;
+  /** Unique per run: key prefixes and client names use it, so runs never collide. */
+  readonly runId: string;
+  readonly values: ReplayValues;
+  /** Progress lines while the replay runs (the CLI sends them to stderr). */
+  readonly progress: (line: string) => void;
+}
+
+/** A replay's result, structured so the CLI decides how to print it. */
+export interface ReplayReport {
+  /** What was run, one line each. */
+  readonly setup: readonly string[];
+  /** Header row first; the first column names the measurement. */
+  readonly table: readonly (readonly string[])[];
+  /** What the numbers show, one sentence each. */
+  readonly findings: readonly string[];
+  /** What the replay verified, as one sentence (printed when nothing failed). */
+  readonly checks: string;
+  /** Correctness checks that failed; empty when the replay verified its results. */
+  readonly failures: readonly string[];
+}
+
+/** One incident's replay, as listed in `run-demo.ts`. */
+export interface IncidentReplay {
+  /** The incident's number in the project's incident write-ups. */
+  readonly incident: number;
+  /** Short title, lower case: `the pool with no upper bound`. */
+  readonly title: string;
+  /** The numeric flags it accepts, beyond `--incident`. */
+  readonly options: readonly ReplayOption[];
+  /** Run against the server in `context` and report; a failed check goes in `failures`. */
+  run(context: ReplayContext): Promise<ReplayReport>;
+}

@@ -1,0 +1,452 @@
+/**
+ * A generic bounded pool: knows nothing of Redis. The resource factory is injected.
+ *
+ * Invariants (incidents 1, 2 and 4):
+ * - One hard cap: idle + leased + connecting + resetting ≤ maxSize at every instant. A caller
+ *   that finds no idle resource and no room waits (FIFO, with a deadline); nothing overflows.
+ * - Idle resources form a LIFO stack: the hottest one is reused, the cold tail ages out. A
+ *   background evictor (unref'd) retires resources idle longer than idleTimeoutMs, a bounded
+ *   number per run, down to minIdle, with or without traffic. Release never closes a healthy
+ *   resource just because many are idle (closing on release is what fills TIME_WAIT).
+ * - A resource that is broken, or fails its reset, is destroyed, never handed out again.
+ * - A failed dial frees its slot, wakes the next waiter's dial after a jittered backoff, and is
+ *   reported as the `cause` of the waiters' timeout.
+ *
+ * Scheduling has one entry point, #pulse(): it hands idle resources to waiters in order, then
+ * starts as many dials as waiters still need, within the cap and the dial concurrency.
+ *
+ *   idle:    [ oldest … newest ]   acquire pops the newest; the evictor takes from the oldest
+ *   waiters: ring, FIFO; a timed-out or aborted waiter is marked and skipped (O(1) cancel)
+ */
+import { EventEmitter } from 'node:events';
+import { AbortedError, PoolClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
+import { RingQueue } from '../util/ring-queue.js';
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
+import type { PoolStats } from './pool-stats.js';
+
+export interface ResourceFactory<T> {
+  /** Create a resource; reject with why it could not be made. */
+  create(): Promise<T>;
+  /** Retire a healthy resource gracefully (eviction, close). Must not throw. */
+  retire(resource: T): void;
+  /** Destroy a broken resource now. Must not throw. */
+  destroy(resource: T, reason: Error | undefined): void;
+  /** Usable as it is? Checked when taken from idle and on release. */
+  isHealthy(resource: T): boolean;
+  /** Make a released resource clean for the next borrower; false or a rejection destroys it. */
+  reset?(resource: T): Promise<boolean> | boolean;
+}
+
+export interface AcquireOptions {
+  /** Abort the wait (the caller gets ERR_ABORTED). */
+  readonly signal?: AbortSignal | undefined;
+  /** Overrides the pool's acquireTimeoutMs for this call. 0 = no deadline. */
+  readonly timeoutMs?: number | undefined;
+}
+
+export interface PoolEvents {
+  /** A lease was held longer than leakWarningMs; `stack` is where it was acquired. */
+  leak: [info: { heldMs: number; stack: string }];
+}
+
+interface Waiter<T> {
+  resolve(resource: T): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  enqueuedAt: number;
+  settled: boolean;
+  /** Where acquire() was called, when leak detection is on. */
+  stack: string | undefined;
+}
+
+interface IdleEntry<T> {
+  readonly resource: T;
+  readonly since: number;
+}
+
+interface LeaseRecord {
+  readonly since: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Pool<T> extends EventEmitter<PoolEvents> {
+  readonly options: ResolvedPoolOptions;
+  readonly #factory: ResourceFactory<T>;
+  readonly #idle: IdleEntry<T>[] = [];
+  readonly #leases = new Map<T, LeaseRecord>();
+  readonly #waiters = new RingQueue<Waiter<T>>(16);
+  #waiting = 0;
+  #connecting = 0;
+  #resetting = 0;
+  #closed = false;
+  #closeWaiters: (() => void)[] = [];
+  #dialFailures = 0;
+  #nextDialAt = 0;
+  #lastDialError: Error | undefined;
+  #dialTimer: NodeJS.Timeout | undefined;
+  readonly #evictor: NodeJS.Timeout;
+  // Counters for stats().
+  #created = 0;
+  #destroyed = 0;
+  #acquired = 0;
+  #waited = 0;
+  #waitTimeTotalMs = 0;
+  #maxWaitMs = 0;
+  #acquireTimeouts = 0;
+  #dialErrors = 0;
+  #leakWarnings = 0;
+
+  constructor(factory: ResourceFactory<T>, options: PoolOptions) {
+    super();
+    this.options = resolvePoolOptions(options);
+    this.#factory = factory;
+    this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
+    this.#evictor.unref();
+  }
+
+  get #total(): number {
+    return this.#idle.length + this.#leases.size + this.#connecting + this.#resetting;
+  }
+
+  /**
+   * Borrow a resource. Resolves at once with the newest idle one when nobody is waiting;
+   * otherwise waits in line. Rejects with ERR_POOL_TIMEOUT, ERR_ABORTED, ERR_QUEUE_FULL or
+   * ERR_POOL_CLOSED.
+   */
+  acquire(options: AcquireOptions = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
+    if (options.signal?.aborted === true) {
+      return Promise.reject(
+        new AbortedError('Aborted before a connection was acquired', false, {
+          cause: options.signal.reason,
+        }),
+      );
+    }
+    // Captured here, in the caller's stack, and only when leak detection is on (leases are not
+    // the hot path); the lease itself may be granted later from a dial callback.
+    const stack =
+      this.options.leakWarningMs > 0 ? (new Error('Lease acquired here').stack ?? '') : undefined;
+    if (this.#waiting === 0) {
+      const resource = this.#takeIdle();
+      if (resource !== undefined) {
+        this.#lease(resource, stack);
+        return Promise.resolve(resource);
+      }
+    }
+    if (this.#waiting >= this.options.maxWaiters) {
+      return Promise.reject(
+        new QueueFullError(
+          `${this.#waiting} callers are already waiting for a pooled connection (maxWaiters); ${this.#describe()}`,
+        ),
+      );
+    }
+    if (this.options.maxSize === 0) {
+      return Promise.reject(
+        new PoolTimeoutError(
+          `The connection budget leaves no room for exclusive connections; ${this.#describe()}`,
+        ),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = {
+        resolve,
+        reject,
+        timer: undefined,
+        signal: options.signal,
+        onAbort: undefined,
+        enqueuedAt: performance.now(),
+        settled: false,
+        stack,
+      };
+      const timeoutMs = options.timeoutMs ?? this.options.acquireTimeoutMs;
+      if (timeoutMs > 0) {
+        waiter.timer = setTimeout(() => {
+          this.#acquireTimeouts++;
+          this.#cancelWaiter(
+            waiter,
+            new PoolTimeoutError(
+              `No connection became free within ${timeoutMs} ms; ${this.#describe()}`,
+              this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
+            ),
+          );
+        }, timeoutMs);
+      }
+      if (options.signal !== undefined) {
+        const signal = options.signal;
+        waiter.onAbort = () => {
+          this.#cancelWaiter(
+            waiter,
+            new AbortedError('Aborted while waiting for a connection', false, {
+              cause: signal.reason,
+            }),
+          );
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.push(waiter);
+      this.#waiting++;
+      this.#pulse();
+    });
+  }
+
+  /** Give a resource back. It is reset (when the factory can) and kept idle, or destroyed if broken. */
+  release(resource: T): void {
+    if (!this.#unlease(resource)) return;
+    if (!this.#factory.isHealthy(resource)) {
+      this.#destroy(resource, undefined);
+      return;
+    }
+    const reset = this.#factory.reset;
+    if (reset === undefined) {
+      this.#toIdle(resource);
+      return;
+    }
+    this.#resetting++;
+    Promise.resolve()
+      .then(() => reset.call(this.#factory, resource))
+      .then(
+        (ok) => {
+          this.#resetting--;
+          if (ok && this.#factory.isHealthy(resource)) this.#toIdle(resource);
+          else this.#destroy(resource, undefined);
+        },
+        (error: unknown) => {
+          this.#resetting--;
+          this.#destroy(resource, error as Error);
+        },
+      );
+  }
+
+  /** Destroy a leased resource instead of returning it (it timed out mid-command, say). */
+  destroyLeased(resource: T, reason?: Error): void {
+    if (this.#unlease(resource)) this.#destroy(resource, reason);
+  }
+
+  /**
+   * The resource died on its own (server closed it). Idle: dropped from the stack. Leased:
+   * nothing to do now; release() will find it unhealthy and destroy it.
+   */
+  forget(resource: T): void {
+    const i = this.#idle.findIndex((e) => e.resource === resource);
+    if (i === -1) return;
+    this.#idle.splice(i, 1);
+    this.#destroyed++;
+    this.#factory.destroy(resource, undefined);
+    this.#pulse();
+  }
+
+  stats(): PoolStats {
+    return Object.freeze({
+      maxSize: this.options.maxSize,
+      open: this.#idle.length + this.#leases.size + this.#resetting,
+      idle: this.#idle.length,
+      leased: this.#leases.size,
+      connecting: this.#connecting,
+      waiting: this.#waiting,
+      created: this.#created,
+      destroyed: this.#destroyed,
+      acquired: this.#acquired,
+      waited: this.#waited,
+      waitTimeTotalMs: this.#waitTimeTotalMs,
+      maxWaitMs: this.#maxWaitMs,
+      acquireTimeouts: this.#acquireTimeouts,
+      dialErrors: this.#dialErrors,
+      leakWarnings: this.#leakWarnings,
+    });
+  }
+
+  /**
+   * Stop lending: waiters fail with ERR_POOL_CLOSED, idle resources are retired, and leases are
+   * waited for up to `timeoutMs`, then destroyed. Idempotent.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearInterval(this.#evictor);
+      if (this.#dialTimer !== undefined) clearTimeout(this.#dialTimer);
+      for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
+        this.#cancelWaiter(w, new PoolClosedError());
+      }
+      for (const entry of this.#idle.splice(0)) {
+        this.#destroyed++;
+        this.#factory.retire(entry.resource);
+      }
+    }
+    if (this.#leases.size === 0 && this.#resetting === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const resource of [...this.#leases.keys()]) {
+          this.destroyLeased(
+            resource,
+            new PoolClosedError('The pool closed while this lease was held'),
+          );
+        }
+        resolve();
+      }, timeoutMs);
+      // Not unref'd: whoever awaits close() must see it finish, even with nothing else alive.
+      this.#closeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #pulse(): void {
+    if (this.#closed) return;
+    // Serve waiters from idle, oldest waiter first.
+    while (this.#waiting > 0) {
+      const waiter = this.#liveHead();
+      if (waiter === undefined) break;
+      const resource = this.#takeIdle();
+      if (resource === undefined) break;
+      this.#waiters.shift();
+      this.#settleWaiter(waiter);
+      this.#lease(resource, waiter.stack);
+      waiter.resolve(resource);
+    }
+    // Dial for the waiters that pending dials will not already serve.
+    let need = this.#waiting - this.#connecting;
+    while (
+      need > 0 &&
+      this.#total < this.options.maxSize &&
+      this.#connecting < this.options.maxConcurrentDials
+    ) {
+      const wait = this.#nextDialAt - Date.now();
+      if (wait > 0) {
+        this.#dialTimer ??= setTimeout(() => {
+          this.#dialTimer = undefined;
+          this.#pulse();
+        }, wait);
+        break;
+      }
+      this.#dial();
+      need--;
+    }
+  }
+
+  #dial(): void {
+    this.#connecting++;
+    this.#factory.create().then(
+      (resource) => {
+        this.#connecting--;
+        this.#dialFailures = 0;
+        this.#created++;
+        this.#toIdle(resource);
+      },
+      (error: unknown) => {
+        this.#connecting--;
+        this.#dialErrors++;
+        this.#dialFailures++;
+        this.#lastDialError = error as Error;
+        // Exponential backoff with full jitter: a refused server is not hammered in a loop.
+        const cap = Math.min(
+          this.options.maxDialBackoffMs,
+          this.options.dialBackoffMs * 2 ** Math.min(this.#dialFailures - 1, 16),
+        );
+        this.#nextDialAt = Date.now() + cap / 2 + Math.random() * (cap / 2);
+        this.#pulse();
+      },
+    );
+  }
+
+  #toIdle(resource: T): void {
+    if (this.#closed) {
+      this.#destroyed++;
+      this.#factory.retire(resource);
+      this.#checkClosed();
+      return;
+    }
+    this.#idle.push({ resource, since: Date.now() });
+    this.#pulse();
+  }
+
+  #destroy(resource: T, reason: Error | undefined): void {
+    this.#destroyed++;
+    this.#factory.destroy(resource, reason);
+    this.#checkClosed();
+    this.#pulse();
+  }
+
+  /** Newest healthy idle resource, destroying unhealthy ones on the way. */
+  #takeIdle(): T | undefined {
+    for (let entry = this.#idle.pop(); entry !== undefined; entry = this.#idle.pop()) {
+      if (this.#factory.isHealthy(entry.resource)) return entry.resource;
+      this.#destroyed++;
+      this.#factory.destroy(entry.resource, undefined);
+    }
+    return undefined;
+  }
+
+  #lease(resource: T, stack: string | undefined): void {
+    this.#acquired++;
+    const record: LeaseRecord = { since: Date.now(), timer: undefined };
+    const leakMs = this.options.leakWarningMs;
+    if (leakMs > 0 && stack !== undefined) {
+      record.timer = setTimeout(() => {
+        this.#leakWarnings++;
+        this.emit('leak', { heldMs: Date.now() - record.since, stack });
+      }, leakMs);
+      record.timer.unref();
+    }
+    this.#leases.set(resource, record);
+  }
+
+  #unlease(resource: T): boolean {
+    const record = this.#leases.get(resource);
+    if (record === undefined) return false;
+    if (record.timer !== undefined) clearTimeout(record.timer);
+    this.#leases.delete(resource);
+    return true;
+  }
+
+  #liveHead(): Waiter<T> | undefined {
+    for (let w = this.#waiters.peek(); w !== undefined; w = this.#waiters.peek()) {
+      if (!w.settled) return w;
+      this.#waiters.shift();
+    }
+    return undefined;
+  }
+
+  #settleWaiter(waiter: Waiter<T>): void {
+    waiter.settled = true;
+    this.#waiting--;
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    const waitedMs = performance.now() - waiter.enqueuedAt;
+    this.#waited++;
+    this.#waitTimeTotalMs += waitedMs;
+    if (waitedMs > this.#maxWaitMs) this.#maxWaitMs = waitedMs;
+  }
+
+  #cancelWaiter(waiter: Waiter<T>, error: Error): void {
+    if (waiter.settled) return;
+    this.#settleWaiter(waiter);
+    waiter.reject(error);
+  }
+
+  #evict(): void {
+    const now = Date.now();
+    const { idleTimeoutMs, maxEvictionsPerRun, minIdle } = this.options;
+    let evicted = 0;
+    while (evicted < maxEvictionsPerRun && this.#idle.length > minIdle) {
+      const oldest = this.#idle[0]!;
+      if (now - oldest.since < idleTimeoutMs) break;
+      this.#idle.shift();
+      this.#destroyed++;
+      this.#factory.retire(oldest.resource);
+      evicted++;
+    }
+  }
+
+  #checkClosed(): void {
+    if (!this.#closed || this.#leases.size > 0 || this.#resetting > 0) return;
+    for (const done of this.#closeWaiters.splice(0)) done();
+  }
+
+  #describe(): string {
+    const s = this.stats();
+    return `pool: ${s.open} open (${s.leased} leased, ${s.idle} idle), ${s.connecting} connecting, ${s.waiting} waiting, max ${s.maxSize}`;
+  }
+}
