@@ -27,6 +27,8 @@ export {
   InvalidArgumentError,
   isRespoolError,
   MaxClientsError,
+  PoolClosedError,
+  PoolTimeoutError,
   ProtocolError,
   QueueFullError,
   ReplyError,

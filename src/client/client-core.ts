@@ -17,6 +17,7 @@ import type { ResolvedClientOptions } from './options.js';
 import { PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
+import { Subscriber } from './subscriber.js';
 
 export interface LeaseEvents {
   leak: [info: { heldMs: number; stack: string }];
@@ -26,6 +27,7 @@ export class ClientCore {
   readonly options: ResolvedClientOptions;
   readonly mux: Multiplexer;
   readonly pool: ConnectionPool;
+  readonly subscriber: Subscriber;
 
   constructor(options: ResolvedClientOptions, factory?: ConnectionFactory) {
     this.options = options;
@@ -44,6 +46,7 @@ export class ClientCore {
       options.socketFactory,
       options.closeTimeoutMs,
     );
+    this.subscriber = new Subscriber(this.pool);
   }
 
   /** Lease a connection for `fn` and give it back on every path. */
@@ -128,6 +131,7 @@ export class ClientCore {
       leaseWaitTimeTotalMs: p.waitTimeTotalMs,
       leaseMaxWaitMs: p.maxWaitMs,
       leakWarnings: p.leakWarnings,
+      subscriptions: this.subscriber.channelCount,
       commandsSent: m.commandsSent,
       commandsFailed: m.commandsFailed,
       errorReplies: m.errorReplies,
@@ -136,11 +140,14 @@ export class ClientCore {
 
   /** Graceful: the multiplexed connection answers what it accepted; leases get closeTimeoutMs. */
   async close(): Promise<void> {
+    // The subscriber first: its lease is long-lived by design and would hold up pool.close().
+    await this.subscriber.close();
     await Promise.all([this.mux.close(), this.pool.close(this.options.closeTimeoutMs)]);
   }
 
   destroy(): void {
     this.mux.destroy();
+    void this.subscriber.close();
     void this.pool.close(0);
   }
 }

@@ -21,6 +21,7 @@ import { type ClientOptions, resolveClientOptions } from './options.js';
 import { PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
+import type { MessageListener, Subscription } from './subscriber.js';
 
 /** Per-view options for `withOptions()`. */
 export interface CallOptions<B extends boolean = boolean> {
@@ -130,6 +131,55 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   /** MULTI…EXEC in one write on the multiplexed connection: atomic, no lease needed. */
   multi(): Multi<S> {
     return new Multi<S>({ mux: this.#core.mux, returnBuffers: this.#returnBuffers });
+  }
+
+  /**
+   * SUBSCRIBE: `listener(message, channel)` for each message. All subscriptions of a client share
+   * one dedicated connection from the budget; it returns to the pool when the last one ends.
+   * Resolves once the server confirmed. Use a `withOptions({ returnBuffers: true })` view for
+   * Buffer messages.
+   */
+  subscribe(
+    channels: string | readonly string[],
+    listener: (message: S, channel: string) => void,
+  ): Promise<Subscription> {
+    return this.#core.subscriber.subscribe(
+      'subscribe',
+      channels,
+      listener as MessageListener<string | Buffer>,
+      this.#returnBuffers,
+    );
+  }
+
+  /** PSUBSCRIBE: `listener(message, channel, pattern)` for messages on matching channels. */
+  psubscribe(
+    patterns: string | readonly string[],
+    listener: (message: S, channel: string, pattern: string) => void,
+  ): Promise<Subscription> {
+    return this.#core.subscriber.subscribe(
+      'psubscribe',
+      patterns,
+      listener as MessageListener<string | Buffer>,
+      this.#returnBuffers,
+    );
+  }
+
+  /** SSUBSCRIBE (sharded pub/sub, Redis 7): `listener(message, channel)`. */
+  ssubscribe(
+    channels: string | readonly string[],
+    listener: (message: S, channel: string) => void,
+  ): Promise<Subscription> {
+    return this.#core.subscriber.subscribe(
+      'ssubscribe',
+      channels,
+      listener as MessageListener<string | Buffer>,
+      this.#returnBuffers,
+    );
+  }
+
+  /** SPUBLISH to a shard channel. */
+  spublish(channel: RespArg, message: RespArg): Promise<number> {
+    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
   }
 
   /** Listen for lease leak warnings (a lease held longer than leakWarningMs). */

@@ -59,6 +59,8 @@ export interface ClientStats {
   readonly leaseMaxWaitMs: number;
   /** Leases reported held longer than leakWarningMs. */
   readonly leakWarnings: number;
+  /** Channels, patterns and shard channels subscribed to (on the one subscriber connection). */
+  readonly subscriptions: number;
   /** Commands handed to a connection. */
   readonly commandsSent: number;
   /** Commands that got no reply: transport failures, timeouts, aborts. */

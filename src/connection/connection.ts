@@ -30,7 +30,7 @@ import {
 } from '../errors.js';
 import { RespDecoder } from '../protocol/decoder.js';
 import { RequestWriter } from '../protocol/encoder.js';
-import type { RespPush, RespValue } from '../protocol/resp-types.js';
+import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
 import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
@@ -73,6 +73,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #handshake: HandshakeResult | undefined;
   #closing: Promise<void> | undefined;
   #whenDrained: (() => void) | undefined;
+  // RESP2 subscriber mode: pub/sub messages and confirmations arrive as ordinary arrays and
+  // must be routed as pushes, not matched to the queue (RESP3 sends them as push frames).
+  #subscriberMode = false;
+  #pushBuffers = false;
   readonly #endpoint: string;
 
   /**
@@ -247,14 +251,45 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #onReply(value: RespValue): void {
+    if (this.#subscriberMode && Array.isArray(value) && isPubSubArray(value)) {
+      this.emit('push', { kind: String(value[0]), data: value });
+      return;
+    }
     const cmd = this.#queue.shift();
     if (cmd === undefined) {
       throw new ProtocolError('The server sent a reply no command was waiting for');
     }
     const next = this.#queue.peek();
-    if (next !== undefined) this.#decoder.returnBuffers = next.returnBuffers;
+    this.#decoder.returnBuffers = next !== undefined ? next.returnBuffers : this.#pushBuffers;
     cmd.reply(value);
     if (this.#queue.length === 0 && this.#whenDrained !== undefined) this.#whenDrained();
+  }
+
+  /**
+   * Write a command that gets no reply of its own: (P|S)SUBSCRIBE and their UNSUBSCRIBEs, whose
+   * confirmations arrive as pushes (RESP3) or, in subscriber mode, as arrays routed as pushes.
+   * @throws InvalidArgumentError when an argument cannot be encoded.
+   */
+  sendWithoutReply(args: readonly RespArg[]): void {
+    if (this.#state !== State.Ready) {
+      throw new ConnectionClosedError('The connection is not ready', false);
+    }
+    // Not counted in #encoded: write status is tracked for queued commands only.
+    this.#writer.writeCommand(args);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#scheduledFlush);
+    }
+  }
+
+  /**
+   * Route pub/sub arrays as pushes (RESP2 needs it; harmless in RESP3) and decode pushes to
+   * Buffers or strings. Only a subscriber connection uses this.
+   */
+  setSubscriberMode(enabled: boolean, pushBuffers = false): void {
+    this.#subscriberMode = enabled && this.protocol === 2;
+    this.#pushBuffers = pushBuffers;
+    if (this.#queue.length === 0) this.#decoder.returnBuffers = pushBuffers;
   }
 
   /**
@@ -334,6 +369,23 @@ const QUIT_COMMAND: PendingCommand = {
   reply() {},
   fail() {},
 };
+
+const PUBSUB_KINDS = new Set([
+  'message',
+  'pmessage',
+  'smessage',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+]);
+
+function isPubSubArray(value: RespValue[]): boolean {
+  const head = value[0];
+  return (typeof head === 'string' || Buffer.isBuffer(head)) && PUBSUB_KINDS.has(head.toString());
+}
 
 export function describeEndpoint(options: DialOptions): string {
   return options.path !== undefined ? options.path : `${options.host}:${options.port}`;

@@ -42,6 +42,8 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal | undefined;
   /** Overrides the pool's acquireTimeoutMs for this call. 0 = no deadline. */
   readonly timeoutMs?: number | undefined;
+  /** false for a lease that is meant to be long-lived (a subscriber): no leak warning. */
+  readonly trackLeak?: boolean | undefined;
 }
 
 export interface PoolEvents {
@@ -127,7 +129,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     // Captured here, in the caller's stack, and only when leak detection is on (leases are not
     // the hot path); the lease itself may be granted later from a dial callback.
     const stack =
-      this.options.leakWarningMs > 0 ? (new Error('Lease acquired here').stack ?? '') : undefined;
+      this.options.leakWarningMs > 0 && options.trackLeak !== false
+        ? (new Error('Lease acquired here').stack ?? '')
+        : undefined;
     if (this.#waiting === 0) {
       const resource = this.#takeIdle();
       if (resource !== undefined) {
@@ -222,6 +226,15 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   /** Destroy a leased resource instead of returning it (it timed out mid-command, say). */
   destroyLeased(resource: T, reason?: Error): void {
     if (this.#unlease(resource)) this.#destroy(resource, reason);
+  }
+
+  /** End a lease by retiring the resource gracefully (a subscriber at close). */
+  retireLeased(resource: T): void {
+    if (!this.#unlease(resource)) return;
+    this.#destroyed++;
+    this.#factory.retire(resource);
+    this.#checkClosed();
+    this.#pulse();
   }
 
   /**

@@ -1,0 +1,327 @@
+/**
+ * Pub/sub on one dedicated connection per client, leased from the pool (so it counts in the
+ * budget) and shared by every subscription. The server is told about a channel once, when its
+ * first listener arrives, and told to forget it when its last listener leaves; when no
+ * subscription is left the connection goes back to the pool.
+ *
+ * Confirmations: RESP3 answers (P|S)SUBSCRIBE with push frames only; RESP2 answers with arrays
+ * that the connection routes as pushes in subscriber mode. Either way each channel's
+ * confirmation resolves a waiter keyed `kind:name`, so a subscribe() resolves once the server
+ * has really subscribed. Operations run one at a time, so the server's view and ours never
+ * diverge (a subscribe racing an unsubscribe of the same channel).
+ *
+ * A lost subscriber connection is replaced and every live channel subscribed again; messages
+ * published while it was down are lost (pub/sub has no replay).
+ */
+import type { Connection } from '../connection/connection.js';
+import { ClientClosedError, ConnectionClosedError, InvalidArgumentError } from '../errors.js';
+import type { RespPush, RespValue } from '../protocol/resp-types.js';
+import type { ConnectionPool } from './connection-pool.js';
+
+export type SubscribeKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
+
+/** A live subscription; `unsubscribe()` ends it (idempotent). */
+export interface Subscription {
+  readonly kind: SubscribeKind;
+  readonly channels: readonly string[];
+  unsubscribe(): Promise<void>;
+}
+
+export type MessageListener<S> = (message: S, channel: string, pattern?: string) => void;
+
+interface Entry {
+  readonly listener: MessageListener<string | Buffer>;
+  readonly buffers: boolean;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+const UNSUBSCRIBE: Record<SubscribeKind, string> = {
+  subscribe: 'unsubscribe',
+  psubscribe: 'punsubscribe',
+  ssubscribe: 'sunsubscribe',
+};
+const KINDS: readonly SubscribeKind[] = ['subscribe', 'psubscribe', 'ssubscribe'];
+
+export class Subscriber {
+  readonly #pool: ConnectionPool;
+  #conn: Connection | null = null;
+  #acquiring: Promise<Connection> | null = null;
+  /** `kind:name` → listeners. */
+  readonly #listeners = new Map<string, Set<Entry>>();
+  /** `confirmationKind:name` → waiters, oldest first. */
+  readonly #waiters = new Map<string, Waiter[]>();
+  #bufferEntries = 0;
+  #closed = false;
+  #serial: Promise<unknown> = Promise.resolve();
+  readonly #onPush = (push: RespPush): void => this.#dispatch(push);
+  readonly #onClose = (): void => this.#connectionLost();
+
+  constructor(pool: ConnectionPool) {
+    this.#pool = pool;
+  }
+
+  /** Live `kind:name` channels (for stats and tests). */
+  get channelCount(): number {
+    return this.#listeners.size;
+  }
+
+  subscribe(
+    kind: SubscribeKind,
+    names: string | readonly string[],
+    listener: MessageListener<string | Buffer>,
+    buffers: boolean,
+  ): Promise<Subscription> {
+    let list: string[];
+    try {
+      list = validateNames(kind, names);
+      if (typeof listener !== 'function') {
+        throw new InvalidArgumentError(
+          `${kind}: the listener must be a function, got ${typeof listener}`,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run(async () => {
+      if (this.#closed) {
+        throw new ClientClosedError('The client is closed; create a new client to subscribe');
+      }
+      const conn = await this.#connection();
+      const entry: Entry = { listener, buffers };
+      const fresh: string[] = [];
+      for (const name of list) {
+        const key = `${kind}:${name}`;
+        let set = this.#listeners.get(key);
+        if (set === undefined) {
+          set = new Set();
+          this.#listeners.set(key, set);
+        }
+        if (set.size === 0) fresh.push(name);
+        set.add(entry);
+      }
+      if (buffers) this.#setBuffers(+1);
+      try {
+        if (fresh.length > 0) await this.#command(conn, kind, fresh);
+      } catch (error) {
+        this.#removeEntry(kind, list, entry);
+        await this.#releaseIfUnused();
+        throw error;
+      }
+      let active = true;
+      return {
+        kind,
+        channels: list,
+        unsubscribe: () =>
+          this.#run(async () => {
+            if (!active) return;
+            active = false;
+            const emptied = this.#removeEntry(kind, list, entry);
+            const conn = this.#conn;
+            if (emptied.length > 0 && conn !== null) {
+              await this.#command(conn, UNSUBSCRIBE[kind], emptied).catch(() => {
+                // The connection died meanwhile: the server forgot the channels with it.
+              });
+            }
+            await this.#releaseIfUnused();
+          }),
+      };
+    });
+  }
+
+  /** End every subscription: the connection is retired with QUIT, the server closing first. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#run(async () => {
+      this.#listeners.clear();
+      const conn = this.#conn;
+      if (conn === null) return;
+      this.#detach(conn);
+      this.#pool.retireLeased(conn);
+    });
+  }
+
+  /** Serialise operations: each starts when the previous one settled. */
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.#serial.then(op, op);
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  #connection(): Promise<Connection> {
+    if (this.#conn !== null) return Promise.resolve(this.#conn);
+    this.#acquiring ??= this.#pool
+      .acquire({ trackLeak: false })
+      .then((conn) => {
+        conn.setSubscriberMode(true, this.#bufferEntries > 0);
+        conn.on('push', this.#onPush);
+        conn.once('close', this.#onClose);
+        this.#conn = conn;
+        return conn;
+      })
+      .finally(() => {
+        this.#acquiring = null;
+      });
+    return this.#acquiring;
+  }
+
+  /** Send `command names…` and wait for the server's confirmation of each name. */
+  #command(conn: Connection, command: string, names: readonly string[]): Promise<void> {
+    const confirmations = names.map(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          const key = `${command}:${name}`;
+          const list = this.#waiters.get(key);
+          if (list === undefined) this.#waiters.set(key, [{ resolve, reject }]);
+          else list.push({ resolve, reject });
+        }),
+    );
+    try {
+      conn.sendWithoutReply([command.toUpperCase(), ...names]);
+    } catch (error) {
+      this.#rejectWaiters(error as Error);
+    }
+    return Promise.all(confirmations).then(() => undefined);
+  }
+
+  #dispatch(push: RespPush): void {
+    const d = push.data;
+    switch (push.kind) {
+      case 'message':
+        this.#deliver('subscribe', text(d[1]), d[2] ?? null, text(d[1]), undefined);
+        return;
+      case 'smessage':
+        this.#deliver('ssubscribe', text(d[1]), d[2] ?? null, text(d[1]), undefined);
+        return;
+      case 'pmessage':
+        this.#deliver('psubscribe', text(d[1]), d[3] ?? null, text(d[2]), text(d[1]));
+        return;
+      default: {
+        // A confirmation: subscribe, psubscribe, ssubscribe, unsubscribe, … name count
+        const key = `${push.kind}:${text(d[1])}`;
+        const list = this.#waiters.get(key);
+        const waiter = list?.shift();
+        if (list !== undefined && list.length === 0) this.#waiters.delete(key);
+        waiter?.resolve();
+      }
+    }
+  }
+
+  #deliver(
+    kind: SubscribeKind,
+    name: string,
+    payload: RespValue,
+    channel: string,
+    pattern: string | undefined,
+  ): void {
+    const set = this.#listeners.get(`${kind}:${name}`);
+    if (set === undefined) return;
+    for (const entry of set) {
+      const message = entry.buffers ? asBuffer(payload) : text(payload);
+      try {
+        entry.listener(message, channel, pattern);
+      } catch (error) {
+        // A listener's bug must not take down the connection every subscription shares.
+        process.emitWarning(error as Error, { code: 'RESPOOL_LISTENER_ERROR' });
+      }
+    }
+  }
+
+  /** Remove `entry` from each name; returns the names no listener is left for. */
+  #removeEntry(kind: SubscribeKind, names: readonly string[], entry: Entry): string[] {
+    const emptied: string[] = [];
+    for (const name of names) {
+      const key = `${kind}:${name}`;
+      const set = this.#listeners.get(key);
+      if (set === undefined || !set.delete(entry)) continue;
+      if (set.size === 0) {
+        this.#listeners.delete(key);
+        emptied.push(name);
+      }
+    }
+    if (entry.buffers) this.#setBuffers(-1);
+    return emptied;
+  }
+
+  #setBuffers(delta: number): void {
+    this.#bufferEntries += delta;
+    this.#conn?.setSubscriberMode(true, this.#bufferEntries > 0);
+  }
+
+  async #releaseIfUnused(): Promise<void> {
+    const conn = this.#conn;
+    if (conn === null || this.#listeners.size > 0) return;
+    this.#detach(conn);
+    // Every channel was unsubscribed and confirmed: the connection is back in normal mode.
+    conn.setSubscriberMode(false);
+    this.#pool.release(conn);
+  }
+
+  #detach(conn: Connection): void {
+    conn.off('push', this.#onPush);
+    conn.off('close', this.#onClose);
+    this.#conn = null;
+  }
+
+  #rejectWaiters(error: Error): void {
+    for (const list of this.#waiters.values()) for (const w of list) w.reject(error);
+    this.#waiters.clear();
+  }
+
+  #connectionLost(): void {
+    const conn = this.#conn;
+    if (conn === null) return;
+    this.#detach(conn);
+    this.#pool.release(conn); // not clean any more: the pool destroys it and frees the slot
+    this.#rejectWaiters(new ConnectionClosedError('The subscriber connection closed', true));
+    if (this.#closed || this.#listeners.size === 0) return;
+    void this.#resubscribe(0);
+  }
+
+  /** Subscribe every live channel again on a new connection, retrying with backoff. */
+  async #resubscribe(attempt: number): Promise<void> {
+    try {
+      await this.#run(async () => {
+        if (this.#closed || this.#listeners.size === 0) return;
+        const conn = await this.#connection();
+        for (const kind of KINDS) {
+          const names = [...this.#listeners.keys()]
+            .filter((k) => k.startsWith(`${kind}:`))
+            .map((k) => k.slice(kind.length + 1));
+          if (names.length > 0) await this.#command(conn, kind, names);
+        }
+      });
+    } catch {
+      if (this.#closed) return;
+      const delayMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      setTimeout(() => void this.#resubscribe(attempt + 1), delayMs).unref();
+    }
+  }
+}
+
+function validateNames(kind: SubscribeKind, names: string | readonly string[]): string[] {
+  const list = typeof names === 'string' ? [names] : Array.isArray(names) ? [...names] : undefined;
+  if (
+    list === undefined ||
+    list.length === 0 ||
+    list.some((n) => typeof n !== 'string' || n === '')
+  ) {
+    throw new InvalidArgumentError(`${kind}: expected a non-empty channel name or array of names`);
+  }
+  return list;
+}
+
+function text(value: RespValue | undefined): string {
+  return typeof value === 'string'
+    ? value
+    : Buffer.isBuffer(value)
+      ? value.toString()
+      : String(value);
+}
+
+function asBuffer(value: RespValue): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(text(value));
+}
