@@ -139,10 +139,15 @@ export class ClientCore {
   }
 
   /** Graceful: the multiplexed connection answers what it accepted; leases get closeTimeoutMs. */
-  async close(): Promise<void> {
-    // The subscriber first: its lease is long-lived by design and would hold up pool.close().
-    await this.subscriber.close();
-    await Promise.all([this.mux.close(), this.pool.close(this.options.closeTimeoutMs)]);
+  close(): Promise<void> {
+    // Synchronously refuse new commands: mux.close() marks the client closed before returning.
+    const mux = this.mux.close();
+    // The subscriber before the pool: its lease is long-lived by design and would otherwise hold
+    // pool.close() up until its deadline.
+    const leases = this.subscriber
+      .close()
+      .then(() => this.pool.close(this.options.closeTimeoutMs));
+    return Promise.all([mux, leases]).then(() => undefined);
   }
 
   destroy(): void {

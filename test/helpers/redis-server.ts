@@ -257,6 +257,7 @@ class RedisServerProcess implements RedisServer {
   readonly #argv: readonly string[];
   readonly #password: string | undefined;
   #launched: Launched;
+  #queries: Promise<unknown> = Promise.resolve();
   #paused = false;
   #restarting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -420,7 +421,19 @@ class RedisServerProcess implements RedisServer {
     return this.#launched;
   }
 
+  /**
+   * One harness query at a time per server: a probe's connection is unnamed until its SETNAME
+   * runs, so concurrent probes would count each other in CLIENT LIST (seen as a phantom
+   * connection when a test samples clientCount() from several callers at once).
+   */
   #query(commands: readonly (readonly string[])[]): Promise<Reply[]> {
+    const run = (): Promise<Reply[]> => this.#queryNow(commands);
+    const next = this.#queries.then(run, run);
+    this.#queries = next.catch(() => undefined);
+    return next;
+  }
+
+  #queryNow(commands: readonly (readonly string[])[]): Promise<Reply[]> {
     return rawCommands(
       this.port,
       this.#password,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { dialSocket } from '../../src/connection/connect.js';
 import { createClient, type RespoolClient } from '../../src/index.js';
 import { expectClientCount } from '../helpers/baseline.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
@@ -39,15 +40,20 @@ async function peakClients<T>(work: Promise<T>): Promise<{ result: T; peak: numb
   return { result, peak };
 }
 
-/** Client-side TIME_WAIT sockets towards `port` (remote port = the server's), from /proc. */
-function clientTimeWait(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+/**
+ * TIME_WAIT sockets on this host from `localPorts` towards `port`, read from /proc. Counting
+ * only the client's own sockets keeps other tests' (and the harness's) sockets out of it.
+ */
+function timeWaitFrom(localPorts: ReadonlySet<number>, port: number): number {
   let count = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      // cols[2] is rem_address "IP:PORT", cols[3] the state; 06 is TIME_WAIT.
-      if (cols[3] === '06' && cols[2]?.endsWith(`:${hex}`)) count++;
+      // cols[1] local "IP:PORT", cols[2] remote, cols[3] state (06 = TIME_WAIT); ports in hex.
+      if (cols[3] !== '06') continue;
+      const local = Number.parseInt(cols[1]?.split(':').pop() ?? '', 16);
+      const remote = Number.parseInt(cols[2]?.split(':').pop() ?? '', 16);
+      if (remote === port && localPorts.has(local)) count++;
     }
   }
   return count;
@@ -256,39 +262,56 @@ describe('the budget over time', () => {
   });
 
   test('repeated bursts of 50 leases with maxConnections 16 leave no client-side TIME_WAIT', async () => {
-    const c = createClient({ url: server.url, maxConnections: 16, idleTimeoutMs: 200 });
-    // Poll through one persistent connection: a fresh connection per poll, closed by the
-    // poller, would itself leave TIME_WAIT on this host and spoil the count.
+    const localPorts = new Set<number>();
+    const c = createClient({
+      url: server.url,
+      maxConnections: 16,
+      idleTimeoutMs: 200,
+      socketFactory: (options) => {
+        const socket = dialSocket(options);
+        socket.once('connect', () => localPorts.add(socket.localPort ?? 0));
+        return socket;
+      },
+    });
+    // Poll through one persistent connection, so the poller opens nothing per sample.
     const admin = createClient(server.url);
-    await admin.ready();
-    const before = clientTimeWait(server.port);
-    for (let burst = 0; burst < 4; burst++) {
-      let peak = 0;
-      let done = false;
-      const poller = (async () => {
-        while (!done) {
-          const info = String(await admin.call('INFO', 'clients'));
-          peak = Math.max(peak, Number(/connected_clients:(\d+)/.exec(info)?.[1]) - 1);
-          await delay(10);
-        }
-      })();
-      await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          c.withConnection((conn) => conn.call('BLPOP', `tw:${i}`, '0.05')),
-        ),
+    try {
+      await admin.ready();
+      for (let burst = 0; burst < 4; burst++) {
+        let peak = 0;
+        let done = false;
+        const poller = (async () => {
+          while (!done) {
+            const info = String(await admin.call('INFO', 'clients'));
+            peak = Math.max(peak, Number(/connected_clients:(\d+)/.exec(info)?.[1]) - 1);
+            await delay(10);
+          }
+        })();
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            c.withConnection((conn) => conn.call('BLPOP', `tw:${i}`, '0.05')),
+          ),
+        );
+        done = true;
+        await poller;
+        assert.ok(peak <= 16, `peak ${peak}`);
+        assert.ok(peak >= 10, `the burst used the budget (peak ${peak})`);
+        // Let the evictor retire the cold ones between bursts (they are closed with QUIT).
+        await delay(1300);
+      }
+      await c.close();
+      assert.ok(c.stats().destroyed > 0, 'connections were retired during the test');
+      assert.ok(localPorts.size >= 16, `the client opened ${localPorts.size} sockets`);
+      await delay(100);
+      assert.equal(
+        timeWaitFrom(localPorts, server.port),
+        0,
+        'closing left TIME_WAIT on the client',
       );
-      done = true;
-      await poller;
-      assert.ok(peak <= 16, `peak ${peak}`);
-      assert.ok(peak >= 10, `the burst used the budget (peak ${peak})`);
-      // Let the evictor retire the cold ones between bursts (they are closed with QUIT).
-      await delay(1300);
+    } finally {
+      c.destroy();
+      await admin.close();
     }
-    await c.close();
-    assert.ok(c.stats().destroyed > 0, 'connections were retired during the test');
-    await delay(100);
-    assert.equal(clientTimeWait(server.port) - before, 0, 'closing left TIME_WAIT on the client');
-    await admin.close();
   });
 
   test('stats show a spent budget while callers wait', async () => {
