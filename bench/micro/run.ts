@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { run } from 'mitata';
-import { registerCommandBenches } from './command.bench.js';
+import { registerClockBenches, registerCommandBenches } from './command.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
 import { registerRingQueueBenches } from './ring-queue.bench.js';
@@ -26,6 +26,7 @@ registerEncoderBenches();
 registerDecoderBenches();
 registerRingQueueBenches();
 registerCommandBenches();
+registerClockBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

@@ -10,7 +10,6 @@ import { formatTable, wrapText } from '../util/format-table.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
 
-const DEFAULT_INCIDENT = 1;
 const REPORT_WIDTH = 100;
 
 // Every replay's options, merged: parseArgs needs them all up front, before it knows which
@@ -21,7 +20,7 @@ const REPLAY_OPTIONS: ReadonlyMap<string, ReplayOption> = new Map(
 
 function usage(): string {
   const rows: string[][] = [
-    ['--incident <n>', `which incident to replay (default ${DEFAULT_INCIDENT})`],
+    ['--incident <n>', 'which incident to replay (default: all of them, in order)'],
   ];
   for (const replay of INCIDENT_REPLAYS) {
     for (const o of replay.options) {
@@ -36,10 +35,11 @@ function usage(): string {
   return [
     'Usage: respool demo [--incident <n>] [options]',
     '',
-    'Replays a production incident against a real redis-server: the same burst runs once through',
-    'the connection strategy that caused the incident and once through respool, and the report',
-    'shows what the server saw (connections at peak, connections left behind) and checks that',
-    'every reply was right.',
+    'Replays a production incident against a real redis-server: the same traffic runs through the',
+    'connection strategy that caused the incident and through respool, and the report shows what',
+    'the server (and this host) saw: connections at peak, connections left behind, TIME_WAIT',
+    'sockets. It also checks that every reply was right. Without --incident, every replay runs,',
+    'in incident order, against one server.',
     '',
     'Incidents:',
     formatTable(incidents, { indent: '  ', align: ['right', 'left'] }),
@@ -79,17 +79,25 @@ export const demoCommand: CliCommand = {
       io.out(usage());
       return 0;
     }
-    const incident = parseInteger(values['incident'], 'incident', 1, 99) ?? DEFAULT_INCIDENT;
-    const replay = findReplay(incident);
-    if (replay === undefined) {
-      const known = INCIDENT_REPLAYS.map((r) => r.incident).join(', ');
-      throw new UsageError(`no replay for incident ${incident} yet (available: ${known})`, usage());
+    const incident = parseInteger(values['incident'], 'incident', 1, 99);
+    let replays: readonly IncidentReplay[] = INCIDENT_REPLAYS;
+    if (incident !== undefined) {
+      const replay = findReplay(incident);
+      if (replay === undefined) {
+        const known = INCIDENT_REPLAYS.map((r) => r.incident).join(', ');
+        throw new UsageError(
+          `no replay for incident ${incident} yet (available: ${known})`,
+          usage(),
+        );
+      }
+      replays = [replay];
     }
     const replayValues = new Map<string, number>();
     for (const [name, option] of REPLAY_OPTIONS) {
       const value = parseInteger(values[name], name, option.min, option.max);
       if (value === undefined) continue;
-      if (!replay.options.includes(option)) {
+      // Running all of them, an option applies to the replay that declares it.
+      if (!replays.some((replay) => replay.options.includes(option))) {
         throw new UsageError(`--${name} does not apply to incident ${incident}`, usage());
       }
       replayValues.set(name, value);
@@ -98,7 +106,7 @@ export const demoCommand: CliCommand = {
     let result: Awaited<ReturnType<typeof runDemo>>;
     try {
       result = await runDemo({
-        replay,
+        replays,
         values: replayValues,
         redisUrl: nonEmpty(io.env['REDIS_URL']),
         progress: io.err,
@@ -107,15 +115,17 @@ export const demoCommand: CliCommand = {
       if (error instanceof DemoError) throw new CliError(error.message, { cause: error });
       throw error;
     }
-    io.out(render(replay, result.target, result.report));
-    if (result.report.failures.length > 0) {
+    let failed = false;
+    for (const { replay, report } of result.results) {
+      io.out(render(replay, result.target, report));
+      if (report.failures.length === 0) continue;
+      failed = true;
       io.err('');
-      io.err('FAILED: the replay did not verify its results:');
-      for (const failure of result.report.failures)
+      io.err(`FAILED: the replay of incident ${replay.incident} did not verify its results:`);
+      for (const failure of report.failures)
         io.err(wrapText(failure, REPORT_WIDTH, '    ', '  - '));
-      return 1;
     }
-    return 0;
+    return failed ? 1 : 0;
   },
 };
 

@@ -13,6 +13,7 @@
  */
 import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
+import { validateArgs } from '../protocol/encoder.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { CommandApi } from './command-api.js';
 import type { GroupedCommand, Multiplexer } from './multiplexer.js';
@@ -52,10 +53,19 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
     return this;
   }
 
-  /** Mark the batch sent; returns an error when it already was (exec() rejects with it). */
+  /**
+   * Mark the batch sent; returns why it cannot be (exec() rejects with it): already sent, or an
+   * argument that cannot be encoded. Every command is checked before any is sent: a MULTI sent
+   * ahead of a bad command would leave the shared connection inside a transaction.
+   */
   protected markUsed(): Error | undefined {
     if (this.#used) return new InvalidArgumentError('exec() was already called on this batch');
     this.#used = true;
+    try {
+      for (const q of this.queued) validateArgs(q.args);
+    } catch (error) {
+      return error as Error;
+    }
     return undefined;
   }
 }
@@ -103,7 +113,14 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
   }
 }
 
-export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
+/**
+ * `N` is `null` for a lease's multi(), where a WATCHed key that changed makes EXEC answer null;
+ * on the shared connection no WATCH is possible, so the client's multi() never resolves null.
+ */
+export class Multi<
+  S extends string | Buffer = string,
+  N extends null = never,
+> extends BatchBuilder<S> {
   /** Inside MULTI the server runs blocking commands without blocking, so they queue as usual. */
   protected override _block(args: RespArg[], transform: Transform | undefined): this {
     return this._cmd(args, transform);
@@ -111,10 +128,11 @@ export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
 
   /**
    * Run the transaction. Resolves with one slot per command (a command that failed at run time
-   * keeps its ReplyError in its slot). Rejects with TransactionAbortedError when the server
-   * refused a command while queueing, or with the transport error.
+   * keeps its ReplyError in its slot), or null when a WATCHed key changed (on a lease). Rejects
+   * with TransactionAbortedError when the server refused a command while queueing, or with the
+   * transport error.
    */
-  exec(): Promise<(unknown | ReplyError)[]> {
+  exec(): Promise<(unknown | ReplyError)[] | N> {
     const used = this.markUsed();
     if (used !== undefined) return Promise.reject(used);
     const queued = this.queued;
@@ -163,7 +181,7 @@ export class Multi<S extends string | Buffer = string> extends BatchBuilder<S> {
             const replies = queueReplies.map((r) => r);
             return reject(new TransactionAbortedError(value.message, replies));
           }
-          if (value === null) return resolve(null as unknown as unknown[]);
+          if (value === null) return resolve(null as N);
           if (!Array.isArray(value)) {
             return reject(new ReplyError(`ERR unexpected EXEC reply of type ${typeof value}`));
           }

@@ -6,32 +6,39 @@
  * maxConnections - 1 (leased + idle + connecting). Ordinary commands can never be starved of a
  * connection by blocking work, and the total never exceeds maxConnections.
  */
-import { CommandTimeoutError } from '../errors.js';
+import { EventEmitter } from 'node:events';
+import { ClientClosedError, CommandTimeoutError } from '../errors.js';
 import type { AcquireOptions } from '../pool/pool.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
+import type { ClientEvents } from './events.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
 import { type ConnectionFactory, Multiplexer, toConnectionOptions } from './multiplexer.js';
 import type { ResolvedClientOptions } from './options.js';
-import { PromiseCommand } from './promise-command.js';
+import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
 import { Subscriber } from './subscriber.js';
 
-export interface LeaseEvents {
-  leak: [info: { heldMs: number; stack: string }];
+function blockingPolicy(policy: CommandPolicy): CommandPolicy {
+  return policy.timeoutMs === 0 ? policy : { ...policy, timeoutMs: 0 };
 }
 
 export class ClientCore {
   readonly options: ResolvedClientOptions;
+  readonly events = new EventEmitter<ClientEvents>();
   readonly mux: Multiplexer;
   readonly pool: ConnectionPool;
   readonly subscriber: Subscriber;
+  /** Sends a command again on the multiplexed connection (transient-reply retries). */
+  readonly resend = (cmd: PromiseCommand): void => {
+    this.mux.send(cmd);
+  };
 
   constructor(options: ResolvedClientOptions, factory?: ConnectionFactory) {
     this.options = options;
-    this.mux = new Multiplexer(options, factory);
+    this.mux = new Multiplexer(options, this.events, (s) => this.#applyServerTimeout(s), factory);
     this.pool = createConnectionPool(
       toConnectionOptions(options),
       {
@@ -49,16 +56,33 @@ export class ClientCore {
     this.subscriber = new Subscriber(this.pool);
   }
 
+  /**
+   * The server closes clients idle for `timeout` seconds: pooled connections are retired well
+   * before that (with a margin for the server's once-a-second check), so no borrower is ever
+   * handed a connection the server is about to close.
+   */
+  #applyServerTimeout(seconds: number): void {
+    const configured = this.options.idleTimeoutMs;
+    if (seconds <= 0) {
+      this.pool.setIdleTimeoutMs(configured);
+      return;
+    }
+    const ms = seconds * 1000;
+    const belowServer = Math.max(100, ms - Math.max(500, ms / 10));
+    this.pool.setIdleTimeoutMs(Math.min(configured, belowServer));
+  }
+
   /** Lease a connection for `fn` and give it back on every path. */
   async withConnection<T, S extends string | Buffer>(
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
-    returnBuffers: boolean,
+    policy: CommandPolicy,
     acquire: AcquireOptions,
   ): Promise<T> {
+    if (this.mux.closed) throw new ClientClosedError('The client is closed; create a new client');
     const conn = await this.pool.acquire(acquire);
     const state = new LeaseState(this.options.db, this.options.name);
     this.pool.track(conn, state);
-    const lease = new LeasedConnection<S>(conn, state, returnBuffers, {
+    const lease = new LeasedConnection<S>(conn, state, policy, {
       counters: this.mux.counters,
       blockingGraceMs: this.options.blockingGraceMs,
     });
@@ -79,12 +103,22 @@ export class ClientCore {
    */
   async runBlocking(
     args: RespArg[],
-    returnBuffers: boolean,
+    policy: CommandPolicy,
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
-    const conn = await this.pool.acquire();
-    const cmd = new PromiseCommand(args, returnBuffers, transform, this.mux.counters);
+    if (this.mux.closed) throw new ClientClosedError('The client is closed; create a new client');
+    // No leak warning: the command's own timeout (plus grace) bounds how long it holds the lease,
+    // and BLPOP … 0 waiting for hours is by design, not a leak.
+    const conn = await this.pool.acquire({ signal: policy.signal, trackLeak: false });
+    // The blocking command's own timeout (plus grace) is its deadline, not commandTimeoutMs.
+    const cmd = new PromiseCommand(
+      args,
+      blockingPolicy(policy),
+      transform,
+      this.mux.counters,
+      undefined,
+    );
     const promise = cmd.promise();
     let timer: NodeJS.Timeout | undefined;
     if (serverTimeoutMs !== undefined && serverTimeoutMs > 0) {
@@ -125,6 +159,8 @@ export class ClientCore {
       created: m.created + p.created,
       destroyed: m.destroyed + p.destroyed,
       connectErrors: m.connectErrors + p.dialErrors,
+      retries: m.retries,
+      reconnects: m.reconnects,
       acquireTimeouts: p.acquireTimeouts,
       leasesAcquired: p.acquired,
       leaseWaits: p.waited,
@@ -144,9 +180,7 @@ export class ClientCore {
     const mux = this.mux.close();
     // The subscriber before the pool: its lease is long-lived by design and would otherwise hold
     // pool.close() up until its deadline.
-    const leases = this.subscriber
-      .close()
-      .then(() => this.pool.close(this.options.closeTimeoutMs));
+    const leases = this.subscriber.close().then(() => this.pool.close(this.options.closeTimeoutMs));
     return Promise.all([mux, leases]).then(() => undefined);
   }
 

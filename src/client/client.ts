@@ -8,26 +8,40 @@
  * MULTI, SELECT, SUBSCRIBE, …) are refused on the shared connection: use `withConnection`,
  * `multi()` or `subscribe()`.
  */
+import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
 import { Multi, Pipeline } from './batch.js';
 import { ClientCore } from './client-core.js';
 import { CommandApi, type Out } from './command-api.js';
+import type { ClientEvents } from './events.js';
 import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
 import { type ClientOptions, resolveClientOptions } from './options.js';
-import { PromiseCommand } from './promise-command.js';
+import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
 import type { MessageListener, Subscription } from './subscriber.js';
 
-/** Per-view options for `withOptions()`. */
+/** Per-view options for `withOptions()`: they apply to every command sent through the view. */
 export interface CallOptions<B extends boolean = boolean> {
   /** Decode blob and simple strings to Buffers. */
   readonly returnBuffers?: B;
+  /** Deadline for each command's whole life, in ms; 0 = none. Default: commandTimeoutMs. */
+  readonly timeoutMs?: number;
+  /**
+   * The commands are safe to run twice: after their connection died with them written, they
+   * are sent once more instead of failing with `written: true`. Read-only commands always are.
+   */
+  readonly idempotent?: boolean;
+  /** Abort: pending commands of the view fail with ERR_ABORTED (a sent one may still run). */
+  readonly signal?: AbortSignal;
 }
+
+const VIEW_OPTIONS = new Set(['returnBuffers', 'timeoutMs', 'idempotent', 'signal']);
 
 /** Options of one `withConnection` call. */
 export interface LeaseOptions {
@@ -39,24 +53,26 @@ export interface LeaseOptions {
 
 export class RespoolClient<S extends string | Buffer = string> extends CommandApi<'async', S> {
   readonly #core: ClientCore;
-  readonly #returnBuffers: boolean;
+  readonly #policy: CommandPolicy;
 
   /** @internal Use `createClient()`. */
-  constructor(core: ClientCore, returnBuffers: boolean) {
+  constructor(core: ClientCore, policy: CommandPolicy) {
     super();
     this.#core = core;
-    this.#returnBuffers = returnBuffers;
+    this.#policy = policy;
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    const mux = this.#core.mux;
-    const cmd = new PromiseCommand(args, this.#returnBuffers, transform, mux.counters);
+    const core = this.#core;
+    const mux = core.mux;
+    const cmd = new PromiseCommand(args, this.#policy, transform, mux.counters, core.resend);
     const promise = cmd.promise();
+    if (cmd.settled) return promise; // the view's signal had already aborted
     try {
       mux.send(cmd);
     } catch (error) {
       // Only argument validation throws here, before anything was queued.
-      cmd.reject(error as Error);
+      cmd.fail(error as Error);
     }
     return promise;
   }
@@ -66,7 +82,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
-    return this.#core.runBlocking(args, this.#returnBuffers, transform, serverTimeoutMs);
+    return this.#core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
   }
 
   /**
@@ -97,13 +113,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   withOptions(options: CallOptions<false>): RespoolClient<string>;
   withOptions(options: CallOptions): RespoolClient<string | Buffer>;
   withOptions(options: CallOptions): RespoolClient<string | Buffer> {
-    const returnBuffers = options.returnBuffers ?? this.#returnBuffers;
-    if (typeof returnBuffers !== 'boolean') {
-      throw new InvalidArgumentError(
-        `Invalid option "returnBuffers": expected true or false, got ${typeof returnBuffers}`,
-      );
-    }
-    return new RespoolClient(this.#core, returnBuffers);
+    return new RespoolClient(this.#core, resolvePolicy(options, this.#policy));
   }
 
   /**
@@ -117,7 +127,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     options: LeaseOptions = {},
   ): Promise<T> {
-    return this.#core.withConnection(fn, this.#returnBuffers, {
+    return this.#core.withConnection(fn, this.#policy, {
       signal: options.signal,
       timeoutMs: options.acquireTimeoutMs,
     });
@@ -125,12 +135,12 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
 
   /** Queue commands and send them in one write with `exec()`; results stay per slot. */
   pipeline(): Pipeline<S> {
-    return new Pipeline<S>({ mux: this.#core.mux, returnBuffers: this.#returnBuffers });
+    return new Pipeline<S>({ mux: this.#core.mux, returnBuffers: this.#policy.returnBuffers });
   }
 
   /** MULTI…EXEC in one write on the multiplexed connection: atomic, no lease needed. */
   multi(): Multi<S> {
-    return new Multi<S>({ mux: this.#core.mux, returnBuffers: this.#returnBuffers });
+    return new Multi<S>({ mux: this.#core.mux, returnBuffers: this.#policy.returnBuffers });
   }
 
   /**
@@ -147,7 +157,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       'subscribe',
       channels,
       listener as MessageListener<string | Buffer>,
-      this.#returnBuffers,
+      this.#policy.returnBuffers,
     );
   }
 
@@ -160,7 +170,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       'psubscribe',
       patterns,
       listener as MessageListener<string | Buffer>,
-      this.#returnBuffers,
+      this.#policy.returnBuffers,
     );
   }
 
@@ -173,13 +183,38 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       'ssubscribe',
       channels,
       listener as MessageListener<string | Buffer>,
-      this.#returnBuffers,
+      this.#policy.returnBuffers,
     );
   }
 
   /** SPUBLISH to a shard channel. */
   spublish(channel: RespArg, message: RespArg): Promise<number> {
     return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
+  }
+
+  /**
+   * Client events: `connect`, `ready`, `close`, `reconnecting`, `error`. `error` fires only for
+   * what needs action (authentication refused, maxclients, a protocol violation); routine
+   * closes and reconnects never reach it.
+   */
+  on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.#emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  once<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.#emitter.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.#emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** The core's emitter, untyped: the public methods above carry the event types. */
+  get #emitter(): EventEmitter {
+    return this.#core.events as EventEmitter;
   }
 
   /** Listen for lease leak warnings (a lease held longer than leakWarningMs). */
@@ -238,5 +273,38 @@ export function createClient(
   factory?: ConnectionFactory,
 ): RespoolClient {
   const resolved = resolveClientOptions(options);
-  return new RespoolClient(new ClientCore(resolved, factory), resolved.returnBuffers);
+  const policy: CommandPolicy = Object.freeze({
+    returnBuffers: resolved.returnBuffers,
+    timeoutMs: resolved.commandTimeoutMs,
+    idempotent: false,
+    signal: undefined,
+  });
+  return new RespoolClient(new ClientCore(resolved, factory), policy);
+}
+
+/** A view's policy: what `options` sets, the rest inherited. @throws InvalidArgumentError */
+function resolvePolicy(options: CallOptions, base: CommandPolicy): CommandPolicy {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`withOptions expects an options object, got ${typeof options}`);
+  }
+  rejectUnknownKeys(options, VIEW_OPTIONS, 'withOptions()');
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('Invalid option "signal": expected an AbortSignal');
+  }
+  return Object.freeze({
+    returnBuffers:
+      options.returnBuffers === undefined
+        ? base.returnBuffers
+        : validateBoolean(options.returnBuffers, 'returnBuffers'),
+    timeoutMs:
+      options.timeoutMs === undefined
+        ? base.timeoutMs
+        : validateDurationMs(options.timeoutMs, 'timeoutMs'),
+    idempotent:
+      options.idempotent === undefined
+        ? base.idempotent
+        : validateBoolean(options.idempotent, 'idempotent'),
+    signal: signal ?? base.signal,
+  });
 }

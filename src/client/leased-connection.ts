@@ -11,7 +11,7 @@ import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
 import { CommandApi, type Out } from './command-api.js';
 import type { LeaseState } from './lease-state.js';
-import { PromiseCommand } from './promise-command.js';
+import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
 
@@ -34,14 +34,18 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   #conn: Connection | null;
   readonly #state: LeaseState;
   readonly #returnBuffers: boolean;
+  readonly #policy: CommandPolicy;
   readonly #context: LeaseContext;
+  /** Transient replies (LOADING, …) are retried on the same connection while the lease lasts. */
+  readonly #resend = (cmd: PromiseCommand): void => this.#send(cmd);
 
   /** @internal Created by the client for the duration of `withConnection`. */
-  constructor(conn: Connection, state: LeaseState, returnBuffers: boolean, context: LeaseContext) {
+  constructor(conn: Connection, state: LeaseState, policy: CommandPolicy, context: LeaseContext) {
     super();
     this.#conn = conn;
     this.#state = state;
-    this.#returnBuffers = returnBuffers;
+    this.#policy = policy;
+    this.#returnBuffers = policy.returnBuffers;
     this.#context = context;
   }
 
@@ -67,12 +71,17 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    const cmd = new PromiseCommand(args, this.#returnBuffers, transform, this.#context.counters);
+    return this.#run(args, transform, this.#policy);
+  }
+
+  #run(args: RespArg[], transform: Transform | undefined, policy: CommandPolicy): Promise<unknown> {
+    const cmd = new PromiseCommand(args, policy, transform, this.#context.counters, this.#resend);
     const promise = cmd.promise();
+    if (cmd.settled) return promise;
     try {
       this.#send(cmd);
     } catch (error) {
-      cmd.reject(error as Error);
+      cmd.fail(error as Error);
     }
     return promise;
   }
@@ -88,7 +97,8 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
     const conn = this.#conn;
-    const promise = this._cmd(args, transform);
+    // Its own timeout (plus grace) is a blocking command's deadline, not commandTimeoutMs.
+    const promise = this.#run(args, transform, { ...this.#policy, timeoutMs: 0 });
     if (conn === null || serverTimeoutMs === undefined || serverTimeoutMs === 0) return promise;
     const deadlineMs = serverTimeoutMs + this.#context.blockingGraceMs;
     const timer = setTimeout(() => {
@@ -123,8 +133,8 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   /** MULTI…EXEC on this connection. After WATCH, `exec()` resolves null when a watched key changed. */
-  multi(): Multi<S> {
-    return new Multi<S>({
+  multi(): Multi<S, null> {
+    return new Multi<S, null>({
       mux: { send: (cmd) => this.#send(cmd) },
       returnBuffers: this.#returnBuffers,
     });

@@ -1,19 +1,33 @@
 /**
  * The multiplexed connection of one client: every ordinary command from every caller goes over
- * it. Owns connecting (lazy, single-flight), the bounded queue of commands that wait while a
- * connection is being established, replacing a lost connection, and the counters.
+ * it. Owns connecting and reconnecting (single-flight, in the background), the bounded queue of
+ * commands that wait while no connection is ready, and the counters.
  *
  *   send(cmd) ─ connection ready? ─ yes → connection.send (encoded now, written this turn)
- *                                 └ no  → #waiting (bounded) → sent in order once connected
+ *                                 └ no  → #waiting (bounded by count and bytes, deadlines
+ *                                          enforced) → sent in order once connected
  *
- * A lost connection hands back the commands it never wrote; they go first in line on the next
- * connection, so nothing unwritten is lost and nothing written is sent twice.
+ * A lost connection hands back what is safe to run again (every unwritten command, and written
+ * ones that are read-only or marked idempotent, once); they go first in line on the next
+ * connection. A routine close of an idle connection (server `timeout`) reconnects only when the
+ * next command arrives. Failed attempts back off exponentially with jitter; a command never
+ * waits longer than its own deadline for any of it.
  */
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
-import type { PendingCommand } from '../connection/pending-command.js';
-import { ClientClosedError, ConnectionClosedError, QueueFullError } from '../errors.js';
+import { EXPIRED, type PendingCommand } from '../connection/pending-command.js';
+import {
+  ClientClosedError,
+  CommandTimeoutError,
+  ConnectionClosedError,
+  MaxClientsError,
+  ProtocolError,
+  QueueFullError,
+  ReplyError,
+} from '../errors.js';
 import { validateArgs } from '../protocol/encoder.js';
+import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { RingQueue } from '../util/ring-queue.js';
+import type { ClientEventSink } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
 import { type ClientCounters, createCounters } from './stats.js';
 
@@ -36,25 +50,45 @@ export interface MultiplexerStats {
   readonly commandsSent: number;
   readonly commandsFailed: number;
   readonly errorReplies: number;
+  readonly retries: number;
+  readonly reconnects: number;
 }
+
+/** Told what CONFIG GET timeout answered (seconds; 0 = the server never closes idle clients). */
+export type ServerTimeoutListener = (timeoutSeconds: number) => void;
 
 export class Multiplexer {
   readonly counters: ClientCounters = createCounters();
   readonly #connectionOptions: ConnectionOptions;
   readonly #factory: ConnectionFactory;
-  readonly #maxQueued: number;
-  readonly #closeTimeoutMs: number;
+  readonly #options: ResolvedClientOptions;
+  readonly #events: ClientEventSink;
+  readonly #onServerTimeout: ServerTimeoutListener;
   #conn: Connection | null = null;
   #connecting: Promise<Connection> | null = null;
   readonly #waiting = new RingQueue<PendingCommand>(64);
+  #waitingBytes = 0;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #waitTimerAt = Number.POSITIVE_INFINITY;
+  /** Consecutive failed attempts; 0 after a success. */
+  #failures = 0;
+  /** Set once a connection has been established: from then on, failures are reconnects. */
+  #everConnected = false;
+  #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | null = null;
 
-  constructor(options: ResolvedClientOptions, factory?: ConnectionFactory) {
+  constructor(
+    options: ResolvedClientOptions,
+    events: ClientEventSink,
+    onServerTimeout: ServerTimeoutListener,
+    factory?: ConnectionFactory,
+  ) {
+    this.#options = options;
     this.#connectionOptions = toConnectionOptions(options);
     this.#factory = factory ?? ((o) => Connection.open(o, options.socketFactory));
-    this.#maxQueued = options.maxQueuedCommands;
-    this.#closeTimeoutMs = options.closeTimeoutMs;
+    this.#events = events;
+    this.#onServerTimeout = onServerTimeout;
   }
 
   get closed(): boolean {
@@ -73,37 +107,58 @@ export class Multiplexer {
       conn.send(cmd);
       return;
     }
-    this.#enqueue(cmd);
-  }
-
-  #enqueue(cmd: PendingCommand): void {
     // A queued command is encoded only once connected, so validate now: the caller must get
     // the error, and one bad command must not stop the queue behind it.
     validateArgs(cmd.args);
+    this.#enqueue(cmd, true);
+  }
+
+  #enqueue(cmd: PendingCommand, bounded: boolean): void {
     if (this.#closed) {
       cmd.fail(new ClientClosedError('The client is closed; create a new client to send commands'));
       return;
     }
-    if (this.#waiting.length >= this.#maxQueued) {
-      cmd.fail(
-        new QueueFullError(
-          `${this.#waiting.length} commands are already waiting for a connection (maxQueuedCommands); this one was not sent`,
-        ),
-      );
-      return;
+    const bytes = estimateBytes(cmd.args);
+    if (bounded) {
+      const o = this.#options;
+      if (
+        this.#waiting.length >= o.maxQueuedCommands ||
+        this.#waitingBytes + bytes > o.maxQueuedBytes
+      ) {
+        cmd.fail(
+          new QueueFullError(
+            `${this.#waiting.length} commands (${this.#waitingBytes} bytes) already wait for a connection to ${describe(o)} (maxQueuedCommands ${o.maxQueuedCommands}, maxQueuedBytes ${o.maxQueuedBytes}); this one was not sent`,
+          ),
+        );
+        return;
+      }
     }
     this.#waiting.push(cmd);
-    void this.connect().catch(() => {
-      // The waiting commands received this error already; nothing else is waiting on it.
-    });
+    this.#waitingBytes += bytes;
+    const deadline = cmd.deadline ?? 0;
+    if (deadline > 0 && deadline < this.#waitTimerAt) this.#armWaitTimer(deadline);
+    this.#ensureConnecting();
   }
 
-  /** Connect now (single-flight). Resolves when a connection is ready. */
+  /** Connect now (single-flight), skipping any backoff wait. Resolves when a connection is ready. */
   connect(): Promise<Connection> {
     if (this.#conn !== null) return Promise.resolve(this.#conn);
     if (this.#closed) return Promise.reject(new ClientClosedError());
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
     this.#connecting ??= this.#open();
     return this.#connecting;
+  }
+
+  #ensureConnecting(): void {
+    if (this.#conn !== null || this.#connecting !== null || this.#retryTimer !== undefined) return;
+    if (this.#closed) return;
+    this.#connecting = this.#open();
+    this.#connecting.catch(() => {
+      // Reported to the waiting commands (or kept for their deadline) and as events.
+    });
   }
 
   async #open(): Promise<Connection> {
@@ -111,17 +166,16 @@ export class Multiplexer {
     try {
       conn = await this.#factory(this.#connectionOptions);
     } catch (error) {
-      this.counters.connectErrors++;
       this.#connecting = null;
-      const reason = error as Error;
-      for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
-        cmd.fail(reason);
-      }
-      throw reason;
+      this.#connectFailed(error as Error);
+      throw error;
     }
     this.#connecting = null;
+    this.#failures = 0;
+    this.#everConnected = true;
     this.counters.connectionsCreated++;
-    conn.on('close', (_error, unwritten) => this.#onClose(conn, unwritten));
+    conn.replayOnClose = true;
+    conn.on('close', (error, replay) => this.#onClose(conn, error, replay));
     if (this.#closed && this.#closing === null) {
       // destroy() ran while we were connecting.
       conn.destroy();
@@ -130,7 +184,55 @@ export class Multiplexer {
     // During a graceful close the queued commands still go out, but the connection is not
     // published: new commands take the slow path and get ERR_CLIENT_CLOSED.
     if (!this.#closed) this.#conn = conn;
+    this.#events.emit('connect');
+    this.#events.emit('ready');
+    this.#flushWaiting(conn);
+    this.#readServerTimeout(conn);
+    return conn;
+  }
+
+  /**
+   * A failed attempt. The waiting commands fail at once, with the reason, when a retry cannot
+   * help soon (max clients, a wrong password) or when this client never connected (a wrong
+   * address or certificate should be reported, not waited out). Otherwise, a server that went
+   * away after working, they keep waiting until their deadline while attempts continue in the
+   * background with backoff.
+   */
+  #connectFailed(error: Error): void {
+    this.counters.connectErrors++;
+    this.#failures++;
+    const refused = error instanceof MaxClientsError || error instanceof ReplyError;
+    if (refused || !this.#everConnected) {
+      for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
+        cmd.fail(error);
+      }
+      this.#waitingBytes = 0;
+      if (refused) this.#emitError(error);
+    }
+    if (this.#closed || this.#waiting.length === 0) return;
+    this.#scheduleRetry(error);
+  }
+
+  #scheduleRetry(error: Error | undefined): void {
+    const o = this.#options;
+    const cap = Math.min(
+      o.maxReconnectDelayMs,
+      o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20),
+    );
+    // The first attempt after losing a working connection is immediate; later ones back off
+    // with "equal jitter", so many clients do not reconnect in lockstep.
+    const delayMs = this.#failures === 0 ? 0 : Math.round(cap / 2 + (Math.random() * cap) / 2);
+    this.counters.reconnects++;
+    this.#events.emit('reconnecting', { attempt: this.#failures + 1, delayMs, error });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#waiting.length > 0) this.#ensureConnecting();
+    }, delayMs);
+  }
+
+  #flushWaiting(conn: Connection): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
+      if (cmd.deadline === EXPIRED) continue;
       this.counters.commandsSent++;
       try {
         conn.send(cmd);
@@ -138,29 +240,106 @@ export class Multiplexer {
         cmd.fail(error as Error);
       }
     }
-    return conn;
+    this.#waitingBytes = 0;
   }
 
-  #onClose(conn: Connection, unwritten: PendingCommand[]): void {
+  #onClose(conn: Connection, error: Error | undefined, replay: PendingCommand[]): void {
     this.counters.connectionsDestroyed++;
     if (this.#conn === conn) this.#conn = null;
-    if (unwritten.length === 0) return;
-    // Unwritten commands never reached the server: they run on the next connection, ahead of
-    // anything queued since (order is kept). A MULTI…EXEC group is replayed only whole.
-    const replay: PendingCommand[] = [];
-    for (const cmd of unwritten as GroupedCommand[]) {
-      if (cmd.group === undefined || unwritten.includes(cmd.group.head)) replay.push(cmd);
-      else
+    this.#events.emit('close', { error });
+    if (error instanceof ProtocolError) this.#emitError(error);
+    if (replay.length === 0) return;
+    if (this.#closed) {
+      for (const cmd of replay)
+        cmd.fail(
+          new ClientClosedError('The client was destroyed before this command was answered'),
+        );
+      return;
+    }
+    // What is safe to run again goes first, in its original order, ahead of anything queued
+    // since. A MULTI…EXEC group runs again only if its MULTI did not reach the server.
+    this.counters.reconnects++;
+    this.#events.emit('reconnecting', { attempt: 1, delayMs: 0, error });
+    const later = this.#waiting.drain();
+    this.#waitingBytes = 0;
+    for (const cmd of replay as GroupedCommand[]) {
+      if (cmd.group === undefined || replay.includes(cmd.group.head)) this.#enqueue(cmd, false);
+      else {
         cmd.fail(
           new ConnectionClosedError(
-            'The connection closed in the middle of a transaction; it did not run',
+            'The connection closed in the middle of a transaction before EXEC was sent; the transaction did not run',
             false,
           ),
         );
+      }
     }
-    const later = this.#waiting.drain();
-    for (const cmd of replay) this.#enqueue(cmd);
-    for (const cmd of later) this.#waiting.push(cmd);
+    for (const cmd of later) this.#enqueue(cmd, false);
+  }
+
+  /** Fail queued commands whose deadline passed; drop them from the queue. */
+  #armWaitTimer(at: number): void {
+    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#waitTimerAt = at;
+    this.#waitTimer = setTimeout(() => this.#expireWaiting(), Math.max(0, at - performance.now()));
+    this.#waitTimer.unref();
+  }
+
+  #expireWaiting(): void {
+    this.#waitTimer = undefined;
+    this.#waitTimerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    const kept = this.#waiting.drain();
+    this.#waitingBytes = 0;
+    for (const cmd of kept) {
+      const deadline = cmd.deadline ?? 0;
+      if (deadline === EXPIRED) continue;
+      if (deadline > 0 && deadline <= now) {
+        cmd.deadline = EXPIRED;
+        cmd.fail(
+          new CommandTimeoutError(
+            `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for a connection to ${describe(this.#options)} and was not sent`,
+            false,
+          ),
+        );
+        continue;
+      }
+      if (deadline > 0 && deadline < next) next = deadline;
+      this.#waiting.push(cmd);
+      this.#waitingBytes += estimateBytes(cmd.args);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
+  }
+
+  /**
+   * CONFIG GET timeout, where permitted: the pool keeps its idle timeout below it, and the
+   * heartbeat runs often enough that the server never closes this connection for idling.
+   * Refused (ACL, renamed CONFIG) or failing: ignored, the configured values stand.
+   */
+  #readServerTimeout(conn: Connection): void {
+    const ping = this.#options.pingIntervalMs;
+    const start = (serverSeconds: number): void => {
+      // Half the server's timeout leaves room for a slow PING round trip and the server's own
+      // once-a-second check.
+      const limit =
+        serverSeconds > 0 ? Math.max(100, (serverSeconds * 1000) / 2) : Number.POSITIVE_INFINITY;
+      conn.startHeartbeat(ping > 0 ? Math.min(ping, limit) : serverSeconds > 0 ? limit : 0);
+    };
+    conn.send({
+      args: ['CONFIG', 'GET', 'timeout'],
+      returnBuffers: false,
+      reply: (value) => {
+        const seconds = parseConfigValue(value, 'timeout');
+        if (seconds !== undefined) this.#onServerTimeout(seconds);
+        start(seconds ?? 0);
+      },
+      fail: () => undefined,
+    });
+  }
+
+  #emitError(error: Error): void {
+    const sink = this.#events as ClientEventSink & { listenerCount?(event: string): number };
+    if ((sink.listenerCount?.('error') ?? 0) > 0) sink.emit('error', error);
   }
 
   stats(): MultiplexerStats {
@@ -176,6 +355,8 @@ export class Multiplexer {
       commandsSent: c.commandsSent,
       commandsFailed: c.commandsFailed,
       errorReplies: c.errorReplies,
+      retries: c.retries,
+      reconnects: c.reconnects,
     };
   }
 
@@ -183,6 +364,7 @@ export class Multiplexer {
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     this.#closed = true;
+    this.#stopTimers();
     // Unpublish the connection so commands sent from now on are refused with ERR_CLIENT_CLOSED;
     // the connection itself still delivers the replies it owes.
     const current = this.#conn;
@@ -190,7 +372,11 @@ export class Multiplexer {
     this.#closing = (async () => {
       const conn =
         current ?? (this.#connecting === null ? null : await this.#connecting.catch(() => null));
-      if (conn !== null) await conn.close(this.#closeTimeoutMs);
+      // Nothing can connect any more: what still waits cannot be sent.
+      this.#failWaiting(
+        new ClientClosedError('The client closed before a connection was available'),
+      );
+      if (conn !== null) await conn.close(this.#options.closeTimeoutMs);
     })();
     return this.#closing;
   }
@@ -198,28 +384,65 @@ export class Multiplexer {
   /** Immediate: everything pending fails; the socket is destroyed. */
   destroy(error?: Error): void {
     this.#closed = true;
-    const reason = error ?? new ClientClosedError('The client was destroyed');
+    this.#stopTimers();
+    this.#failWaiting(error ?? new ClientClosedError('The client was destroyed'));
+    this.#conn?.destroy(error ?? new ClientClosedError('The client was destroyed'));
+  }
+
+  #failWaiting(reason: Error): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
-      cmd.fail(reason);
+      if (cmd.deadline !== EXPIRED) cmd.fail(reason);
     }
-    this.#conn?.destroy(reason);
+    this.#waitingBytes = 0;
+  }
+
+  #stopTimers(): void {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#retryTimer = undefined;
+    this.#waitTimer = undefined;
   }
 }
 
+/** Bytes a command will take on the wire, roughly: enough to bound a queue, cheap to compute. */
+function estimateBytes(args: readonly RespArg[]): number {
+  let n = 16;
+  for (const a of args)
+    n += (typeof a === 'string' ? a.length * 3 : Buffer.isBuffer(a) ? a.length : 20) + 16;
+  return n;
+}
+
+/** The value of one parameter in a CONFIG GET reply (RESP3 map or RESP2 flat array). */
+export function parseConfigValue(value: RespValue, name: string): number | undefined {
+  let raw: RespValue | undefined;
+  if (value instanceof Map) raw = value.get(name);
+  else if (Array.isArray(value)) raw = value[value.indexOf(name) + 1];
+  const n = Number(
+    typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : Number.NaN,
+  );
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function describe(o: ResolvedClientOptions): string {
+  return o.path ?? `${o.host}:${o.port}`;
+}
+
 export function toConnectionOptions(o: ResolvedClientOptions): ConnectionOptions {
-  return {
+  const options = {
     host: o.host,
     port: o.port,
     path: o.path,
     tls: o.tls,
     keepAliveMs: o.keepAliveMs,
     username: o.username,
-    password: o.password,
     db: o.db,
     name: o.name,
     protocol: o.protocol,
     connectTimeoutMs: o.connectTimeoutMs,
     maxWriteBytes: o.maxWriteBytes,
     closeTimeoutMs: o.closeTimeoutMs,
-  };
+  } as ConnectionOptions;
+  // Non-enumerable, like in the resolved options: never spread into logs or inspect output.
+  Object.defineProperty(options, 'password', { value: o.password, enumerable: false });
+  return options;
 }

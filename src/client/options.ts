@@ -56,6 +56,24 @@ export interface ClientOptions {
    * commands fail at once with ERR_QUEUE_FULL instead of piling up in memory. @default 100000
    */
   readonly maxQueuedCommands?: number;
+  /**
+   * Deadline for each command's whole life (waiting for a connection, written, awaiting its
+   * reply), in ms; 0 = none. Overridable per view with `withOptions({ timeoutMs })`. Blocking
+   * commands use their own timeout plus `blockingGraceMs` instead. @default 10000
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Idle heartbeat: a multiplexed connection that read nothing for this long sends PING, and is
+   * replaced if the PING gets no reply within the same time; 0 = off. Kept below the server's
+   * `timeout` when it can be read. @default 5000
+   */
+  readonly pingIntervalMs?: number;
+  /** Most bytes of commands waiting for a connection; past it ERR_QUEUE_FULL. @default 67108864 */
+  readonly maxQueuedBytes?: number;
+  /** First reconnect delay after a failed attempt; doubles per attempt, with jitter. @default 50 */
+  readonly reconnectDelayMs?: number;
+  /** Cap of the reconnect delay. @default 2000 */
+  readonly maxReconnectDelayMs?: number;
   /** Largest single socket write in bytes; a bigger batch is split. @default 1048576 */
   readonly maxWriteBytes?: number;
   /**
@@ -95,6 +113,11 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
   closeTimeoutMs: 5_000,
   maxQueuedCommands: 100_000,
   maxWriteBytes: 1024 * 1024,
+  commandTimeoutMs: 10_000,
+  pingIntervalMs: 5_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  reconnectDelayMs: 50,
+  maxReconnectDelayMs: 2_000,
   maxConnections: 10,
   minIdle: 0,
   idleTimeoutMs: 30_000,
@@ -121,6 +144,11 @@ export interface ResolvedClientOptions {
   readonly closeTimeoutMs: number;
   readonly maxQueuedCommands: number;
   readonly maxWriteBytes: number;
+  readonly commandTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly maxQueuedBytes: number;
+  readonly reconnectDelayMs: number;
+  readonly maxReconnectDelayMs: number;
   readonly maxConnections: number;
   readonly minIdle: number;
   readonly idleTimeoutMs: number;
@@ -148,6 +176,11 @@ const KNOWN = new Set<string>([
   'closeTimeoutMs',
   'maxQueuedCommands',
   'maxWriteBytes',
+  'commandTimeoutMs',
+  'pingIntervalMs',
+  'maxQueuedBytes',
+  'reconnectDelayMs',
+  'maxReconnectDelayMs',
   'maxConnections',
   'minIdle',
   'idleTimeoutMs',
@@ -232,6 +265,33 @@ export function resolveClientOptions(
     1024,
     2 ** 30,
   );
+  const commandTimeoutMs = validateDurationMs(
+    options.commandTimeoutMs ?? d.commandTimeoutMs,
+    'commandTimeoutMs',
+  );
+  const pingIntervalMs = validateDurationMs(
+    options.pingIntervalMs ?? d.pingIntervalMs,
+    'pingIntervalMs',
+  );
+  const maxQueuedBytes = validateInteger(
+    options.maxQueuedBytes ?? d.maxQueuedBytes,
+    'maxQueuedBytes',
+    1024,
+    2 ** 40,
+  );
+  const reconnectDelayMs = positiveMs(
+    options.reconnectDelayMs ?? d.reconnectDelayMs,
+    'reconnectDelayMs',
+  );
+  const maxReconnectDelayMs = positiveMs(
+    options.maxReconnectDelayMs ?? d.maxReconnectDelayMs,
+    'maxReconnectDelayMs',
+  );
+  if (maxReconnectDelayMs < reconnectDelayMs) {
+    throw new InvalidArgumentError(
+      `Invalid option "maxReconnectDelayMs": ${maxReconnectDelayMs} is below reconnectDelayMs ${reconnectDelayMs}`,
+    );
+  }
   const maxConnections = validateInteger(
     options.maxConnections ?? d.maxConnections,
     'maxConnections',
@@ -283,6 +343,11 @@ export function resolveClientOptions(
     closeTimeoutMs,
     maxQueuedCommands,
     maxWriteBytes,
+    commandTimeoutMs,
+    pingIntervalMs,
+    maxQueuedBytes,
+    reconnectDelayMs,
+    maxReconnectDelayMs,
     maxConnections,
     minIdle,
     idleTimeoutMs,

@@ -1,50 +1,108 @@
 /**
- * The command object behind every awaited call: a PendingCommand that settles a Promise.
+ * The command object behind every awaited call: a PendingCommand that settles a Promise, and
+ * holds the command's retry policy.
  *
  * Hot path: one object and one Promise per call. The executor is a closure written at the call
  * site: bench/micro/command.bench.ts measured it cheaper (about 10 ns per command) than a shared
  * module-level executor that reads the command from a variable, which V8 inlines less well.
+ *
+ * Retry policy (docs/errors.md):
+ * - Written, then the connection died: sent again once, on the next connection, only when the
+ *   command table says read-only or the caller marked it idempotent. Everything else fails
+ *   with `written: true` (it may have run).
+ * - LOADING, BUSY, MASTERDOWN replies: the server refused without running it, so it is sent
+ *   again after a backoff, for as long as its deadline allows.
  */
+import { isReadOnly } from '../commands/classify.js';
 import type { PendingCommand } from '../connection/pending-command.js';
-import { ReplyError } from '../errors.js';
+import { AbortedError, ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { coarseNow } from '../util/coarse-clock.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
+
+/** How the commands of one client view behave. One frozen object per view, shared by its calls. */
+export interface CommandPolicy {
+  readonly returnBuffers: boolean;
+  /** Deadline for the command's whole life; 0 = none. */
+  readonly timeoutMs: number;
+  /** Safe to run twice: may be resent after its connection died with it written. */
+  readonly idempotent: boolean;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Server replies that mean "not executed, try again shortly". */
+const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
+const FIRST_BACKOFF_MS = 10;
+const MAX_BACKOFF_MS = 500;
+/** Without a deadline, transient replies are retried for this long at most. */
+const TRANSIENT_BUDGET_MS = 30_000;
 
 export class PromiseCommand implements PendingCommand {
   readonly args: readonly RespArg[];
   readonly returnBuffers: boolean;
-  readonly #transform: Transform | undefined;
-  readonly #counters: ClientCounters;
+  readonly timeoutMs: number;
+  deadline: number;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
+  readonly #transform: Transform | undefined;
+  readonly #counters: ClientCounters;
+  readonly #policy: CommandPolicy;
+  /** Sends the command again (on the multiplexer, or on the same lease). */
+  readonly #resend: ((cmd: PromiseCommand) => void) | undefined;
+  #settled = false;
+  #retriedWritten = false;
+  #transientAttempts = 0;
+  #transientSince = 0;
+  #onAbort: (() => void) | undefined;
 
   constructor(
     args: readonly RespArg[],
-    returnBuffers: boolean,
+    policy: CommandPolicy,
     transform: Transform | undefined,
     counters: ClientCounters,
+    resend: ((cmd: PromiseCommand) => void) | undefined,
   ) {
     this.args = args;
-    this.returnBuffers = returnBuffers;
+    this.returnBuffers = policy.returnBuffers;
+    this.timeoutMs = policy.timeoutMs;
+    this.deadline = policy.timeoutMs > 0 ? coarseNow() + policy.timeoutMs : 0;
     this.#transform = transform;
     this.#counters = counters;
+    this.#policy = policy;
+    this.#resend = resend;
   }
 
-  /** Create the Promise this command settles. Call once, right after construction. */
+  /**
+   * Create the Promise this command settles. Call once, right after construction. When the
+   * view's signal has already aborted, the Promise is rejected at once and `settled` is true:
+   * the command must then not be sent.
+   */
   promise(): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
+    const p = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+    const signal = this.#policy.signal;
+    if (signal !== undefined) this.#watch(signal);
+    return p;
+  }
+
+  /** True once the Promise is settled (answered, failed, timed out or aborted). */
+  get settled(): boolean {
+    return this.#settled;
   }
 
   reply(value: RespValue): void {
+    if (this.#settled) return;
     if (value instanceof ReplyError) {
+      if (TRANSIENT.has(value.prefix) && this.#retryTransient()) return;
       this.#counters.errorReplies++;
+      this.#finish();
       this.reject(value);
       return;
     }
+    this.#finish();
     const transform = this.#transform;
     if (transform === undefined) {
       this.resolve(value);
@@ -58,7 +116,64 @@ export class PromiseCommand implements PendingCommand {
   }
 
   fail(error: Error): void {
+    if (this.#settled) return;
     this.#counters.commandsFailed++;
+    this.#finish();
     this.reject(error);
+  }
+
+  /** Asked by a dying connection about a written command: resend it once if it is safe. */
+  retryable(): boolean {
+    if (this.#settled || this.#retriedWritten) return false;
+    if (!this.#policy.idempotent && !isReadOnly(this.args)) return false;
+    this.#retriedWritten = true;
+    this.#counters.retries++;
+    return true;
+  }
+
+  #retryTransient(): boolean {
+    const resend = this.#resend;
+    if (resend === undefined) return false;
+    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.#transientAttempts);
+    const now = performance.now();
+    if (this.#transientAttempts === 0) this.#transientSince = now;
+    const limit = this.deadline > 0 ? this.deadline : this.#transientSince + TRANSIENT_BUDGET_MS;
+    if (now + delay >= limit) return false;
+    this.#transientAttempts++;
+    this.#counters.retries++;
+    setTimeout(() => {
+      if (!this.#settled) resend(this);
+    }, delay).unref();
+    return true;
+  }
+
+  #watch(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.#abort(signal);
+      return;
+    }
+    this.#onAbort = () => this.#abort(signal);
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  #abort(signal: AbortSignal): void {
+    if (this.#settled) return;
+    this.#counters.commandsFailed++;
+    this.#finish();
+    // Its reply, if the command was sent, is read and dropped like a timed-out one's.
+    this.deadline = -1;
+    this.reject(
+      new AbortedError('The command was aborted; if it was already sent it may have run', true, {
+        cause: signal.reason,
+      }),
+    );
+  }
+
+  #finish(): void {
+    this.#settled = true;
+    if (this.#onAbort !== undefined) {
+      this.#policy.signal?.removeEventListener('abort', this.#onAbort);
+      this.#onAbort = undefined;
+    }
   }
 }

@@ -11,6 +11,10 @@ export interface ClientCounters {
   connectionsCreated: number;
   connectionsDestroyed: number;
   connectErrors: number;
+  /** Commands sent again: after a lost connection (safe ones) or a LOADING/BUSY/MASTERDOWN reply. */
+  retries: number;
+  /** Reconnect attempts of the multiplexed connection after it was lost. */
+  reconnects: number;
 }
 
 export function createCounters(): ClientCounters {
@@ -21,6 +25,8 @@ export function createCounters(): ClientCounters {
     connectionsCreated: 0,
     connectionsDestroyed: 0,
     connectErrors: 0,
+    retries: 0,
+    reconnects: 0,
   };
 }
 
@@ -61,6 +67,10 @@ export interface ClientStats {
   readonly leakWarnings: number;
   /** Channels, patterns and shard channels subscribed to (on the one subscriber connection). */
   readonly subscriptions: number;
+  /** Commands sent again: after a lost connection (safe ones) or a LOADING/BUSY/MASTERDOWN reply. */
+  readonly retries: number;
+  /** Reconnect attempts of the multiplexed connection after it was lost. */
+  readonly reconnects: number;
   /** Commands handed to a connection. */
   readonly commandsSent: number;
   /** Commands that got no reply: transport failures, timeouts, aborts. */

@@ -18,10 +18,18 @@
  * run and fail with `written: true`.
  *
  *   queue: [ oldest … flushed (may have run) … | … unwritten (safe to resend) … newest ]
+ *
+ * Deadlines: one timer per connection, not one per command. It fires at the earliest deadline
+ * in the queue; each firing fails the commands whose deadline passed (their entries stay, so
+ * replies keep their order, and are dropped when they arrive) and re-arms for the next one.
+ * A written command that expires while nothing at all was read for its whole wait means the
+ * peer is stalled or dead: the connection is destroyed so its replacement can serve callers
+ * (SE.Redis #2610; the kernel would otherwise take ~15 minutes to notice).
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import {
+  CommandTimeoutError,
   ConnectionClosedError,
   ConnectTimeoutError,
   isRespoolError,
@@ -34,7 +42,7 @@ import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
 import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
-import type { PendingCommand } from './pending-command.js';
+import { EXPIRED, type PendingCommand } from './pending-command.js';
 
 export interface ConnectionOptions extends DialOptions, HandshakeOptions {
   /** Budget for dial plus handshake. */
@@ -46,8 +54,11 @@ export interface ConnectionOptions extends DialOptions, HandshakeOptions {
 }
 
 export interface ConnectionEvents {
-  /** The connection is gone. `error` is absent after `close()`. */
-  close: [error: Error | undefined, unwritten: PendingCommand[]];
+  /**
+   * The connection is gone. `error` is absent after `close()`. `replay` holds the commands to
+   * send again elsewhere, in order (only with `replayOnClose`).
+   */
+  close: [error: Error | undefined, replay: PendingCommand[]];
   push: [push: RespPush];
 }
 
@@ -78,6 +89,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #subscriberMode = false;
   #pushBuffers = false;
   readonly #endpoint: string;
+  /** performance.now() of the last bytes read: a connection that reads nothing is suspect. */
+  #lastReadAt = performance.now();
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #deadlineAt = Number.POSITIVE_INFINITY;
+  #heartbeat: NodeJS.Timeout | undefined;
+  /**
+   * Set by an owner that resends what a lost connection leaves behind (the multiplexer). When
+   * false (leases), every unanswered command fails instead, since its state dies with the socket.
+   */
+  replayOnClose = false;
 
   /**
    * Dial, run the handshake (HELLO/AUTH/SETNAME/SELECT/SETINFO) and resolve with a ready
@@ -133,6 +154,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       onPush: (push) => this.emit('push', push),
     });
     socket.on('data', (chunk: Buffer) => {
+      this.#lastReadAt = performance.now();
       try {
         this.#decoder.write(chunk);
       } catch (error) {
@@ -217,6 +239,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#queue.length === 0) this.#decoder.returnBuffers = cmd.returnBuffers;
     this.#queue.push(cmd);
     this.#encoded++;
+    const deadline = cmd.deadline;
+    if (deadline !== undefined && deadline > 0 && deadline < this.#deadlineAt) {
+      this.#armDeadline(deadline);
+    }
     if (this.#writer.pendingBytes >= this.#maxWriteBytes) {
       this.#flush();
     } else if (!this.#flushScheduled) {
@@ -261,7 +287,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const next = this.#queue.peek();
     this.#decoder.returnBuffers = next !== undefined ? next.returnBuffers : this.#pushBuffers;
-    cmd.reply(value);
+    // A command its deadline already failed: the reply is read (to keep the order) and dropped.
+    if (cmd.deadline !== EXPIRED) cmd.reply(value);
     if (this.#queue.length === 0 && this.#whenDrained !== undefined) this.#whenDrained();
   }
 
@@ -290,6 +317,80 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#subscriberMode = enabled && this.protocol === 2;
     this.#pushBuffers = pushBuffers;
     if (this.#queue.length === 0) this.#decoder.returnBuffers = pushBuffers;
+  }
+
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = at;
+    this.#deadlineTimer = setTimeout(this.#onDeadline, Math.max(0, at - performance.now()));
+    // The socket keeps the process alive while commands are in flight; the timer need not.
+    this.#deadlineTimer.unref();
+  }
+
+  /** Fail every command whose deadline passed; re-arm for the earliest one left. */
+  readonly #onDeadline = (): void => {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const queue = this.#queue;
+    const writtenCount = queue.length - (this.#encoded - this.#flushed);
+    let next = Number.POSITIVE_INFINITY;
+    let stalled: number | undefined;
+    for (let i = 0; i < queue.length; i++) {
+      const cmd = queue.at(i)!;
+      const deadline = cmd.deadline ?? 0;
+      if (deadline <= 0) continue;
+      if (deadline > now) {
+        if (deadline < next) next = deadline;
+        continue;
+      }
+      const written = i < writtenCount;
+      cmd.deadline = EXPIRED;
+      cmd.fail(
+        new CommandTimeoutError(
+          `${String(cmd.args[0])} got no reply from ${this.#endpoint} within ${cmd.timeoutMs ?? 0} ms${written ? '; it may have run' : '; it was not sent'}`,
+          written,
+        ),
+      );
+      const waited = cmd.timeoutMs ?? 0;
+      if (written && now - this.#lastReadAt >= waited) stalled = waited;
+    }
+    if (stalled !== undefined) {
+      this.destroy(
+        new ConnectionClosedError(
+          `${this.#endpoint} sent nothing for ${Math.round(now - this.#lastReadAt)} ms while commands waited (stalled or dead peer); the command may have run`,
+          true,
+        ),
+      );
+      return;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armDeadline(next);
+  };
+
+  /**
+   * Idle heartbeat: every `intervalMs`, a connection that has read nothing since the last tick
+   * and has nothing in flight sends PING with a deadline of `intervalMs`. The deadline's stall
+   * rule destroys a connection whose PING goes unanswered, so a silently dead peer is found
+   * within two intervals even when no caller is waiting on it.
+   */
+  startHeartbeat(intervalMs: number): void {
+    if (intervalMs <= 0 || this.#heartbeat !== undefined) return;
+    let lastTick = performance.now();
+    this.#heartbeat = setInterval(() => {
+      const now = performance.now();
+      const quiet = this.#lastReadAt < lastTick && this.#queue.length === 0;
+      lastTick = now;
+      if (!quiet || this.#state !== State.Ready) return;
+      this.send({
+        args: ['PING'],
+        returnBuffers: false,
+        deadline: now + intervalMs,
+        timeoutMs: intervalMs,
+        reply() {},
+        fail() {},
+      });
+    }, intervalMs);
+    this.#heartbeat.unref();
   }
 
   /**
@@ -330,11 +431,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#closing;
   }
 
-  /** Immediate close. Every command not yet answered fails (unwritten ones go back to the owner). */
+  /**
+   * Immediate close. Commands not yet answered fail, except, when `replayOnClose` is set, those
+   * that are safe to run on the next connection: every unwritten one, and written ones that
+   * say they are `retryable()`. Those go back to the owner, in their original order.
+   */
   destroy(error?: Error): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
     this.#socket.destroy();
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     const reason = error ?? new ConnectionClosedError('The connection was destroyed', true);
     // Commands that reached the socket share one error; it must say they may have run.
     const written =
@@ -343,17 +450,28 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         : new ConnectionClosedError(`${reason.message}; the command may have run`, true, {
             cause: reason,
           });
+    const notWritten = new ConnectionClosedError(
+      `Connection to ${this.#endpoint} closed before the command was sent (${reason.message})`,
+      false,
+      { cause: reason },
+    );
+    // After a protocol violation nothing that was written is retried: the server (or something
+    // in between) answered garbage, and every caller must hear about it (ERR_PROTOCOL).
+    const retryWritten = this.replayOnClose && !(reason instanceof ProtocolError);
     const unwrittenCount = this.#encoded - this.#flushed;
     const all = this.#queue.drain();
     const writtenCount = all.length - unwrittenCount;
-    const unwritten: PendingCommand[] = [];
+    const replay: PendingCommand[] = [];
     for (let i = 0; i < all.length; i++) {
       const cmd = all[i]!;
-      if (cmd === QUIT_COMMAND) continue;
-      if (i < writtenCount) cmd.fail(written);
-      else unwritten.push(cmd);
+      if (cmd === QUIT_COMMAND || cmd.deadline === EXPIRED) continue;
+      if (i < writtenCount) {
+        if (retryWritten && cmd.retryable?.() === true) replay.push(cmd);
+        else cmd.fail(written);
+      } else if (this.replayOnClose) replay.push(cmd);
+      else cmd.fail(notWritten);
     }
-    this.#finish(error, unwritten);
+    this.#finish(error, replay);
   }
 
   #finish(error: Error | undefined, unwritten: PendingCommand[] = []): void {

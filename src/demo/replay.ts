@@ -39,6 +39,12 @@ export interface ReplayContext {
   readonly progress: (line: string) => void;
 }
 
+/**
+ * A replay's context without the option values: what its core function needs besides typed
+ * parameters, so tests can call that function against a server of their own.
+ */
+export type ReplayEnv = Omit<ReplayContext, 'values'>;
+
 /** A replay's result, structured so the CLI decides how to print it. */
 export interface ReplayReport {
   /** What was run, one line each. */

@@ -58,6 +58,15 @@ export class ServerMonitor {
    * (an ACL on a shared server): callers then fall back to counting `connected_clients`.
    */
   async clientsNamed(name: string): Promise<number | undefined> {
+    const byName = await this.clientsByName();
+    return byName === undefined ? undefined : (byName.get(name) ?? 0);
+  }
+
+  /**
+   * Normal (not pub/sub, not replica) connections per CLIENT SETNAME value, from one `CLIENT
+   * LIST`; unnamed ones count under `''`. `undefined` when CLIENT LIST is not allowed.
+   */
+  async clientsByName(): Promise<Map<string, number> | undefined> {
     let text: string;
     try {
       text = replyText(await request(this.#conn, ['CLIENT', 'LIST', 'TYPE', 'normal']), 'CLIENT');
@@ -65,10 +74,14 @@ export class ServerMonitor {
       if (error instanceof ReplyError) return undefined;
       throw error;
     }
-    const needle = ` name=${name} `;
-    let count = 0;
-    for (const line of text.split('\n')) if (` ${line} `.includes(needle)) count++;
-    return count;
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      // Fields are space-separated `key=value`; the server refuses names containing spaces.
+      const name = / name=(\S*)/.exec(` ${line}`)?.[1] ?? '';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**

@@ -14,7 +14,7 @@ export interface PoolStats {
   readonly destroyed: number;
   /** Successful acquires. */
   readonly acquired: number;
-  /** Acquires that had to wait (and their total and longest wait). */
+  /** Acquires that waited and were granted (their total and longest wait); timeouts and aborts are not counted here. */
   readonly waited: number;
   readonly waitTimeTotalMs: number;
   readonly maxWaitMs: number;

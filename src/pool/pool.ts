@@ -88,7 +88,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #nextDialAt = 0;
   #lastDialError: Error | undefined;
   #dialTimer: NodeJS.Timeout | undefined;
-  readonly #evictor: NodeJS.Timeout;
+  #evictor: NodeJS.Timeout;
+  #idleTimeoutMs: number;
   // Counters for stats().
   #created = 0;
   #destroyed = 0;
@@ -104,7 +105,26 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     super();
     this.options = resolvePoolOptions(options);
     this.#factory = factory;
+    this.#idleTimeoutMs = this.options.idleTimeoutMs;
     this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
+    this.#evictor.unref();
+  }
+
+  /** The idle timeout in force (the configured one, or lower once the server's is known). */
+  get idleTimeoutMs(): number {
+    return this.#idleTimeoutMs;
+  }
+
+  /**
+   * Lower (or restore) the idle timeout at run time, e.g. below the server's own `timeout`, so
+   * the pool retires idle resources before the server closes them under a borrower's feet.
+   * The evictor runs at least as often as the new timeout.
+   */
+  setIdleTimeoutMs(ms: number): void {
+    if (ms === this.#idleTimeoutMs || this.#closed) return;
+    this.#idleTimeoutMs = ms;
+    clearInterval(this.#evictor);
+    this.#evictor = setInterval(() => this.#evict(), Math.min(this.options.evictionIntervalMs, ms));
     this.#evictor.unref();
   }
 
@@ -315,7 +335,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       const resource = this.#takeIdle();
       if (resource === undefined) break;
       this.#waiters.shift();
-      this.#settleWaiter(waiter);
+      this.#settleWaiter(waiter, true);
       this.#lease(resource, waiter.stack);
       waiter.resolve(resource);
     }
@@ -345,6 +365,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       (resource) => {
         this.#connecting--;
         this.#dialFailures = 0;
+        this.#lastDialError = undefined;
         this.#created++;
         this.#toIdle(resource);
       },
@@ -353,7 +374,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         this.#dialErrors++;
         this.#dialFailures++;
         this.#lastDialError = error as Error;
-        // Exponential backoff with full jitter: a refused server is not hammered in a loop.
+        // Exponential backoff with "equal jitter" (between half and all of the cap): a refused
+        // server is not hammered in a loop, and many clients do not retry in lockstep.
         const cap = Math.min(
           this.options.maxDialBackoffMs,
           this.options.dialBackoffMs * 2 ** Math.min(this.#dialFailures - 1, 16),
@@ -382,9 +404,19 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#pulse();
   }
 
-  /** Newest healthy idle resource, destroying unhealthy ones on the way. */
+  /**
+   * Newest healthy idle resource. Unhealthy ones are destroyed on the way, and ones idle past
+   * the timeout are retired: the evictor runs only periodically, and a resource lent just
+   * before the server's own idle close would fail its borrower's first command.
+   */
   #takeIdle(): T | undefined {
+    const now = Date.now();
     for (let entry = this.#idle.pop(); entry !== undefined; entry = this.#idle.pop()) {
+      if (now - entry.since >= this.#idleTimeoutMs) {
+        this.#destroyed++;
+        this.#factory.retire(entry.resource);
+        continue;
+      }
       if (this.#factory.isHealthy(entry.resource)) return entry.resource;
       this.#destroyed++;
       this.#factory.destroy(entry.resource, undefined);
@@ -422,11 +454,13 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     return undefined;
   }
 
-  #settleWaiter(waiter: Waiter<T>): void {
+  /** Stop the waiter's timer and listener; a granted wait counts in the wait statistics. */
+  #settleWaiter(waiter: Waiter<T>, granted: boolean): void {
     waiter.settled = true;
     this.#waiting--;
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    if (!granted) return;
     const waitedMs = performance.now() - waiter.enqueuedAt;
     this.#waited++;
     this.#waitTimeTotalMs += waitedMs;
@@ -435,13 +469,14 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
 
   #cancelWaiter(waiter: Waiter<T>, error: Error): void {
     if (waiter.settled) return;
-    this.#settleWaiter(waiter);
+    this.#settleWaiter(waiter, false);
     waiter.reject(error);
   }
 
   #evict(): void {
     const now = Date.now();
-    const { idleTimeoutMs, maxEvictionsPerRun, minIdle } = this.options;
+    const { maxEvictionsPerRun, minIdle } = this.options;
+    const idleTimeoutMs = this.#idleTimeoutMs;
     let evicted = 0;
     while (evicted < maxEvictionsPerRun && this.#idle.length > minIdle) {
       const oldest = this.#idle[0]!;

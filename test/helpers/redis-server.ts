@@ -7,39 +7,44 @@
  * themselves.
  *
  * Invariants:
- * - A child never outlives the test process: every live child is SIGKILLed, and every dir not yet
- *   stopped is removed, on `exit` (and on SIGINT/SIGTERM/SIGHUP). Children are not detached, and
- *   are `unref()`ed so a forgotten server does not keep a finished test file running; the exit
- *   hook then reaps it.
+ * - A child never outlives the test process; `redis-process.ts` owns the exit hook that enforces
+ *   it.
  * - `kill()` and `restart()` keep the port and dir, so AOF data survives a crash-and-restart test.
  *   `stop()` is final and removes the dir.
  * - The helper's own connections (readiness probe, `info()`, `clientList()`) speak RESP over a raw
- *   socket and name themselves `respool-harness`, so `clientList()` can leave them out and the
- *   leak checks count only the code under test.
+ *   socket (`raw-resp.ts`) and name themselves `respool-harness`, so `clientList()` can leave them
+ *   out and the leak checks count only the code under test.
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type ClientInfo, formatClientList, parseClientList, parseInfo } from './client-list.js';
 import { freePort } from './free-port.js';
+import { expectString, type Reply, ReplyError, rawCommands } from './raw-resp.js';
+import {
+  HOST,
+  installExitHook,
+  type Launched,
+  launch,
+  ownDir,
+  PROBE_TIMEOUT_MS,
+  releaseDir,
+  StartError,
+  waitForExit,
+  waitForProcState,
+} from './redis-process.js';
 
-const HOST = '127.0.0.1';
+export { type ClientInfo, formatClientList } from './client-list.js';
+
 const SHARED_PORT = 6379;
 const HARNESS_CLIENT_NAME = 'respool-harness';
-const READY_DEADLINE_MS = 10_000;
-// Redis is up in a few milliseconds; a short poll keeps per-file startup well under 200 ms.
-const READY_POLL_MS = 10;
-const PROBE_TIMEOUT_MS = 1_000;
 const STOP_GRACE_MS = 3_000;
 const CLI_TIMEOUT_MS = 10_000;
 const CLIENT_POLL_MS = 20;
-const SIGNAL_STATE_TIMEOUT_MS = 1_000;
 const MAX_PORT_ATTEMPTS = 5;
-const LOG_TAIL_LINES = 30;
 // sun_path is 104 bytes on macOS and 108 on Linux, NUL included; stay under the smaller one.
 const MAX_UNIX_PATH_BYTES = 103;
 
@@ -59,34 +64,6 @@ export interface StartRedisOptions {
    * @throws Error when 6379, which belongs to a shared server tests must not touch.
    */
   readonly port?: number;
-}
-
-/**
- * One line of `CLIENT LIST`. Fields a server version does not report are `0` or `''` (`ssub`
- * appeared in 7.0.3, `lib-name`/`lib-ver` in 7.2); `fields` keeps every raw `key=value` pair.
- */
-export interface ClientInfo {
-  readonly id: number;
-  readonly addr: string;
-  readonly laddr: string;
-  readonly fd: number;
-  readonly name: string;
-  readonly age: number;
-  readonly idle: number;
-  readonly flags: string;
-  readonly db: number;
-  readonly sub: number;
-  readonly psub: number;
-  readonly ssub: number;
-  /** Commands queued in MULTI, `-1` outside a transaction. */
-  readonly multi: number;
-  readonly qbuf: number;
-  readonly omem: number;
-  /** Last command run, in `cmd|subcommand` form. */
-  readonly cmd: string;
-  readonly 'lib-name': string;
-  readonly 'lib-ver': string;
-  readonly fields: Readonly<Record<string, string>>;
 }
 
 /** A running `redis-server` owned by a test file. Obtain one from {@link startRedis}. */
@@ -155,7 +132,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   }
   installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'respool-redis-'));
-  ownedDirs.add(dir);
+  ownDir(dir);
   try {
     const socketPath = options.unixSocket === true ? join(dir, 'redis.sock') : undefined;
     if (socketPath !== undefined && Buffer.byteLength(socketPath) > MAX_UNIX_PATH_BYTES) {
@@ -188,25 +165,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     }
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    ownedDirs.delete(dir);
+    releaseDir(dir);
     throw error;
   }
-}
-
-/**
- * Renders clients one per line (addr, name, lib-name, cmd, age, idle) for failure messages.
- */
-export function formatClientList(clients: readonly ClientInfo[]): string {
-  if (clients.length === 0) {
-    return '  (none)';
-  }
-  return clients
-    .map(
-      (c) =>
-        `  addr=${c.addr} name=${c.name} lib-name=${c['lib-name']} cmd=${c.cmd} ` +
-        `age=${c.age} idle=${c.idle}`,
-    )
-    .join('\n');
 }
 
 function buildArgv(
@@ -312,11 +273,9 @@ class RedisServerProcess implements RedisServer {
 
   async clientList(): Promise<ClientInfo[]> {
     const [text] = await this.#query([['CLIENT', 'LIST']]);
-    return expectString(text, 'CLIENT LIST')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map(parseClientLine)
-      .filter((client) => client.name !== HARNESS_CLIENT_NAME);
+    return parseClientList(expectString(text, 'CLIENT LIST')).filter(
+      (client) => client.name !== HARNESS_CLIENT_NAME,
+    );
   }
 
   async clientCount(): Promise<number> {
@@ -395,7 +354,7 @@ class RedisServerProcess implements RedisServer {
     await this.#restarting?.catch(() => undefined);
     await this.#terminate();
     await rm(this.dir, { recursive: true, force: true });
-    ownedDirs.delete(this.dir);
+    releaseDir(this.dir);
   }
 
   async #terminate(): Promise<void> {
@@ -435,6 +394,7 @@ class RedisServerProcess implements RedisServer {
 
   #queryNow(commands: readonly (readonly string[])[]): Promise<Reply[]> {
     return rawCommands(
+      HOST,
       this.port,
       this.#password,
       [['CLIENT', 'SETNAME', HARNESS_CLIENT_NAME], ...commands],
@@ -447,407 +407,4 @@ class RedisServerProcess implements RedisServer {
       return replies.slice(1);
     });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process lifecycle
-
-interface ExitInfo {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly error?: Error;
-}
-
-interface Launched {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly exited: Promise<ExitInfo>;
-  /** Set once the process has exited; undefined while it runs. */
-  exit: ExitInfo | undefined;
-}
-
-/** Raised for a failed start; `addressInUse` tells `startRedis` a new port may help. */
-class StartError extends Error {
-  readonly addressInUse: boolean;
-
-  constructor(message: string, addressInUse: boolean) {
-    super(message);
-    this.name = 'StartError';
-    this.addressInUse = addressInUse;
-  }
-}
-
-const liveChildren = new Set<ChildProcess>();
-// Dirs of servers not yet stopped: a file that forgets stop() must not litter the temp dir.
-const ownedDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) {
-    return;
-  }
-  exitHookInstalled = true;
-  process.on('exit', cleanUpNow);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, onFatalSignal);
-  }
-}
-
-/** Synchronous, because it runs in the `exit` event where no callback will ever fire. */
-function cleanUpNow(): void {
-  for (const child of liveChildren) {
-    // SIGKILL works on SIGSTOPped processes too, which a dead-peer test may have left behind.
-    child.kill('SIGKILL');
-  }
-  liveChildren.clear();
-  for (const dir of ownedDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch {
-      // A dying server may still be writing; a leftover temp dir is not worth a failed exit.
-    }
-  }
-  ownedDirs.clear();
-}
-
-function onFatalSignal(signal: NodeJS.Signals): void {
-  cleanUpNow();
-  // Adding a listener cancels Node's default "die on signal"; when nobody else handles the signal,
-  // restore that by removing ourselves and re-raising it.
-  if (process.listenerCount(signal) === 1) {
-    process.removeListener(signal, onFatalSignal);
-    process.kill(process.pid, signal);
-  }
-}
-
-async function launch(
-  argv: readonly string[],
-  dir: string,
-  port: number,
-  password: string | undefined,
-): Promise<Launched> {
-  const offsets = await logOffsets(dir);
-  const stdoutFd = openSync(join(dir, 'stdout.log'), 'a');
-  const stderrFd = openSync(join(dir, 'stderr.log'), 'a');
-  let child: ChildProcess;
-  try {
-    // Files, not pipes: nothing to drain, and the output outlives a crashed process.
-    child = spawn('redis-server', argv, { cwd: dir, stdio: ['ignore', stdoutFd, stderrFd] });
-  } finally {
-    // The child holds its own copies of the descriptors.
-    closeSync(stdoutFd);
-    closeSync(stderrFd);
-  }
-  const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.on('error', (error) => {
-      // 'error' also reports failed kill() calls; only a failed spawn means there is no process.
-      if (child.pid === undefined) {
-        resolve({ code: null, signal: null, error });
-      }
-    });
-  });
-  if (child.pid !== undefined) {
-    liveChildren.add(child);
-    child.unref();
-  }
-  const launched: Launched = { child, pid: child.pid ?? -1, exited, exit: undefined };
-  void exited.then((info) => {
-    launched.exit = info;
-    liveChildren.delete(child);
-  });
-
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  for (;;) {
-    if (launched.exit !== undefined) {
-      const { code, signal, error } = launched.exit;
-      if (error !== undefined) {
-        throw new StartError(
-          `startRedis: cannot spawn redis-server (${error.message}); is it on PATH?`,
-          false,
-        );
-      }
-      const logs = await readLogs(dir, offsets);
-      throw new StartError(
-        `startRedis: redis-server on port ${port} exited during startup ` +
-          `(code ${code}, signal ${signal}); dir ${dir}\n${logs}`,
-        /Address already in use/i.test(logs),
-      );
-    }
-    if (await isOurServer(port, password, launched.pid)) {
-      return launched;
-    }
-    if (Date.now() >= deadline) {
-      child.kill('SIGKILL');
-      await exited;
-      const logs = await readLogs(dir, offsets);
-      throw new StartError(
-        `startRedis: redis-server on port ${port} did not answer PING within ` +
-          `${READY_DEADLINE_MS} ms; dir ${dir}\n${logs}`,
-        false,
-      );
-    }
-    await delay(READY_POLL_MS);
-  }
-}
-
-/**
- * True once the server answers PING and reports our pid: during a port race the answer might come
- * from someone else's redis on the same port, while ours is about to die of EADDRINUSE.
- */
-async function isOurServer(
-  port: number,
-  password: string | undefined,
-  pid: number,
-): Promise<boolean> {
-  try {
-    const [pong, info] = await rawCommands(
-      port,
-      password,
-      [['PING'], ['INFO', 'server']],
-      PROBE_TIMEOUT_MS,
-    );
-    if (pong !== 'PONG' || typeof info !== 'string') {
-      return false;
-    }
-    const { process_id: reportedPid } = parseInfo(info);
-    return reportedPid === String(pid);
-  } catch {
-    // Refused, reset, AUTH failure or LOADING: not ready yet.
-    return false;
-  }
-}
-
-async function waitForExit(launched: Launched): Promise<void> {
-  // The child is unref()ed; hold the event loop open so this await cannot be abandoned.
-  launched.child.ref();
-  try {
-    await launched.exited;
-  } finally {
-    launched.child.unref();
-  }
-}
-
-/** Waits until /proc shows the process stopped (or not); a no-op where there is no procfs. */
-async function waitForProcState(pid: number, stopped: boolean): Promise<void> {
-  const deadline = Date.now() + SIGNAL_STATE_TIMEOUT_MS;
-  for (;;) {
-    let stat: string;
-    try {
-      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return;
-    }
-    // Format: "pid (comm) S ...". comm may hold spaces or parens, so look after the last ')'.
-    const state = stat.charAt(stat.lastIndexOf(')') + 2);
-    const isStopped = state === 'T' || state === 't';
-    if (isStopped === stopped || Date.now() >= deadline) {
-      return;
-    }
-    await delay(1);
-  }
-}
-
-const LOG_FILES = ['redis.log', 'stdout.log', 'stderr.log'] as const;
-
-async function logOffsets(dir: string): Promise<Map<string, number>> {
-  const offsets = new Map<string, number>();
-  for (const name of LOG_FILES) {
-    offsets.set(name, (await readOptional(join(dir, name))).length);
-  }
-  return offsets;
-}
-
-/** Tail of each log written since `offsets`, so a restart reports only its own attempt. */
-async function readLogs(dir: string, offsets: ReadonlyMap<string, number>): Promise<string> {
-  const sections: string[] = [];
-  for (const name of LOG_FILES) {
-    const text = (await readOptional(join(dir, name)))
-      .subarray(offsets.get(name) ?? 0)
-      .toString('utf8')
-      .trimEnd();
-    if (text !== '') {
-      const tail = text.split('\n').slice(-LOG_TAIL_LINES).join('\n');
-      sections.push(`--- ${name} (last ${LOG_TAIL_LINES} lines) ---\n${tail}`);
-    }
-  }
-  return sections.length === 0 ? '(no log output)' : sections.join('\n');
-}
-
-async function readOptional(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch {
-    return Buffer.alloc(0);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A minimal RESP2 client for the helper's own queries. It does not use src/protocol on purpose:
-// the harness must stay trustworthy while the code under test is broken.
-
-class ReplyError extends Error {
-  override name = 'ReplyError';
-}
-
-type Reply = string | number | null | ReplyError;
-
-function encodeCommands(commands: readonly (readonly string[])[]): string {
-  let out = '';
-  for (const command of commands) {
-    out += `*${command.length}\r\n`;
-    for (const arg of command) {
-      out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-    }
-  }
-  return out;
-}
-
-/** Parses one reply at `start`; undefined when the buffer does not hold all of it yet. */
-function parseReply(buf: Buffer, start: number): { value: Reply; next: number } | undefined {
-  const lineEnd = buf.indexOf('\r\n', start);
-  if (lineEnd === -1) {
-    return undefined;
-  }
-  const line = buf.toString('utf8', start + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (buf[start]) {
-    case 0x2b: // '+'
-      return { value: line, next };
-    case 0x2d: // '-'
-      return { value: new ReplyError(line), next };
-    case 0x3a: // ':'
-      return { value: Number(line), next };
-    case 0x24: {
-      // '$'
-      const length = Number(line);
-      if (length < 0) {
-        return { value: null, next };
-      }
-      if (buf.length < next + length + 2) {
-        return undefined;
-      }
-      return { value: buf.toString('utf8', next, next + length), next: next + length + 2 };
-    }
-    default:
-      throw new Error(`harness RESP reader: unexpected reply type byte ${String(buf[start])}`);
-  }
-}
-
-/**
- * Sends `commands` pipelined on a fresh connection (after AUTH when a password is given) and
- * resolves with one reply per command. Rejects on a socket error, an early close, a failed AUTH or
- * the timeout.
- */
-function rawCommands(
-  port: number,
-  password: string | undefined,
-  commands: readonly (readonly string[])[],
-  timeoutMs: number,
-): Promise<Reply[]> {
-  const all = password === undefined ? commands : [['AUTH', password], ...commands];
-  return new Promise((resolve, reject) => {
-    const replies: Reply[] = [];
-    let buffered: Buffer = Buffer.alloc(0);
-    let offset = 0;
-    let settled = false;
-    const socket = connect({ host: HOST, port });
-    const finish = (error?: Error): void => {
-      if (settled) {
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (error !== undefined) {
-        reject(error);
-        return;
-      }
-      const auth = password === undefined ? undefined : replies[0];
-      if (auth instanceof ReplyError) {
-        reject(auth);
-        return;
-      }
-      resolve(password === undefined ? replies : replies.slice(1));
-    };
-    const timer = setTimeout(
-      () => finish(new Error(`redis on port ${port}: no reply within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    socket.once('connect', () => socket.write(encodeCommands(all)));
-    socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      try {
-        while (replies.length < all.length) {
-          const parsed = parseReply(buffered, offset);
-          if (parsed === undefined) {
-            return;
-          }
-          replies.push(parsed.value);
-          offset = parsed.next;
-        }
-      } catch (error) {
-        finish(error as Error);
-        return;
-      }
-      finish();
-    });
-    socket.once('error', (error) => finish(error));
-    socket.once('close', () =>
-      finish(new Error(`redis on port ${port}: connection closed before all replies`)),
-    );
-  });
-}
-
-function expectString(reply: Reply | undefined, command: string): string {
-  if (typeof reply !== 'string') {
-    throw new Error(`${command}: expected a string reply, got ${String(reply)}`);
-  }
-  return reply;
-}
-
-function parseInfo(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (line === '' || line.startsWith('#') || colon === -1) {
-      continue;
-    }
-    fields[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return fields;
-}
-
-function parseClientLine(line: string): ClientInfo {
-  const fields: Record<string, string> = {};
-  // Values never contain spaces: CLIENT SETNAME and SETINFO reject them.
-  for (const pair of line.trim().split(' ')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) {
-      fields[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
-  }
-  const num = (key: string): number => Number(fields[key] ?? '0');
-  const str = (key: string): string => fields[key] ?? '';
-  return {
-    id: num('id'),
-    addr: str('addr'),
-    laddr: str('laddr'),
-    fd: num('fd'),
-    name: str('name'),
-    age: num('age'),
-    idle: num('idle'),
-    flags: str('flags'),
-    db: num('db'),
-    sub: num('sub'),
-    psub: num('psub'),
-    ssub: num('ssub'),
-    multi: num('multi'),
-    qbuf: num('qbuf'),
-    omem: num('omem'),
-    cmd: str('cmd'),
-    'lib-name': str('lib-name'),
-    'lib-ver': str('lib-ver'),
-    fields,
-  };
 }

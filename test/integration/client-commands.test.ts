@@ -259,6 +259,22 @@ describe('multi and pipeline', () => {
     await c.close();
   });
 
+  test('a bad argument in multi() rejects exec() before anything is sent', async () => {
+    const c = createClient(server.url);
+    const bad = { not: 'encodable' } as unknown as string;
+    await assert.rejects(c.multi().set('mb:a', '1').set('mb:b', bad).exec(), {
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await assert.rejects(c.pipeline().set('mb:c', '1').set('mb:d', bad).exec(), {
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    // The shared connection is not left inside a transaction: commands run, not QUEUED.
+    assert.equal(await c.set('mb:after', 'x'), 'OK');
+    assert.equal(await c.get('mb:a'), null);
+    assert.equal(await c.get('mb:c'), null, 'no part of the pipeline was sent');
+    await c.close();
+  });
+
   test('pipeline() returns one slot per command with errors in place', async () => {
     const c = createClient(server.url);
     const p = c.pipeline().set('p:a', '1').call('NOSUCHCMD').incr('p:a').hgetall('p:nohash');
@@ -328,6 +344,22 @@ describe('close and destroy', () => {
     assert.ok(results.every((r) => r === 'OK'));
     await assert.rejects(c.get('cl:1'), { code: 'ERR_CLIENT_CLOSED' });
     await expectClientCount(server, 0);
+  });
+
+  test('leases and subscriptions asked for in the same tick as close() are refused', async () => {
+    const c = createClient(server.url);
+    await c.ready();
+    const closing = c.close();
+    await assert.rejects(
+      c.withConnection((conn) => conn.ping()),
+      { code: 'ERR_CLIENT_CLOSED' },
+    );
+    await assert.rejects(c.blpop(['x'], 1), { code: 'ERR_CLIENT_CLOSED' });
+    await assert.rejects(
+      c.subscribe('x', () => undefined),
+      { code: 'ERR_CLIENT_CLOSED' },
+    );
+    await closing;
   });
 
   test('destroy() fails in-flight commands with written: true', async () => {

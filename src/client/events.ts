@@ -1,0 +1,25 @@
+/**
+ * Events of a client. Transport trouble that respool handles by itself (a server-side idle
+ * close, a reconnect that succeeds) is reported as `close`/`reconnecting` for visibility, never
+ * as `error`. `error` is only for what the user can act on, and is emitted only when someone
+ * listens (an unheard `error` event would crash the process).
+ */
+export interface ClientEvents {
+  /** The multiplexed connection was established (after its handshake). */
+  connect: [];
+  /** The client can send commands (follows `connect`). */
+  ready: [];
+  /** The multiplexed connection closed; `error` is absent for a routine close. */
+  close: [info: { readonly error: Error | undefined }];
+  /** A new connection will be attempted after `delayMs`. */
+  reconnecting: [
+    info: { readonly attempt: number; readonly delayMs: number; readonly error: Error | undefined },
+  ];
+  /** Actionable: the server refused us (authentication, maxclients, protocol violation). */
+  error: [error: Error];
+}
+
+/** The emitting side, as the multiplexer sees it. */
+export interface ClientEventSink {
+  emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void;
+}
