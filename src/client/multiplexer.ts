@@ -74,6 +74,14 @@ export class Multiplexer {
   #failures = 0;
   /** Set once a connection has been established: from then on, failures are reconnects. */
   #everConnected = false;
+  /** No attempt before this time (performance.now()); set by each failure's backoff. */
+  #retryAt = 0;
+  /**
+   * During the backoff after a refusal (maxclients, authentication) or before the first
+   * connection ever succeeded, commands fail at once with this reason instead of waiting or
+   * triggering attempts: a full server must not see one connection attempt per command.
+   */
+  #failFastError: Error | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -118,6 +126,10 @@ export class Multiplexer {
       cmd.fail(new ClientClosedError('The client is closed; create a new client to send commands'));
       return;
     }
+    if (this.#failFastError !== undefined && this.#connecting === null && performance.now() < this.#retryAt) {
+      cmd.fail(this.#failFastError);
+      return;
+    }
     const bytes = estimateBytes(cmd.args);
     if (bounded) {
       const o = this.#options;
@@ -155,6 +167,14 @@ export class Multiplexer {
   #ensureConnecting(): void {
     if (this.#conn !== null || this.#connecting !== null || this.#retryTimer !== undefined) return;
     if (this.#closed) return;
+    const wait = this.#retryAt - performance.now();
+    if (wait > 0) {
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        if (this.#waiting.length > 0) this.#ensureConnecting();
+      }, wait);
+      return;
+    }
     this.#connecting = this.#open();
     this.#connecting.catch(() => {
       // Reported to the waiting commands (or kept for their deadline) and as events.
@@ -172,6 +192,8 @@ export class Multiplexer {
     }
     this.#connecting = null;
     this.#failures = 0;
+    this.#retryAt = 0;
+    this.#failFastError = undefined;
     this.#everConnected = true;
     this.counters.connectionsCreated++;
     conn.replayOnClose = true;
@@ -201,8 +223,14 @@ export class Multiplexer {
   #connectFailed(error: Error): void {
     this.counters.connectErrors++;
     this.#failures++;
+    const o = this.#options;
+    const cap = Math.min(o.maxReconnectDelayMs, o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20));
+    // "Equal jitter": between half and all of the cap, so many clients do not retry in lockstep.
+    const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    this.#retryAt = performance.now() + delayMs;
     const refused = error instanceof MaxClientsError || error instanceof ReplyError;
     if (refused || !this.#everConnected) {
+      this.#failFastError = error;
       for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
         cmd.fail(error);
       }
@@ -210,24 +238,9 @@ export class Multiplexer {
       if (refused) this.#emitError(error);
     }
     if (this.#closed || this.#waiting.length === 0) return;
-    this.#scheduleRetry(error);
-  }
-
-  #scheduleRetry(error: Error | undefined): void {
-    const o = this.#options;
-    const cap = Math.min(
-      o.maxReconnectDelayMs,
-      o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20),
-    );
-    // The first attempt after losing a working connection is immediate; later ones back off
-    // with "equal jitter", so many clients do not reconnect in lockstep.
-    const delayMs = this.#failures === 0 ? 0 : Math.round(cap / 2 + (Math.random() * cap) / 2);
     this.counters.reconnects++;
     this.#events.emit('reconnecting', { attempt: this.#failures + 1, delayMs, error });
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (this.#waiting.length > 0) this.#ensureConnecting();
-    }, delayMs);
+    this.#ensureConnecting();
   }
 
   #flushWaiting(conn: Connection): void {

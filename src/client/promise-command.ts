@@ -149,23 +149,29 @@ export class PromiseCommand implements PendingCommand {
 
   #watch(signal: AbortSignal): void {
     if (signal.aborted) {
-      this.#abort(signal);
+      // Aborted before it was sent: it never ran, and promise()'s caller will not send it.
+      this.#abort(signal, false);
       return;
     }
-    this.#onAbort = () => this.#abort(signal);
+    this.#onAbort = () => this.#abort(signal, true);
     signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  #abort(signal: AbortSignal): void {
+  /** `written` is conservative once the command was handed on: it may have reached the server. */
+  #abort(signal: AbortSignal, written: boolean): void {
     if (this.#settled) return;
     this.#counters.commandsFailed++;
     this.#finish();
     // Its reply, if the command was sent, is read and dropped like a timed-out one's.
     this.deadline = -1;
     this.reject(
-      new AbortedError('The command was aborted; if it was already sent it may have run', true, {
-        cause: signal.reason,
-      }),
+      new AbortedError(
+        written
+          ? 'The command was aborted; if it was already sent it may have run'
+          : 'The command was aborted before it was sent',
+        written,
+        { cause: signal.reason },
+      ),
     );
   }
 
