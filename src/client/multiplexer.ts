@@ -126,17 +126,24 @@ export class Multiplexer {
       cmd.fail(new ClientClosedError('The client is closed; create a new client to send commands'));
       return;
     }
-    if (this.#failFastError !== undefined && this.#connecting === null && performance.now() < this.#retryAt) {
+    if (
+      this.#failFastError !== undefined &&
+      this.#connecting === null &&
+      performance.now() < this.#retryAt
+    ) {
       cmd.fail(this.#failFastError);
       return;
     }
     const bytes = estimateBytes(cmd.args);
     if (bounded) {
       const o = this.#options;
-      if (
+      const full = (): boolean =>
         this.#waiting.length >= o.maxQueuedCommands ||
-        this.#waitingBytes + bytes > o.maxQueuedBytes
-      ) {
+        this.#waitingBytes + bytes > o.maxQueuedBytes;
+      // Aborted and expired commands keep their slot until a connection or a deadline scan
+      // drops them; reclaim those slots before refusing a live command.
+      if (full()) this.#compactWaiting();
+      if (full()) {
         cmd.fail(
           new QueueFullError(
             `${this.#waiting.length} commands (${this.#waitingBytes} bytes) already wait for a connection to ${describe(o)} (maxQueuedCommands ${o.maxQueuedCommands}, maxQueuedBytes ${o.maxQueuedBytes}); this one was not sent`,
@@ -224,7 +231,10 @@ export class Multiplexer {
     this.counters.connectErrors++;
     this.#failures++;
     const o = this.#options;
-    const cap = Math.min(o.maxReconnectDelayMs, o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20));
+    const cap = Math.min(
+      o.maxReconnectDelayMs,
+      o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20),
+    );
     // "Equal jitter": between half and all of the cap, so many clients do not retry in lockstep.
     const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
     this.#retryAt = performance.now() + delayMs;
@@ -287,6 +297,17 @@ export class Multiplexer {
       }
     }
     for (const cmd of later) this.#enqueue(cmd, false);
+  }
+
+  /** Drop settled (aborted or expired) commands from the waiting queue. */
+  #compactWaiting(): void {
+    const all = this.#waiting.drain();
+    this.#waitingBytes = 0;
+    for (const cmd of all) {
+      if (cmd.deadline === EXPIRED) continue;
+      this.#waiting.push(cmd);
+      this.#waitingBytes += estimateBytes(cmd.args);
+    }
   }
 
   /** Fail queued commands whose deadline passed; drop them from the queue. */

@@ -35,6 +35,8 @@ export interface CommandPolicy {
 const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
 const FIRST_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
+/** Time kept for the last attempt's round trip. */
+const LAST_ATTEMPT_MARGIN_MS = 20;
 /** Without a deadline, transient replies are retried for this long at most. */
 const TRANSIENT_BUDGET_MS = 30_000;
 
@@ -134,11 +136,14 @@ export class PromiseCommand implements PendingCommand {
   #retryTransient(): boolean {
     const resend = this.#resend;
     if (resend === undefined) return false;
-    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.#transientAttempts);
     const now = performance.now();
     if (this.#transientAttempts === 0) this.#transientSince = now;
     const limit = this.deadline > 0 ? this.deadline : this.#transientSince + TRANSIENT_BUDGET_MS;
-    if (now + delay >= limit) return false;
+    // The last wait is cut to what is left (less a round trip's margin), so the deadline is
+    // used to the end rather than given up at the first backoff step that would overrun it.
+    const left = limit - now - LAST_ATTEMPT_MARGIN_MS;
+    if (left <= 0) return false;
+    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.#transientAttempts, left);
     this.#transientAttempts++;
     this.#counters.retries++;
     setTimeout(() => {
