@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'ERR_CROSS_SLOT'
   | 'ERR_NOT_CLUSTER'
   | 'ERR_ABORTED'
-  | 'ERR_REPLY';
+  | 'ERR_REPLY'
+  | 'ERR_MISSING_DEPENDENCY';
 
 // Symbol.for survives duplicate copies of the package in one process, so `isRespoolError` works
 // where `instanceof` would not (two installed versions, bundler duplicates).
@@ -140,6 +141,44 @@ export class PoolClosedError extends TransportError {
 export class MaxClientsError extends TransportError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_MAX_CLIENTS', message, false, options);
+  }
+}
+
+/** Keys of one command (or one `multi()`) hash to different cluster slots. Never retryable as is. */
+export class CrossSlotError extends RespoolError {
+  constructor(message: string) {
+    super('ERR_CROSS_SLOT', message);
+  }
+}
+
+/** A command was redirected (MOVED/ASK) more times than `maxRedirects` allows. */
+export class MaxRedirectsError extends TransportError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MAX_REDIRECTS', message, true, options);
+  }
+}
+
+/** The cluster reported CLUSTERDOWN (or has no node for the slot) until the command's deadline. */
+export class ClusterDownError extends TransportError {
+  constructor(message: string, written: boolean, options?: { cause?: unknown }) {
+    super('ERR_CLUSTER_DOWN', message, written, options);
+  }
+}
+
+/** A seed node answered, but is not running in cluster mode. */
+export class NotClusterError extends RespoolError {
+  constructor(message: string) {
+    super('ERR_NOT_CLUSTER', message);
+  }
+}
+
+/**
+ * An optional feature needs a package that is not installed (`@opentelemetry/api` for
+ * `instrumentOpenTelemetry`, `prom-client` for `registerPrometheusMetrics`). The message names it.
+ */
+export class MissingDependencyError extends RespoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MISSING_DEPENDENCY', message, options);
   }
 }
 

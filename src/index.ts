@@ -10,6 +10,7 @@ export type {
   ZMember,
   ZRangeOptions,
 } from './client/command-api.js';
+export type { ClientEvents } from './client/events.js';
 export {
   type ClientOptions,
   DEFAULT_CLIENT_OPTIONS,
@@ -18,15 +19,30 @@ export {
 } from './client/options.js';
 export type { ClientStats } from './client/stats.js';
 export {
+  ClusterMulti,
+  type ClusterStats,
+  createCluster,
+  RespoolCluster,
+} from './cluster/cluster-client.js';
+export type { ClusterEvents } from './cluster/cluster-engine.js';
+export type { ClusterOptions } from './cluster/cluster-options.js';
+export { ClusterPipeline } from './cluster/cluster-pipeline.js';
+export { keySlot } from './cluster/slot.js';
+export {
   AbortedError,
   ClientClosedError,
+  ClusterDownError,
   CommandTimeoutError,
   ConnectionClosedError,
   ConnectTimeoutError,
+  CrossSlotError,
   type ErrorCode,
   InvalidArgumentError,
   isRespoolError,
   MaxClientsError,
+  MaxRedirectsError,
+  MissingDependencyError,
+  NotClusterError,
   PoolClosedError,
   PoolTimeoutError,
   ProtocolError,
@@ -36,6 +52,31 @@ export {
   TransactionAbortedError,
   TransportError,
 } from './errors.js';
+export {
+  CHANNELS,
+  type CloseMessage,
+  type CloseReason,
+  type CommandTraceContext,
+  type ConnectMessage,
+  type LeaseLeakMessage,
+  type PoolWaitMessage,
+  type PoolWaitOutcome,
+  type TopologyRefreshMessage,
+} from './metrics/channels.js';
+export type { MetricsSource, MetricsSourceStats } from './metrics/metrics-source.js';
+export {
+  instrumentOpenTelemetry,
+  type MetricsHandle,
+  type OpenTelemetryOptions,
+  type OtelMeter,
+  type OtelMeterProvider,
+} from './metrics/opentelemetry.js';
+export {
+  type PrometheusOptions,
+  type PrometheusRegistry,
+  registerPrometheusMetrics,
+} from './metrics/prometheus.js';
+export { sanitiseArgs } from './metrics/sanitise.js';
 export { type DecoderOptions, RespDecoder } from './protocol/decoder.js';
 export { encodeCommand, encodeReply, RequestWriter } from './protocol/encoder.js';
 export type { RespArg, RespPush, RespValue } from './protocol/resp-types.js';

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { run } from 'mitata';
+import { registerChannelBenches } from './channels.bench.js';
 import { registerClockBenches, registerCommandBenches } from './command.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
@@ -27,6 +28,7 @@ registerDecoderBenches();
 registerRingQueueBenches();
 registerCommandBenches();
 registerClockBenches();
+registerChannelBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

@@ -16,8 +16,9 @@ import { LIBRARY_VERSION } from '../version.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
 
-const COMMANDS: readonly CliCommand[] = [demoCommand];
+const COMMANDS: readonly CliCommand[] = [demoCommand, doctorCommand];
 
 /** Run `respool <args…>` and resolve with the process exit code. Never rejects. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {

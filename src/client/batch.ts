@@ -13,8 +13,12 @@
  */
 import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
+import { commandTraced } from '../metrics/channels.js';
+import type { ClientScope } from '../metrics/client-scope.js';
+import { traceBatch } from '../metrics/command-tracing.js';
 import { validateArgs } from '../protocol/encoder.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
 import type { GroupedCommand, Multiplexer } from './multiplexer.js';
 import type { Transform } from './reply-transforms.js';
@@ -28,11 +32,22 @@ interface Queued {
 export interface BatchTarget {
   readonly mux: Pick<Multiplexer, 'send'>;
   readonly returnBuffers: boolean;
+  /** The client's diagnostics scope: when set, exec() is traced on respool:command. */
+  readonly scope?: ClientScope;
+  /** Deadline of each command of the batch, as commandTimeoutMs; 0 or absent = none. */
+  readonly timeoutMs?: number;
+}
+
+/** Deadline fields for a batch's commands: one clock read per batch. */
+function deadlineOf(target: BatchTarget): { deadline: number; timeoutMs: number } {
+  const timeoutMs = target.timeoutMs ?? 0;
+  return { deadline: timeoutMs > 0 ? coarseNow() + timeoutMs : 0, timeoutMs };
 }
 
 abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain', S> {
   protected readonly queued: Queued[] = [];
-  protected readonly target: BatchTarget;
+  /** Where exec() sends; a cluster multi() sets it once it knows the slot. */
+  protected target: BatchTarget;
   #used = false;
 
   constructor(target: BatchTarget) {
@@ -80,6 +95,15 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
 
   /** Send every queued command in one write; resolves with one slot per command. */
   exec(): Promise<(unknown | ReplyError)[]> {
+    // Diagnostics: the batch is one traced operation, only while someone listens.
+    const scope = this.target.scope;
+    if (commandTraced() && scope !== undefined) {
+      return traceBatch(scope, 'PIPELINE', this.queued.length, () => this.#send());
+    }
+    return this.#send();
+  }
+
+  #send(): Promise<(unknown | ReplyError)[]> {
     const used = this.markUsed();
     if (used !== undefined) return Promise.reject(used);
     const n = this.queued.length;
@@ -94,11 +118,14 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
         else resolve(results);
       };
       const { mux, returnBuffers } = this.target;
+      const { deadline, timeoutMs } = deadlineOf(this.target);
       for (let i = 0; i < n; i++) {
         const { args, transform } = this.queued[i]!;
         mux.send({
           args,
           returnBuffers,
+          deadline,
+          timeoutMs,
           reply(value) {
             results[i] = applyTransform(value, transform);
             settle();
@@ -133,6 +160,15 @@ export class Multi<
    * transport error.
    */
   exec(): Promise<(unknown | ReplyError)[] | N> {
+    // Diagnostics: the transaction is one traced operation, only while someone listens.
+    const scope = this.target.scope;
+    if (commandTraced() && scope !== undefined) {
+      return traceBatch(scope, 'MULTI', this.queued.length, () => this.#send());
+    }
+    return this.#send();
+  }
+
+  #send(): Promise<(unknown | ReplyError)[] | N> {
     const used = this.markUsed();
     if (used !== undefined) return Promise.reject(used);
     const queued = this.queued;
@@ -170,9 +206,13 @@ export class Multi<
         };
         mux.send(cmd);
       }
+      // The transaction's result arrives with EXEC, so EXEC carries the deadline.
+      const { deadline, timeoutMs } = deadlineOf(this.target);
       const exec: GroupedCommand = {
         args: ['EXEC'],
         returnBuffers,
+        deadline,
+        timeoutMs,
         group,
         reply(value) {
           if (failure !== undefined) return reject(failure);

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ClientClosedError, CommandTimeoutError } from '../errors.js';
+import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { AcquireOptions } from '../pool/pool.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
@@ -31,6 +32,8 @@ export class ClientCore {
   readonly mux: Multiplexer;
   readonly pool: ConnectionPool;
   readonly subscriber: Subscriber;
+  /** Identity and destination carried by this client's diagnostics messages. */
+  readonly scope: ClientScope;
   /** Sends a command again on the multiplexed connection (transient-reply retries). */
   readonly resend = (cmd: PromiseCommand): void => {
     this.mux.send(cmd);
@@ -49,11 +52,13 @@ export class ClientCore {
         acquireTimeoutMs: options.acquireTimeoutMs,
         maxWaiters: options.maxWaiters,
         leakWarningMs: options.leakWarningMs,
+        clientId: options.clientId,
       },
       options.socketFactory,
       options.closeTimeoutMs,
     );
     this.subscriber = new Subscriber(this.pool);
+    this.scope = createClientScope(options);
   }
 
   /**
@@ -85,6 +90,7 @@ export class ClientCore {
     const lease = new LeasedConnection<S>(conn, state, policy, {
       counters: this.mux.counters,
       blockingGraceMs: this.options.blockingGraceMs,
+      scope: this.scope,
     });
     try {
       return await fn(lease);

@@ -12,6 +12,8 @@ import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
 import { InvalidArgumentError } from '../errors.js';
+import { commandTraced } from '../metrics/channels.js';
+import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
 import { Multi, Pipeline } from './batch.js';
@@ -63,6 +65,14 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    // Diagnostics: one inlined check per command when nobody listens (channels.bench.ts).
+    if (commandTraced()) {
+      return traceCommand(this.#core.scope, args, () => this.#send(args, transform));
+    }
+    return this.#send(args, transform);
+  }
+
+  #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
     const core = this.#core;
     const mux = core.mux;
     const cmd = new PromiseCommand(args, this.#policy, transform, mux.counters, core.resend);
@@ -82,7 +92,13 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
-    return this.#core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
+    const core = this.#core;
+    if (commandTraced()) {
+      return traceCommand(core.scope, args, () =>
+        core.runBlocking(args, this.#policy, transform, serverTimeoutMs),
+      );
+    }
+    return core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
   }
 
   /**
@@ -135,12 +151,24 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
 
   /** Queue commands and send them in one write with `exec()`; results stay per slot. */
   pipeline(): Pipeline<S> {
-    return new Pipeline<S>({ mux: this.#core.mux, returnBuffers: this.#policy.returnBuffers });
+    const core = this.#core;
+    return new Pipeline<S>({
+      mux: core.mux,
+      returnBuffers: this.#policy.returnBuffers,
+      scope: core.scope,
+      timeoutMs: this.#policy.timeoutMs,
+    });
   }
 
   /** MULTI…EXEC in one write on the multiplexed connection: atomic, no lease needed. */
   multi(): Multi<S> {
-    return new Multi<S>({ mux: this.#core.mux, returnBuffers: this.#policy.returnBuffers });
+    const core = this.#core;
+    return new Multi<S>({
+      mux: core.mux,
+      returnBuffers: this.#policy.returnBuffers,
+      scope: core.scope,
+      timeoutMs: this.#policy.timeoutMs,
+    });
   }
 
   /**
@@ -230,6 +258,19 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
 
   stats(): ClientStats {
     return this.#core.stats();
+  }
+
+  /**
+   * Process-unique id of this client (`respool-1`, …), carried by every diagnostics_channel
+   * message it publishes; the metrics helpers label its series with `name` or, without one, this.
+   */
+  get clientId(): string {
+    return this.#core.options.clientId;
+  }
+
+  /** The `name` option (CLIENT SETNAME), if one was given. */
+  get clientName(): string | undefined {
+    return this.#core.options.name;
   }
 
   /**

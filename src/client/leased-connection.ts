@@ -7,6 +7,9 @@
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, CommandTimeoutError, InvalidArgumentError } from '../errors.js';
+import { commandTraced } from '../metrics/channels.js';
+import type { ClientScope } from '../metrics/client-scope.js';
+import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
 import { CommandApi, type Out } from './command-api.js';
@@ -28,6 +31,8 @@ const REFUSED = new Set([
 export interface LeaseContext {
   readonly counters: ClientCounters;
   readonly blockingGraceMs: number;
+  /** The client's diagnostics scope: commands on the lease are traced like any other. */
+  readonly scope: ClientScope;
 }
 
 export class LeasedConnection<S extends string | Buffer = string> extends CommandApi<'async', S> {
@@ -75,6 +80,18 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   #run(args: RespArg[], transform: Transform | undefined, policy: CommandPolicy): Promise<unknown> {
+    // Diagnostics: one inlined check per command when nobody listens.
+    if (commandTraced()) {
+      return traceCommand(this.#context.scope, args, () => this.#issue(args, transform, policy));
+    }
+    return this.#issue(args, transform, policy);
+  }
+
+  #issue(
+    args: RespArg[],
+    transform: Transform | undefined,
+    policy: CommandPolicy,
+  ): Promise<unknown> {
     const cmd = new PromiseCommand(args, policy, transform, this.#context.counters, this.#resend);
     const promise = cmd.promise();
     if (cmd.settled) return promise;
@@ -137,6 +154,8 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     return new Multi<S, null>({
       mux: { send: (cmd) => this.#send(cmd) },
       returnBuffers: this.#returnBuffers,
+      scope: this.#context.scope,
+      timeoutMs: this.#policy.timeoutMs,
     });
   }
 
@@ -144,6 +163,8 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     return new Pipeline<S>({
       mux: { send: (cmd) => this.#send(cmd) },
       returnBuffers: this.#returnBuffers,
+      scope: this.#context.scope,
+      timeoutMs: this.#policy.timeoutMs,
     });
   }
 }

@@ -201,6 +201,7 @@ export class Multiplexer {
     this.#failures = 0;
     this.#retryAt = 0;
     this.#failFastError = undefined;
+    if (this.#everConnected) this.counters.reconnects++;
     this.#everConnected = true;
     this.counters.connectionsCreated++;
     conn.replayOnClose = true;
@@ -248,7 +249,6 @@ export class Multiplexer {
       if (refused) this.#emitError(error);
     }
     if (this.#closed || this.#waiting.length === 0) return;
-    this.counters.reconnects++;
     this.#events.emit('reconnecting', { attempt: this.#failures + 1, delayMs, error });
     this.#ensureConnecting();
   }
@@ -281,7 +281,6 @@ export class Multiplexer {
     }
     // What is safe to run again goes first, in its original order, ahead of anything queued
     // since. A MULTI…EXEC group runs again only if its MULTI did not reach the server.
-    this.counters.reconnects++;
     this.#events.emit('reconnecting', { attempt: 1, delayMs: 0, error });
     const later = this.#waiting.drain();
     this.#waitingBytes = 0;
@@ -297,6 +296,16 @@ export class Multiplexer {
       }
     }
     for (const cmd of later) this.#enqueue(cmd, false);
+  }
+
+  /**
+   * Take every command still waiting for a connection (never sent), for the owner to send
+   * elsewhere: a cluster node that stopped serving its slots hands its queue back this way.
+   */
+  takeWaiting(): PendingCommand[] {
+    const all = this.#waiting.drain().filter((cmd) => cmd.deadline !== EXPIRED);
+    this.#waitingBytes = 0;
+    return all;
   }
 
   /** Drop settled (aborted or expired) commands from the waiting queue. */
@@ -357,7 +366,8 @@ export class Multiplexer {
       // once-a-second check.
       const limit =
         serverSeconds > 0 ? Math.max(100, (serverSeconds * 1000) / 2) : Number.POSITIVE_INFINITY;
-      conn.startHeartbeat(ping > 0 ? Math.min(ping, limit) : serverSeconds > 0 ? limit : 0);
+      // pingIntervalMs 0 means off, whatever the server's timeout (its idle closes are routine).
+      if (ping > 0) conn.startHeartbeat(Math.min(ping, limit));
     };
     conn.send({
       args: ['CONFIG', 'GET', 'timeout'],
@@ -463,6 +473,7 @@ function describe(o: ResolvedClientOptions): string {
 
 export function toConnectionOptions(o: ResolvedClientOptions): ConnectionOptions {
   const options = {
+    clientId: o.clientId,
     host: o.host,
     port: o.port,
     path: o.path,
@@ -472,6 +483,7 @@ export function toConnectionOptions(o: ResolvedClientOptions): ConnectionOptions
     db: o.db,
     name: o.name,
     protocol: o.protocol,
+    readOnly: o.readOnly,
     connectTimeoutMs: o.connectTimeoutMs,
     maxWriteBytes: o.maxWriteBytes,
     closeTimeoutMs: o.closeTimeoutMs,

@@ -8,6 +8,7 @@ import type tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { SocketFactory } from '../connection/connect.js';
 import { InvalidArgumentError } from '../errors.js';
+import { nextClientId } from '../metrics/client-scope.js';
 import {
   rejectUnknownKeys,
   validateBoolean,
@@ -98,6 +99,11 @@ export interface ClientOptions {
    * element later. @default 1000
    */
   readonly blockingGraceMs?: number;
+  /**
+   * Send READONLY after connecting, so a cluster replica serves reads of its slots instead of
+   * redirecting them. Set by the cluster client for reads from replicas. @default false
+   */
+  readonly readOnly?: boolean;
   /** Dial function, for tests and custom transports. @default net/tls connect */
   readonly socketFactory?: SocketFactory;
 }
@@ -128,6 +134,11 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
 });
 
 export interface ResolvedClientOptions {
+  /**
+   * Not an option: a process-unique id (`respool-1`, …) assigned on resolution, by which
+   * diagnostics_channel messages and metric labels tell clients apart.
+   */
+  readonly clientId: string;
   readonly host: string;
   readonly port: number;
   readonly path: string | undefined;
@@ -156,6 +167,7 @@ export interface ResolvedClientOptions {
   readonly maxWaiters: number;
   readonly leakWarningMs: number;
   readonly blockingGraceMs: number;
+  readonly readOnly: boolean;
   readonly socketFactory: SocketFactory | undefined;
 }
 
@@ -188,6 +200,7 @@ const KNOWN = new Set<string>([
   'maxWaiters',
   'leakWarningMs',
   'blockingGraceMs',
+  'readOnly',
   'socketFactory',
 ]);
 
@@ -323,12 +336,14 @@ export function resolveClientOptions(
     options.blockingGraceMs ?? d.blockingGraceMs,
     'blockingGraceMs',
   );
+  const readOnly = validateBoolean(options.readOnly ?? false, 'readOnly');
   const socketFactory =
     options.socketFactory === undefined
       ? undefined
       : validateFunction<SocketFactory>(options.socketFactory, 'socketFactory');
 
   const resolved = {
+    clientId: nextClientId(),
     host,
     port,
     path,
@@ -355,6 +370,7 @@ export function resolveClientOptions(
     maxWaiters,
     leakWarningMs,
     blockingGraceMs,
+    readOnly,
     socketFactory,
   } as ResolvedClientOptions;
   Object.defineProperty(resolved, 'password', { value: password, enumerable: false });

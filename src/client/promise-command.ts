@@ -31,8 +31,17 @@ export interface CommandPolicy {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Server replies that mean "not executed, try again shortly". */
-const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
+/**
+ * Server replies that mean "not executed, try again shortly". TRYAGAIN and CLUSTERDOWN come only
+ * from a cluster, whose resend routes the command again (to the slot's current owner).
+ */
+const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN']);
+
+/**
+ * Sees every error reply before the command's own handling; returns true when it took the
+ * command over (a cluster sends it where MOVED or ASK said).
+ */
+export type ServerErrorHook = (cmd: PromiseCommand, error: ReplyError) => boolean;
 const FIRST_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
 /** Time kept for the last attempt's round trip. */
@@ -47,6 +56,11 @@ export class PromiseCommand implements PendingCommand {
   deadline: number;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
+  /** The cluster slot this command routes by (-1: keyless, or not in a cluster). */
+  slot = -1;
+  /** MOVED/ASK redirects followed so far (bounded by the cluster's maxRedirects). */
+  hops = 0;
+  readonly #onServerError: ServerErrorHook | undefined;
   readonly #transform: Transform | undefined;
   readonly #counters: ClientCounters;
   readonly #policy: CommandPolicy;
@@ -64,8 +78,10 @@ export class PromiseCommand implements PendingCommand {
     transform: Transform | undefined,
     counters: ClientCounters,
     resend: ((cmd: PromiseCommand) => void) | undefined,
+    onServerError?: ServerErrorHook,
   ) {
     this.args = args;
+    this.#onServerError = onServerError;
     this.returnBuffers = policy.returnBuffers;
     this.timeoutMs = policy.timeoutMs;
     this.deadline = policy.timeoutMs > 0 ? coarseNow() + policy.timeoutMs : 0;
@@ -98,6 +114,7 @@ export class PromiseCommand implements PendingCommand {
   reply(value: RespValue): void {
     if (this.#settled) return;
     if (value instanceof ReplyError) {
+      if (this.#onServerError?.(this, value) === true) return;
       if (TRANSIENT.has(value.prefix) && this.#retryTransient()) return;
       this.#counters.errorReplies++;
       this.#finish();

@@ -13,7 +13,7 @@ export interface ClientCounters {
   connectErrors: number;
   /** Commands sent again: after a lost connection (safe ones) or a LOADING/BUSY/MASTERDOWN reply. */
   retries: number;
-  /** Reconnect attempts of the multiplexed connection after it was lost. */
+  /** Times the multiplexed connection was established again after the first (any cause). */
   reconnects: number;
 }
 
@@ -69,7 +69,7 @@ export interface ClientStats {
   readonly subscriptions: number;
   /** Commands sent again: after a lost connection (safe ones) or a LOADING/BUSY/MASTERDOWN reply. */
   readonly retries: number;
-  /** Reconnect attempts of the multiplexed connection after it was lost. */
+  /** Times the multiplexed connection was established again after the first (any cause). */
   readonly reconnects: number;
   /** Commands handed to a connection. */
   readonly commandsSent: number;

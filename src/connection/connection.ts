@@ -36,6 +36,13 @@ import {
   ProtocolError,
   type TransportError,
 } from '../errors.js';
+import { closeChannel, connectChannel } from '../metrics/channels.js';
+import {
+  type ConnectionPeer,
+  connectionPeer,
+  publishClose,
+  publishConnect,
+} from '../metrics/publish.js';
 import { RespDecoder } from '../protocol/decoder.js';
 import { RequestWriter } from '../protocol/encoder.js';
 import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
@@ -51,6 +58,8 @@ export interface ConnectionOptions extends DialOptions, HandshakeOptions {
   readonly maxWriteBytes: number;
   /** How long `close()` waits for in-flight replies and the server's FIN before destroying. */
   readonly closeTimeoutMs: number;
+  /** The owning client's id, carried by the connect/close diagnostics messages. @default '' */
+  readonly clientId?: string;
 }
 
 export interface ConnectionEvents {
@@ -89,6 +98,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #subscriberMode = false;
   #pushBuffers = false;
   readonly #endpoint: string;
+  /** Who owns this connection and where it goes, for diagnostics messages. */
+  readonly #peer: ConnectionPeer;
   /** performance.now() of the last bytes read: a connection that reads nothing is suspect. */
   #lastReadAt = performance.now();
   #deadlineTimer: NodeJS.Timeout | undefined;
@@ -106,8 +117,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * `TransportError` when the socket fails or `connectTimeoutMs` passes.
    */
   static open(options: ConnectionOptions, dial: SocketFactory = dialSocket): Promise<Connection> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolveOpen, rejectOpen) => {
       const conn = new Connection(dial(options), options);
+      // Diagnostics: every attempt ends on respool:connection:connect, ready or failed.
+      const startedAt = performance.now();
+      const resolve = (ready: Connection): void => {
+        if (connectChannel.hasSubscribers) {
+          publishConnect(conn.#peer, conn.id, performance.now() - startedAt, undefined);
+        }
+        resolveOpen(ready);
+      };
+      const reject = (error: unknown): void => {
+        if (connectChannel.hasSubscribers) {
+          publishConnect(conn.#peer, conn.id, performance.now() - startedAt, error as Error);
+        }
+        rejectOpen(error);
+      };
       const timer = setTimeout(() => {
         conn.destroy(
           new ConnectTimeoutError(
@@ -148,6 +173,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super();
     this.#socket = socket;
     this.#endpoint = describeEndpoint(options);
+    this.#peer = connectionPeer(options);
     this.#maxWriteBytes = options.maxWriteBytes;
     this.#decoder = new RespDecoder({
       onReply: (value) => this.#onReply(value),
@@ -344,16 +370,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         if (deadline < next) next = deadline;
         continue;
       }
-      const written = i < writtenCount;
+      // A command still in the write buffer (waiting for drain) will go out all the same: its
+      // bytes cannot be taken back, so it may run. Only a connection that never gets to write
+      // it (destroyed first) leaves it unsent, and destroy() says so.
+      const flushed = i < writtenCount;
       cmd.deadline = EXPIRED;
       cmd.fail(
         new CommandTimeoutError(
-          `${String(cmd.args[0])} got no reply from ${this.#endpoint} within ${cmd.timeoutMs ?? 0} ms${written ? '; it may have run' : '; it was not sent'}`,
-          written,
+          `${String(cmd.args[0])} got no reply from ${this.#endpoint} within ${cmd.timeoutMs ?? 0} ms${flushed ? '; it may have run' : '; it was still queued for writing and may yet run'}`,
+          true,
         ),
       );
+      // Stalled: nothing read for at least half the command's wait. Half, not all: a reply to an
+      // earlier command can land just after this one was sent without proving the peer alive now.
       const waited = cmd.timeoutMs ?? 0;
-      if (written && now - this.#lastReadAt >= waited) stalled = waited;
+      if (flushed && now - this.#lastReadAt >= waited / 2) stalled = waited;
     }
     if (stalled !== undefined) {
       this.destroy(
@@ -375,11 +406,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   startHeartbeat(intervalMs: number): void {
     if (intervalMs <= 0 || this.#heartbeat !== undefined) return;
-    let lastTick = performance.now();
     this.#heartbeat = setInterval(() => {
       const now = performance.now();
-      const quiet = this.#lastReadAt < lastTick && this.#queue.length === 0;
-      lastTick = now;
+      // Quiet: nothing in flight and nothing read for (almost) a whole interval. The 10% slack
+      // keeps the tick right after a PING's reply from skipping, so an idle connection pings
+      // once per interval and a dead one is found within two.
+      const quiet = this.#queue.length === 0 && now - this.#lastReadAt >= intervalMs * 0.9;
       if (!quiet || this.#state !== State.Ready) return;
       this.send({
         args: ['PING'],
@@ -475,8 +507,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #finish(error: Error | undefined, unwritten: PendingCommand[] = []): void {
+    // Only the socket's close ends a graceful close(); destroy() has already set Closed.
+    const graceful = this.#state === State.Closing;
     this.#state = State.Closed;
     this.#socket.destroy();
+    // Diagnostics: only connections that were open (handshake done) report a close.
+    if (closeChannel.hasSubscribers && this.#handshake !== undefined) {
+      const reason = error !== undefined ? 'error' : graceful ? 'closed' : 'destroyed';
+      publishClose(this.#peer, this.id, reason, error);
+    }
     this.emit('close', error, unwritten);
   }
 }

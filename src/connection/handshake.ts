@@ -21,6 +21,8 @@ export interface HandshakeOptions {
   readonly name: string | undefined;
   /** Preferred protocol; 3 falls back to 2 on servers without HELLO. */
   readonly protocol: 2 | 3;
+  /** Send READONLY (cluster replicas serve reads); absent = no. */
+  readonly readOnly?: boolean;
 }
 
 export interface HandshakeResult {
@@ -99,6 +101,7 @@ export async function runHandshake(
 function commonTail(sink: CommandSink, options: HandshakeOptions): Promise<RespValue>[] {
   const tail: Promise<RespValue>[] = [];
   if (options.db !== 0) tail.push(request(sink, ['SELECT', options.db]));
+  if (options.readOnly === true) tail.push(request(sink, ['READONLY']));
   // Errors ignored by design (servers before 7.2 do not know SETINFO), except the maxclients
   // refusal, which arrives as the reply to whatever command is first in line.
   const ignore = (reply: RespValue): RespValue =>

@@ -30,6 +30,11 @@ export interface PoolOptions {
   readonly dialBackoffMs?: number;
   /** Cap of the dial backoff. @default 5000 */
   readonly maxDialBackoffMs?: number;
+  /**
+   * The owning client's id, carried by the pool's diagnostics messages (pool:wait, lease:leak).
+   * @default ''
+   */
+  readonly clientId?: string;
 }
 
 export type ResolvedPoolOptions = Required<PoolOptions>;
@@ -100,5 +105,6 @@ export function resolvePoolOptions(o: PoolOptions, prefix = ''): ResolvedPoolOpt
     leakWarningMs: validateDurationMs(o.leakWarningMs ?? d.leakWarningMs, `${prefix}leakWarningMs`),
     dialBackoffMs,
     maxDialBackoffMs: Math.max(maxDialBackoffMs, dialBackoffMs),
+    clientId: o.clientId ?? '',
   });
 }

@@ -20,6 +20,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { AbortedError, PoolClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
+import { leaseLeakChannel, type PoolWaitOutcome, poolWaitChannel } from '../metrics/channels.js';
+import { publishLeaseLeak, publishPoolWait } from '../metrics/publish.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import type { PoolStats } from './pool-stats.js';
@@ -156,6 +158,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       const resource = this.#takeIdle();
       if (resource !== undefined) {
         this.#lease(resource, stack);
+        // Diagnostics: served at once, so only `end`, with no wait.
+        if (poolWaitChannel.hasSubscribers) this.#wait('end', 0, 'acquired');
         return Promise.resolve(resource);
       }
     }
@@ -194,6 +198,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
               `No connection became free within ${timeoutMs} ms; ${this.#describe()}`,
               this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
             ),
+            'timeout',
           );
         }, timeoutMs);
       }
@@ -205,12 +210,14 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
             new AbortedError('Aborted while waiting for a connection', false, {
               cause: signal.reason,
             }),
+            'aborted',
           );
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.#waiters.push(waiter);
       this.#waiting++;
+      if (poolWaitChannel.hasSubscribers) this.#wait('start', 0, undefined);
       this.#pulse();
     });
   }
@@ -300,7 +307,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       clearInterval(this.#evictor);
       if (this.#dialTimer !== undefined) clearTimeout(this.#dialTimer);
       for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
-        this.#cancelWaiter(w, new PoolClosedError());
+        this.#cancelWaiter(w, new PoolClosedError(), 'closed');
       }
       for (const entry of this.#idle.splice(0)) {
         this.#destroyed++;
@@ -335,7 +342,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       const resource = this.#takeIdle();
       if (resource === undefined) break;
       this.#waiters.shift();
-      this.#settleWaiter(waiter, true);
+      this.#settleWaiter(waiter, 'acquired');
       this.#lease(resource, waiter.stack);
       waiter.resolve(resource);
     }
@@ -412,7 +419,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #takeIdle(): T | undefined {
     const now = Date.now();
     for (let entry = this.#idle.pop(); entry !== undefined; entry = this.#idle.pop()) {
-      if (now - entry.since >= this.#idleTimeoutMs) {
+      // minIdle connections are kept past the timeout, as the evictor keeps them.
+      if (now - entry.since >= this.#idleTimeoutMs && this.#idle.length >= this.options.minIdle) {
         this.#destroyed++;
         this.#factory.retire(entry.resource);
         continue;
@@ -431,7 +439,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     if (leakMs > 0 && stack !== undefined) {
       record.timer = setTimeout(() => {
         this.#leakWarnings++;
-        this.emit('leak', { heldMs: Date.now() - record.since, stack });
+        const heldMs = Date.now() - record.since;
+        if (leaseLeakChannel.hasSubscribers) publishLeaseLeak(this.options.clientId, heldMs, stack);
+        this.emit('leak', { heldMs, stack });
       }, leakMs);
       record.timer.unref();
     }
@@ -455,22 +465,28 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   }
 
   /** Stop the waiter's timer and listener; a granted wait counts in the wait statistics. */
-  #settleWaiter(waiter: Waiter<T>, granted: boolean): void {
+  #settleWaiter(waiter: Waiter<T>, outcome: PoolWaitOutcome): void {
     waiter.settled = true;
     this.#waiting--;
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    if (!granted) return;
     const waitedMs = performance.now() - waiter.enqueuedAt;
+    if (poolWaitChannel.hasSubscribers) this.#wait('end', waitedMs, outcome);
+    if (outcome !== 'acquired') return;
     this.#waited++;
     this.#waitTimeTotalMs += waitedMs;
     if (waitedMs > this.#maxWaitMs) this.#maxWaitMs = waitedMs;
   }
 
-  #cancelWaiter(waiter: Waiter<T>, error: Error): void {
+  #cancelWaiter(waiter: Waiter<T>, error: Error, outcome: PoolWaitOutcome): void {
     if (waiter.settled) return;
-    this.#settleWaiter(waiter, false);
+    this.#settleWaiter(waiter, outcome);
     waiter.reject(error);
+  }
+
+  /** Diagnostics: a lease request queued (`start`) or answered (`end`). */
+  #wait(phase: 'start' | 'end', waitedMs: number, outcome: PoolWaitOutcome | undefined): void {
+    publishPoolWait(this.options.clientId, phase, waitedMs, outcome, this.#waiting);
   }
 
   #evict(): void {

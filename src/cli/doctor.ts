@@ -1,0 +1,232 @@
+/**
+ * `respool doctor [url]`: audit who holds a Redis server's connections and how long they have
+ * been idle, this host's TIME_WAIT/CLOSE_WAIT sockets towards it, and the settings that decide
+ * both; print findings with recommendations; exit non-zero on an error-level finding so a deploy
+ * can gate on it.
+ */
+import { parseArgs } from 'node:util';
+import { parseRedisUrl } from '../client/options.js';
+import { DEFAULT_DOCTOR_OPTIONS, runDoctor } from '../doctor/doctor.js';
+import { renderJson } from '../doctor/render-json.js';
+import { REPORT_WIDTH, renderText } from '../doctor/render-text.js';
+import type { DoctorReport } from '../doctor/report-model.js';
+import { colourEnabled, createStyle, type Style } from '../doctor/style.js';
+import { DOCTOR_EXIT_CODES } from '../doctor/summary.js';
+import {
+  IDLE_POOL_MIN_CONNECTIONS,
+  IDLE_POOL_P50_SECONDS,
+  MAXCLIENTS_ERROR_RATIO,
+  MAXCLIENTS_WARNING_RATIO,
+  RECOMMENDED_TIMEOUT_SECONDS,
+  TIME_WAIT_ERROR_RATIO,
+  TIME_WAIT_WARNING_RATIO,
+} from '../doctor/thresholds.js';
+import { watchDoctor } from '../doctor/watch.js';
+import { isRespoolError } from '../errors.js';
+import { formatTable } from '../util/format-table.js';
+import { UsageError } from './cli-error.js';
+import type { CliCommand, CliIo } from './command.js';
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+// Home the cursor and clear the screen: each watch report replaces the previous one.
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+const MAX_WATCH_SECONDS = 86_400;
+
+function usage(): string {
+  const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+  return [
+    'Usage: respool doctor [url] [--json] [--watch <seconds>] [--no-color]',
+    '',
+    'Audits the connections of a Redis server: who holds them (CLIENT LIST grouped by pool, host,',
+    'name and lib-name, with idle and age percentiles), the limits and timeouts that apply',
+    "(INFO, CONFIG GET timeout maxclients tcp-keepalive), and this host's sockets towards it",
+    '(TIME_WAIT, CLOSE_WAIT; Linux). Findings come with a recommendation. Given a cluster node,',
+    'it audits every node of the cluster (from CLUSTER NODES).',
+    '',
+    `The doctor opens one connection per node, named respool-doctor, and leaves it out of the`,
+    `groups. Connect timeout ${DEFAULT_DOCTOR_OPTIONS.connectTimeoutMs} ms, command timeout ${DEFAULT_DOCTOR_OPTIONS.commandTimeoutMs} ms.`,
+    'What the server does not let it read (an ACL without CLIENT LIST or CONFIG, a renamed',
+    'command) is named in the report; the rest still renders. Passwords are never printed.',
+    '',
+    'Arguments:',
+    formatTable(
+      [
+        ['url', 'redis://[[user]:password@]host[:port][/db], rediss://… or unix:///path'],
+        ['', `default: $REDIS_URL, else ${DEFAULT_URL}`],
+      ],
+      { indent: '  ', align: ['left', 'left'] },
+    ),
+    '',
+    'Options:',
+    formatTable(
+      [
+        ['--json', 'print the report as JSON (schema: src/doctor/report-model.ts); with'],
+        ['', '--watch, one report per line'],
+        ['--watch <seconds>', 'audit again every <seconds> and redraw, with the change of'],
+        ['', 'connections, accepted and rejected connections per interval; until Ctrl-C'],
+        ['--watch-count <n>', 'with --watch: stop after n reports (for scripts)'],
+        ['--no-color', 'no colour (also without a terminal, or with NO_COLOR set)'],
+        ['-h, --help', 'show this help'],
+      ],
+      { indent: '  ', align: ['left', 'left'] },
+    ),
+    '',
+    'Exit codes:',
+    formatTable(
+      [
+        [`${DOCTOR_EXIT_CODES.ok}`, 'no error-level finding'],
+        [`${DOCTOR_EXIT_CODES.errorFinding}`, 'at least one error-level finding'],
+        [`${DOCTOR_EXIT_CODES.usage}`, 'usage error'],
+        [
+          `${DOCTOR_EXIT_CODES.unreachable}`,
+          'a node could not be reached or refused the credentials (audit incomplete)',
+        ],
+      ],
+      { indent: '  ', align: ['right', 'left'] },
+    ),
+    'With --watch, the exit code is that of the last report; Ctrl-C exits with 130.',
+    '',
+    'Main thresholds (src/doctor/thresholds.ts):',
+    formatTable(
+      [
+        [
+          'maxclients',
+          `warning from ${percent(MAXCLIENTS_WARNING_RATIO)} of maxclients in use, error from ${percent(MAXCLIENTS_ERROR_RATIO)}`,
+        ],
+        [
+          'idle pool',
+          `warning for a pool of ${IDLE_POOL_MIN_CONNECTIONS}+ connections with p50 idle ≥ ${IDLE_POOL_P50_SECONDS} s`,
+        ],
+        ['timeout', `recommends timeout ${RECOMMENDED_TIMEOUT_SECONDS} where it is 0`],
+        [
+          'TIME_WAIT',
+          `warning from ${percent(TIME_WAIT_WARNING_RATIO)} of the ephemeral port range, error from ${percent(TIME_WAIT_ERROR_RATIO)}`,
+        ],
+      ],
+      { indent: '  ', align: ['left', 'left'] },
+    ),
+    '',
+    'Environment:',
+    '  REDIS_URL   the server to audit when no url is given',
+    '  NO_COLOR    any non-empty value turns colour off',
+  ].join('\n');
+}
+
+/** The `doctor` subcommand. */
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: "audit who holds a server's connections, idle times, limits and TIME_WAIT",
+  get usage(): string {
+    return usage();
+  },
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: {
+        json: { type: 'boolean' },
+        watch: { type: 'string' },
+        'watch-count': { type: 'string' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (values.help === true) {
+      io.out(usage());
+      return 0;
+    }
+    if (positionals.length > 1) {
+      throw new UsageError(
+        `expected at most one url, got ${positionals.length} arguments`,
+        usage(),
+      );
+    }
+    const url = positionals[0] ?? nonEmpty(io.env['REDIS_URL']) ?? DEFAULT_URL;
+    validateUrl(url);
+    const watchSeconds = parseWatchSeconds(values.watch);
+    const watchCount = parseWatchCount(values['watch-count']);
+    if (watchCount !== undefined && watchSeconds === undefined) {
+      throw new UsageError('--watch-count needs --watch <seconds>', usage());
+    }
+    const json = values.json === true;
+    const isTty = process.stdout.isTTY === true;
+    const style = createStyle(
+      !json && colourEnabled({ isTty, env: io.env, noColorFlag: values['no-color'] === true }),
+    );
+
+    if (watchSeconds === undefined) {
+      const report = await runDoctor({ url });
+      io.out(json ? renderJson(report) : renderText(report, style));
+      explainUnreachable(report, io);
+      return report.summary.exitCode;
+    }
+    let printed = 0;
+    const last = await watchDoctor({
+      url,
+      intervalSeconds: watchSeconds,
+      ...(watchCount === undefined ? {} : { maxIterations: watchCount }),
+      onReport: (report) => {
+        io.out(watchFrame(report, { json, isTty, style, first: printed === 0 }));
+        printed++;
+      },
+    });
+    if (last === undefined) return 0;
+    explainUnreachable(last, io);
+    return last.summary.exitCode;
+  },
+};
+
+function watchFrame(
+  report: DoctorReport,
+  frame: { json: boolean; isTty: boolean; style: Style; first: boolean },
+): string {
+  if (frame.json) return renderJson(report, true);
+  const text = renderText(report, frame.style);
+  if (frame.isTty) return `${CLEAR_SCREEN}${text}`;
+  return frame.first ? text : `${'='.repeat(REPORT_WIDTH)}\n${text}`;
+}
+
+/** Exit code 3 also gets one line on stderr, for logs that only keep stderr. */
+function explainUnreachable(report: DoctorReport, io: CliIo): void {
+  for (const node of report.nodes) {
+    if (node.error !== null) io.err(`respool: could not audit ${node.address}: ${node.error}`);
+  }
+}
+
+function validateUrl(url: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (isRespoolError(error)) throw new UsageError(error.message, usage());
+    throw error;
+  }
+}
+
+function parseWatchSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > MAX_WATCH_SECONDS) {
+    throw new UsageError(
+      `--watch expects seconds above 0 and at most ${MAX_WATCH_SECONDS}, got ${JSON.stringify(value)}`,
+      usage(),
+    );
+  }
+  return n;
+}
+
+function parseWatchCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) {
+    throw new UsageError(
+      `--watch-count expects a whole number of at least 1, got ${JSON.stringify(value)}`,
+      usage(),
+    );
+  }
+  return n;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

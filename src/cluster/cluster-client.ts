@@ -1,0 +1,418 @@
+/**
+ * `createCluster()`: the client API of `createClient()` over a Redis Cluster. Commands are
+ * routed by slot (ClusterEngine); everything per node (multiplexing, leases, deadlines, retries,
+ * reconnects) is a node's own ClientCore.
+ *
+ * Multi-key commands must keep their keys in one slot (use hash tags), except the splitting
+ * helpers `mget`, `mset`, `del`, `exists`, `unlink`, which split their keys by slot, run the
+ * parts in parallel and put the answers back in the caller's order. `multi()` needs one slot.
+ */
+import type { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+import { Multi } from '../client/batch.js';
+import type { CallOptions, LeaseOptions } from '../client/client.js';
+import { CommandApi, type Out } from '../client/command-api.js';
+import type { LeasedConnection } from '../client/leased-connection.js';
+import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
+import type { Transform } from '../client/reply-transforms.js';
+import type { ClientStats } from '../client/stats.js';
+import type { MessageListener, Subscription } from '../client/subscriber.js';
+import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import {
+  ClusterDownError,
+  CrossSlotError,
+  InvalidArgumentError,
+  ReplyError,
+  TransactionAbortedError,
+} from '../errors.js';
+import type { RespArg } from '../protocol/resp-types.js';
+import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
+import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
+import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
+import { ClusterPipeline } from './cluster-pipeline.js';
+import { parseRedirect } from './redirect.js';
+import { keySlot } from './slot.js';
+import { sumStats } from './sum-stats.js';
+
+/** A point-in-time view of a cluster client. */
+export interface ClusterStats {
+  /** Every node's numbers added up. */
+  readonly total: ClientStats;
+  /** Per node, keyed `host:port`. */
+  readonly nodes: Readonly<Record<string, ClientStats>>;
+  /** Topology refreshes started, MOVED/ASK redirects followed, slots with a known owner. */
+  readonly refreshes: number;
+  readonly redirects: number;
+  readonly slotsCovered: number;
+  readonly shards: number;
+}
+
+export class RespoolCluster<S extends string | Buffer = string> extends CommandApi<'async', S> {
+  readonly #engine: ClusterEngine;
+  readonly #policy: CommandPolicy;
+
+  /** @internal Use `createCluster()`. */
+  constructor(engine: ClusterEngine, policy: CommandPolicy) {
+    super();
+    this.#engine = engine;
+    this.#policy = policy;
+  }
+
+  protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    const e = this.#engine;
+    const cmd = new PromiseCommand(
+      args,
+      this.#policy,
+      transform,
+      e.counters,
+      e.resend,
+      e.onServerError,
+    );
+    const promise = cmd.promise();
+    if (cmd.settled) return promise;
+    try {
+      e.dispatch(cmd);
+    } catch (error) {
+      cmd.fail(error as Error);
+    }
+    return promise;
+  }
+
+  protected override async _block(
+    args: RespArg[],
+    transform: Transform | undefined,
+    serverTimeoutMs: number | undefined,
+  ): Promise<unknown> {
+    const e = this.#engine;
+    const slot = e.slotOf(args);
+    await e.ready();
+    for (let attempt = 0; ; attempt++) {
+      const core = e.coreFor(slot, false);
+      if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+      try {
+        return await core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
+      } catch (error) {
+        // A blocking command refused with MOVED never ran: follow it once, like any command.
+        const redirect = error instanceof ReplyError ? parseRedirect(error, '') : undefined;
+        if (redirect === undefined || redirect.kind !== 'MOVED' || attempt >= 1) throw error;
+        e.refresher.trigger(`MOVED ${redirect.slot}`);
+        await e.refresher.now('MOVED on a blocking command').catch(() => undefined);
+      }
+    }
+  }
+
+  override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
+    const full: RespArg[] = [name, ...args];
+    if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
+    if (requiresExclusive(full)) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `${name.toUpperCase()} cannot run on a shared connection; use withConnection(key, fn), multi() or subscribe()`,
+        ),
+      );
+    }
+    return this._cmd(full, undefined);
+  }
+
+  // ── splitting helpers: keys in many slots, answered in the caller's order ─────────────────
+  override mget(keys: readonly RespArg[]): Promise<(S | null)[]> {
+    return this.#split(
+      keys,
+      1,
+      (part) => this._cmd(['MGET', ...part], undefined) as Promise<(S | null)[]>,
+    ).then((parts) => parts.flat());
+  }
+  override mset(
+    entries: Record<string, RespArg> | readonly (readonly [RespArg, RespArg])[],
+  ): Promise<S> {
+    const flat: RespArg[] = Array.isArray(entries)
+      ? (entries as readonly (readonly [RespArg, RespArg])[]).flatMap(([k, v]) => [k, v])
+      : Object.entries(entries as Record<string, RespArg>).flat();
+    return this.#split(flat, 2, (part) => this._cmd(['MSET', ...part], undefined)).then(
+      () => 'OK' as S,
+    );
+  }
+  override del(...keys: RespArg[]): Promise<number> {
+    return this.#sum('DEL', keys);
+  }
+  override exists(...keys: RespArg[]): Promise<number> {
+    return this.#sum('EXISTS', keys);
+  }
+  override unlink(...keys: RespArg[]): Promise<number> {
+    return this.#sum('UNLINK', keys);
+  }
+
+  #sum(command: string, keys: readonly RespArg[]): Promise<number> {
+    return this.#split(
+      keys,
+      1,
+      (part) => this._cmd([command, ...part], undefined) as Promise<number>,
+    ).then((parts) => parts.reduce((a, b) => a + b, 0));
+  }
+
+  /**
+   * Group `items` (keys, or key/value pairs when `stride` is 2) by slot, keeping the caller's
+   * order inside each group, run `run` per group, and return the results in the order of the
+   * groups' first keys. Runs of consecutive same-slot items form one group, so answers can be
+   * concatenated back in the caller's order.
+   */
+  async #split<T>(
+    items: readonly RespArg[],
+    stride: number,
+    run: (part: RespArg[]) => Promise<T>,
+  ): Promise<T[]> {
+    const groups: RespArg[][] = [];
+    let current: RespArg[] = [];
+    let slot = -1;
+    for (let i = 0; i < items.length; i += stride) {
+      const s = keySlot(items[i]!);
+      if (s !== slot && current.length > 0) {
+        groups.push(current);
+        current = [];
+      }
+      slot = s;
+      for (let j = 0; j < stride; j++) current.push(items[i + j]!);
+    }
+    if (current.length > 0) groups.push(current);
+    return Promise.all(groups.map(run));
+  }
+
+  /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
+  withOptions(options: CallOptions<true>): RespoolCluster<Buffer>;
+  withOptions(options: CallOptions<false>): RespoolCluster<string>;
+  withOptions(options: CallOptions): RespoolCluster<string | Buffer>;
+  withOptions(options: CallOptions): RespoolCluster<string | Buffer> {
+    rejectUnknownKeys(options, VIEW_OPTIONS, 'withOptions()');
+    const base = this.#policy;
+    return new RespoolCluster(
+      this.#engine,
+      Object.freeze({
+        returnBuffers:
+          options.returnBuffers === undefined
+            ? base.returnBuffers
+            : validateBoolean(options.returnBuffers, 'returnBuffers'),
+        timeoutMs:
+          options.timeoutMs === undefined
+            ? base.timeoutMs
+            : validateDurationMs(options.timeoutMs, 'timeoutMs'),
+        idempotent:
+          options.idempotent === undefined
+            ? base.idempotent
+            : validateBoolean(options.idempotent, 'idempotent'),
+        signal: options.signal ?? base.signal,
+      }),
+    );
+  }
+
+  /** MULTI…EXEC on the node serving the slot all its keys share (ERR_CROSS_SLOT otherwise). */
+  multi(): ClusterMulti<S> {
+    return new ClusterMulti<S>(this.#engine, this.#policy.returnBuffers, this.#policy.timeoutMs);
+  }
+
+  /** Commands routed one by one (batched per node by auto-pipelining); results per slot. */
+  pipeline(): ClusterPipeline<S> {
+    return new ClusterPipeline<S>((args, transform) => this._cmd(args, transform));
+  }
+
+  /** An exclusive connection to the node serving `key`'s slot, for WATCH/MULTI/EXEC and the like. */
+  async withConnection<T>(
+    key: RespArg,
+    fn: (connection: LeasedConnection<S>) => T | Promise<T>,
+    options: LeaseOptions = {},
+  ): Promise<T> {
+    const e = this.#engine;
+    await e.ready();
+    const core = e.coreFor(keySlot(key), false);
+    if (core === undefined)
+      throw new ClusterDownError(`No node serves the slot of ${String(key)}`, false);
+    return core.withConnection(fn, this.#policy, {
+      signal: options.signal,
+      timeoutMs: options.acquireTimeoutMs,
+    });
+  }
+
+  /** SUBSCRIBE: cluster-wide channels; all subscriptions share one connection on one node. */
+  async subscribe(
+    channels: string | readonly string[],
+    listener: (message: S, channel: string) => void,
+  ): Promise<Subscription> {
+    const core = await this.#coreForSlot(0);
+    return core.subscriber.subscribe(
+      'subscribe',
+      channels,
+      listener as MessageListener<string | Buffer>,
+      this.#policy.returnBuffers,
+    );
+  }
+
+  async psubscribe(
+    patterns: string | readonly string[],
+    listener: (message: S, channel: string, pattern: string) => void,
+  ): Promise<Subscription> {
+    const core = await this.#coreForSlot(0);
+    return core.subscriber.subscribe(
+      'psubscribe',
+      patterns,
+      listener as MessageListener<string | Buffer>,
+      this.#policy.returnBuffers,
+    );
+  }
+
+  /** SSUBSCRIBE: shard channels live on the node serving their slot; all must share one slot. */
+  async ssubscribe(
+    channels: string | readonly string[],
+    listener: (message: S, channel: string) => void,
+  ): Promise<Subscription> {
+    const list = typeof channels === 'string' ? [channels] : [...channels];
+    const slots = new Set(list.map((c) => keySlot(c)));
+    if (slots.size !== 1)
+      throw new CrossSlotError('SSUBSCRIBE channels must share one slot (use a hash tag)');
+    const core = await this.#coreForSlot([...slots][0]!);
+    return core.subscriber.subscribe(
+      'ssubscribe',
+      list,
+      listener as MessageListener<string | Buffer>,
+      this.#policy.returnBuffers,
+    );
+  }
+
+  spublish(channel: RespArg, message: RespArg): Promise<number> {
+    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
+  }
+
+  async #coreForSlot(slot: number) {
+    await this.#engine.ready();
+    const core = this.#engine.coreFor(slot, false);
+    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+    return core;
+  }
+
+  on<K extends keyof ClusterEvents>(event: K, listener: (...args: ClusterEvents[K]) => void): this {
+    (this.#engine.events as EventEmitter).on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<K extends keyof ClusterEvents>(
+    event: K,
+    listener: (...args: ClusterEvents[K]) => void,
+  ): this {
+    (this.#engine.events as EventEmitter).off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** Load the topology now (otherwise it loads on the first command). */
+  ready(): Promise<void> {
+    return this.#engine.ready();
+  }
+
+  stats(): ClusterStats {
+    const e = this.#engine;
+    const nodes: Record<string, ClientStats> = {};
+    for (const [address, core] of e.nodes) nodes[address] = core.stats();
+    const total = sumStats(Object.values(nodes));
+    return Object.freeze({
+      total: Object.freeze({
+        ...total,
+        errorReplies: total.errorReplies + e.counters.errorReplies,
+        commandsFailed: total.commandsFailed + e.counters.commandsFailed,
+        retries: total.retries + e.counters.retries,
+      }),
+      nodes: Object.freeze(nodes),
+      refreshes: e.refresher.count,
+      redirects: e.redirects,
+      slotsCovered: e.topology?.coveredSlots ?? 0,
+      shards: e.topology?.shards.length ?? 0,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+
+  destroy(): void {
+    this.#engine.destroy();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  [inspect.custom](): string {
+    const s = this.stats();
+    return `RespoolCluster { shards: ${s.shards}, nodes: ${Object.keys(s.nodes).length}, slotsCovered: ${s.slotsCovered}, open: ${s.total.open}, closed: ${this.#engine.closed} }`;
+  }
+}
+
+const VIEW_OPTIONS = new Set(['returnBuffers', 'timeoutMs', 'idempotent', 'signal']);
+
+/**
+ * Create a cluster client. The topology loads on the first command (or `ready()`), from the
+ * seeds, tried in turn.
+ * @throws InvalidArgumentError synchronously for invalid options.
+ */
+export function createCluster(options: ClusterOptions): RespoolCluster {
+  const resolved = resolveClusterOptions(options);
+  const policy: CommandPolicy = Object.freeze({
+    returnBuffers: resolved.node.returnBuffers,
+    timeoutMs: resolved.node.commandTimeoutMs,
+    idempotent: false,
+    signal: undefined,
+  });
+  return new RespoolCluster(new ClusterEngine(resolved), policy);
+}
+
+/** MULTI…EXEC routed to the one slot all its keys share; retried once after a MOVED abort. */
+export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
+  readonly #engine: ClusterEngine;
+  readonly #returnBuffers: boolean;
+  readonly #timeoutMs: number;
+
+  /** @internal */
+  constructor(engine: ClusterEngine, returnBuffers: boolean, timeoutMs: number) {
+    super({
+      mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
+      returnBuffers,
+    });
+    this.#engine = engine;
+    this.#returnBuffers = returnBuffers;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  override async exec(): Promise<unknown[]> {
+    const e = this.#engine;
+    let slot = -1;
+    for (const q of this.queued) {
+      const s = e.slotOf(q.args);
+      if (s === -1) continue;
+      if (slot !== -1 && s !== slot) {
+        throw new CrossSlotError(
+          `multi() keys are in different slots (${slot} and ${s}); use a hash tag so they share one`,
+        );
+      }
+      slot = s;
+    }
+    await e.ready();
+    const core = e.coreFor(slot, false);
+    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+    this.target = { mux: core.mux, returnBuffers: this.#returnBuffers, timeoutMs: this.#timeoutMs };
+    try {
+      return await super.exec();
+    } catch (error) {
+      // A transaction aborted because the slot moved never ran: refresh and run it once more.
+      const moved =
+        error instanceof TransactionAbortedError &&
+        error.replies.some(
+          (r) => r instanceof ReplyError && (r.prefix === 'MOVED' || r.prefix === 'ASK'),
+        );
+      if (!moved || this.retried) throw error;
+      await e.refresher.now('MOVED inside MULTI').catch(() => undefined);
+      const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs);
+      again.retried = true;
+      again.queued.push(...this.queued);
+      return again.exec();
+    }
+  }
+
+  /** @internal */
+  retried = false;
+}

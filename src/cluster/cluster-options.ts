@@ -1,0 +1,137 @@
+/**
+ * Options of `createCluster`: the seeds, the cluster-only knobs, and every client option (they
+ * apply to each node's connections). Validated synchronously, like the client's.
+ */
+import type { ClientOptions, ResolvedClientOptions } from '../client/options.js';
+import { parseRedisUrl, resolveClientOptions } from '../client/options.js';
+import { InvalidArgumentError } from '../errors.js';
+import { validateDurationMs, validateInteger, validateOneOf } from '../validate.js';
+
+export interface ClusterOptions
+  extends Omit<ClientOptions, 'url' | 'host' | 'port' | 'path' | 'db'> {
+  /**
+   * Seed nodes, as `redis://[[user]:password@]host:port` / `rediss://…` URLs or `{ host, port }`.
+   * Any reachable node of the cluster will do; the rest are discovered.
+   */
+  readonly nodes: readonly (string | { readonly host: string; readonly port: number })[];
+  /** Most connections to all nodes together (each node also keeps under maxConnections); 0 = no total cap. @default 0 */
+  readonly maxConnectionsTotal?: number;
+  /** Where read-only commands go: the slot's primary, or one of its replicas when it has any. @default 'primary' */
+  readonly readFrom?: 'primary' | 'replica-preferred';
+  /** Most MOVED/ASK redirects one command follows before ERR_MAX_REDIRECTS. @default 5 */
+  readonly maxRedirects?: number;
+  /** Least time between two topology refreshes. @default 1000 */
+  readonly refreshCooldownMs?: number;
+  /** Random delay before a triggered refresh, so bursts of triggers coalesce. @default 100 */
+  readonly refreshJitterMs?: number;
+  /** Period of the cheap consistency check (CLUSTER INFO on one node); 0 = off. @default 30000 */
+  readonly topologyCheckIntervalMs?: number;
+}
+
+export interface ResolvedClusterOptions {
+  readonly seeds: readonly { readonly host: string; readonly port: number }[];
+  /** Options for one node's client; host/port are filled in per node. */
+  readonly node: ResolvedClientOptions;
+  readonly clientInput: ClientOptions;
+  readonly maxConnectionsTotal: number;
+  readonly readFrom: 'primary' | 'replica-preferred';
+  readonly maxRedirects: number;
+  readonly refreshCooldownMs: number;
+  readonly refreshJitterMs: number;
+  readonly topologyCheckIntervalMs: number;
+}
+
+const CLUSTER_ONLY = new Set([
+  'nodes',
+  'maxConnectionsTotal',
+  'readFrom',
+  'maxRedirects',
+  'refreshCooldownMs',
+  'refreshJitterMs',
+  'topologyCheckIntervalMs',
+]);
+
+/** @throws InvalidArgumentError naming the option and the value. */
+export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOptions {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidArgumentError(
+      `createCluster expects an options object with "nodes", got ${typeof input}`,
+    );
+  }
+  const nodes = input.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw new InvalidArgumentError(
+      'Invalid option "nodes": expected a non-empty array of seed URLs or { host, port }',
+    );
+  }
+  if ('db' in input || 'url' in input || 'host' in input || 'port' in input || 'path' in input) {
+    throw new InvalidArgumentError(
+      'Invalid options for createCluster: "url", "host", "port", "path" and "db" do not apply; give seeds in "nodes" (a cluster has only database 0)',
+    );
+  }
+  // Credentials and TLS may come with the first seed URL, as they would in createClient.
+  const clientInput: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!CLUSTER_ONLY.has(k)) clientInput[k] = v;
+  const seeds = nodes.map((n, i) => {
+    if (typeof n === 'string') {
+      const parts = parseRedisUrl(n);
+      if (i === 0) {
+        if (parts.username !== undefined) clientInput['username'] ??= parts.username;
+        if (parts.password !== undefined) clientInput['password'] ??= parts.password;
+        if (parts.tls === true) clientInput['tls'] ??= true;
+      }
+      if (parts.db !== undefined && parts.db !== 0) {
+        throw new InvalidArgumentError(
+          `Invalid option "nodes[${i}]": a cluster has only database 0`,
+        );
+      }
+      return { host: parts.host ?? '127.0.0.1', port: parts.port ?? 6379 };
+    }
+    if (typeof n !== 'object' || n === null) {
+      throw new InvalidArgumentError(
+        `Invalid option "nodes[${i}]": expected a URL or { host, port }`,
+      );
+    }
+    return { host: String(n.host), port: validateInteger(n.port, `nodes[${i}].port`, 1, 65535) };
+  });
+  if (typeof clientInput['password'] === 'string') {
+    // Kept out of enumeration, like in resolved client options: never spread into logs.
+    Object.defineProperty(clientInput, 'password', { enumerable: false });
+  }
+  const node = resolveClientOptions(clientInput as ClientOptions);
+  return Object.freeze({
+    seeds,
+    node,
+    clientInput: clientInput as ClientOptions,
+    maxConnectionsTotal: validateInteger(
+      input.maxConnectionsTotal ?? 0,
+      'maxConnectionsTotal',
+      0,
+      10_000_000,
+    ),
+    readFrom: validateOneOf(input.readFrom ?? 'primary', 'readFrom', [
+      'primary',
+      'replica-preferred',
+    ] as const),
+    maxRedirects: validateInteger(input.maxRedirects ?? 5, 'maxRedirects', 0, 100),
+    refreshCooldownMs: validateDurationMs(input.refreshCooldownMs ?? 1000, 'refreshCooldownMs'),
+    refreshJitterMs: validateDurationMs(input.refreshJitterMs ?? 100, 'refreshJitterMs'),
+    topologyCheckIntervalMs: validateDurationMs(
+      input.topologyCheckIntervalMs ?? 30_000,
+      'topologyCheckIntervalMs',
+    ),
+  });
+}
+
+/**
+ * One node's resolved client options: the shared ones with this node's address. With reads from
+ * replicas, every node connection sends READONLY (harmless on a primary, and roles change).
+ */
+export function nodeOptions(
+  cluster: ResolvedClusterOptions,
+  host: string,
+  port: number,
+  readOnly: boolean,
+): ResolvedClientOptions {
+  return resolveClientOptions({ ...cluster.clientInput, host, port, readOnly });
+}

@@ -1,0 +1,51 @@
+/**
+ * Every check, run over one set of node reports and the host view. Checks are pure functions of
+ * the report model; adding one means writing `checks/<name>.ts` and listing it here.
+ */
+import type { Finding, HostReport, NodeReport, Severity } from '../report-model.js';
+import { checkAccess } from './access.js';
+import { checkCloseWait } from './close-wait.js';
+import { checkDiscovery } from './discovery.js';
+import { checkHostImbalance } from './host-imbalance.js';
+import { checkIdlePools } from './idle-pool.js';
+import { checkIdleTimeout } from './idle-timeout.js';
+import { checkMaxClients } from './max-clients.js';
+import { checkRejectedConnections } from './rejected-connections.js';
+import { checkTcpKeepalive } from './tcp-keepalive.js';
+import { checkTimeWait } from './time-wait.js';
+
+/** A check over one node. */
+export type NodeCheck = (node: NodeReport) => Finding[];
+/** A check over this host's sockets. */
+export type HostCheck = (host: HostReport) => Finding[];
+
+/** Node checks in report order (within one severity). */
+export const NODE_CHECKS: readonly NodeCheck[] = [
+  checkAccess,
+  checkMaxClients,
+  checkRejectedConnections,
+  checkIdlePools,
+  checkHostImbalance,
+  checkIdleTimeout,
+  checkTcpKeepalive,
+];
+
+/** Host checks in report order (within one severity). */
+export const HOST_CHECKS: readonly HostCheck[] = [checkTimeWait, checkCloseWait];
+
+const RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+
+/** What the checks look at: the report without its findings. */
+export interface AuditSnapshot {
+  readonly nodes: readonly NodeReport[];
+  readonly host: HostReport;
+  readonly discoveryError: string | null;
+}
+
+/** All findings, errors first; the order within a severity is the checks' order (stable sort). */
+export function runChecks({ nodes, host, discoveryError }: AuditSnapshot): Finding[] {
+  const findings: Finding[] = [...checkDiscovery(discoveryError, nodes[0]?.address ?? '')];
+  for (const node of nodes) for (const check of NODE_CHECKS) findings.push(...check(node));
+  for (const check of HOST_CHECKS) findings.push(...check(host));
+  return findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+}
