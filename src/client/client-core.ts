@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { ClientClosedError, CommandTimeoutError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { AcquireOptions } from '../pool/pool.js';
+import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
 import type { ClientEvents } from './events.js';
@@ -39,7 +40,11 @@ export class ClientCore {
     this.mux.send(cmd);
   };
 
-  constructor(options: ResolvedClientOptions, factory?: ConnectionFactory) {
+  /**
+   * @param budget A connection budget shared with other clients (a cluster's nodes under
+   * maxConnectionsTotal); this client's pool takes a slot for every connection it dials.
+   */
+  constructor(options: ResolvedClientOptions, factory?: ConnectionFactory, budget?: SharedBudget) {
     this.options = options;
     this.mux = new Multiplexer(options, this.events, (s) => this.#applyServerTimeout(s), factory);
     this.pool = createConnectionPool(
@@ -56,6 +61,7 @@ export class ClientCore {
       },
       options.socketFactory,
       options.closeTimeoutMs,
+      budget,
     );
     this.subscriber = new Subscriber(this.pool);
     this.scope = createClientScope(options);

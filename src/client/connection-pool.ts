@@ -15,6 +15,7 @@ import { Connection, type ConnectionOptions } from '../connection/connection.js'
 import { ReplyError } from '../errors.js';
 import { Pool } from '../pool/pool.js';
 import type { PoolOptions } from '../pool/pool-options.js';
+import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespValue } from '../protocol/resp-types.js';
 import type { LeaseState } from './lease-state.js';
 
@@ -28,6 +29,7 @@ export function createConnectionPool(
   poolOptions: PoolOptions,
   socketFactory: SocketFactory | undefined,
   closeTimeoutMs: number,
+  budget?: SharedBudget,
 ): ConnectionPool {
   const states = new WeakMap<Connection, LeaseState>();
   const pool = new Pool<Connection>(
@@ -65,6 +67,7 @@ export function createConnectionPool(
       },
     },
     poolOptions,
+    budget,
   ) as ConnectionPool;
   pool.track = (conn, state) => {
     states.set(conn, state);

@@ -214,9 +214,14 @@ interface UrlParts {
   tls?: boolean;
 }
 
-/** Validate and resolve. @throws InvalidArgumentError naming the option and the value. */
+/**
+ * Validate and resolve. `clientId` is internal: a cluster gives its node clients its own id, so
+ * their diagnostics messages are attributed to the cluster client.
+ * @throws InvalidArgumentError naming the option and the value.
+ */
 export function resolveClientOptions(
   input: string | ClientOptions | undefined,
+  clientId?: string,
 ): ResolvedClientOptions {
   const options: ClientOptions =
     typeof input === 'string' ? { url: input } : input === undefined ? {} : input;
@@ -343,7 +348,7 @@ export function resolveClientOptions(
       : validateFunction<SocketFactory>(options.socketFactory, 'socketFactory');
 
   const resolved = {
-    clientId: nextClientId(),
+    clientId: clientId ?? nextClientId(),
     host,
     port,
     path,

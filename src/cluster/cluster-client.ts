@@ -25,6 +25,10 @@ import {
   ReplyError,
   TransactionAbortedError,
 } from '../errors.js';
+import { commandTraced } from '../metrics/channels.js';
+import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
+import { traceCommand } from '../metrics/command-tracing.js';
+import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
@@ -50,15 +54,53 @@ export interface ClusterStats {
 export class RespoolCluster<S extends string | Buffer = string> extends CommandApi<'async', S> {
   readonly #engine: ClusterEngine;
   readonly #policy: CommandPolicy;
+  readonly #scope: ClientScope;
 
   /** @internal Use `createCluster()`. */
   constructor(engine: ClusterEngine, policy: CommandPolicy) {
     super();
     this.#engine = engine;
     this.#policy = policy;
+    const seed = engine.options.seeds[0];
+    this.#scope = createClientScope({
+      clientId: engine.options.node.clientId,
+      db: 0,
+      host: seed?.host ?? '',
+      port: seed?.port ?? 0,
+      path: undefined,
+    });
+  }
+
+  /** Identifies this client's diagnostics messages (shared by its node connections). */
+  get clientId(): string {
+    return this.#engine.options.node.clientId;
+  }
+
+  /** The `name` option, if any. */
+  get clientName(): string | undefined {
+    return this.#engine.options.node.name;
+  }
+
+  /**
+   * This cluster as a source for `registerPrometheusMetrics` / `instrumentOpenTelemetry`: its
+   * stats are the nodes' totals.
+   */
+  metricsSource(): MetricsSource {
+    return {
+      clientId: this.clientId,
+      clientName: this.clientName,
+      stats: () => this.stats().total,
+    };
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    // Diagnostics: one inlined check per command when nobody listens. The server address in the
+    // trace is the first seed's: the node is only chosen inside dispatch.
+    if (commandTraced()) return traceCommand(this.#scope, args, () => this.#send(args, transform));
+    return this.#send(args, transform);
+  }
+
+  #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
     const e = this.#engine;
     const cmd = new PromiseCommand(
       args,

@@ -30,6 +30,8 @@ import {
   type ReplyError,
   RespoolError,
 } from '../errors.js';
+import { type TopologyRefreshMessage, topologyRefreshChannel } from '../metrics/channels.js';
+import { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { nodeOptions, type ResolvedClusterOptions } from './cluster-options.js';
 import { parseRedirect } from './redirect.js';
@@ -64,6 +66,12 @@ export class ClusterEngine {
   #checkTimer: NodeJS.Timeout | undefined;
   #checkSignature: string | undefined;
   #closed = false;
+  #lastFingerprint: string | undefined;
+  /**
+   * maxConnectionsTotal across nodes. Each open multiplexed connection holds a reserved slot
+   * (without it the node cannot be reached at all); leases share what is left.
+   */
+  readonly #budget: SharedBudget | undefined;
   redirects = 0;
 
   /** Resend a command (transient replies, redirects): route it again. */
@@ -74,12 +82,27 @@ export class ClusterEngine {
 
   constructor(options: ResolvedClusterOptions) {
     this.options = options;
+    this.#budget =
+      options.maxConnectionsTotal > 0 ? new SharedBudget(options.maxConnectionsTotal) : undefined;
     this.refresher = new TopologyRefresher({
       cooldownMs: options.refreshCooldownMs,
       jitterMs: options.refreshJitterMs,
       refresh: (reason) => this.#refresh(reason),
-      onDone: (info) =>
-        this.events.emit('refresh', { ...info, shards: this.#topology?.shards.length ?? 0 }),
+      onDone: (info) => {
+        const changed = this.#lastFingerprint !== this.#topology?.fingerprint;
+        this.#lastFingerprint = this.#topology?.fingerprint;
+        this.events.emit('refresh', { ...info, shards: this.#topology?.shards.length ?? 0 });
+        if (topologyRefreshChannel.hasSubscribers) {
+          topologyRefreshChannel.publish({
+            clientId: options.node.clientId,
+            trigger: info.reason,
+            node: undefined,
+            durationMs: info.durationMs,
+            outcome: info.error !== undefined ? 'error' : changed ? 'changed' : 'unchanged',
+            error: info.error,
+          } satisfies TopologyRefreshMessage);
+        }
+      },
     });
     if (options.topologyCheckIntervalMs > 0) {
       this.#checkTimer = setInterval(() => void this.#check(), options.topologyCheckIntervalMs);
@@ -166,7 +189,14 @@ export class ClusterEngine {
         info.port,
         this.options.readFrom !== 'primary',
       );
-      core = new ClientCore(options);
+      core = new ClientCore(options, undefined, this.#budget);
+      const budget = this.#budget;
+      if (budget !== undefined) {
+        // Reserved while the node's multiplexed connection is up, not per node client: clients
+        // made only to ask a replica or a seed for the topology must not eat the leases' share.
+        core.events.on('ready', () => budget.reserve());
+        core.events.on('close', () => budget.unreserve());
+      }
       // A node that cannot be reached may have failed over or left: the topology should know.
       core.events.on('reconnecting', (e) => {
         if (e.error !== undefined) this.refresher.trigger(`node ${address} unreachable`);

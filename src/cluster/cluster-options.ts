@@ -133,5 +133,8 @@ export function nodeOptions(
   port: number,
   readOnly: boolean,
 ): ResolvedClientOptions {
-  return resolveClientOptions({ ...cluster.clientInput, host, port, readOnly });
+  return resolveClientOptions(
+    { ...cluster.clientInput, host, port, readOnly },
+    cluster.node.clientId,
+  );
 }

@@ -25,6 +25,7 @@ import { publishLeaseLeak, publishPoolWait } from '../metrics/publish.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import type { PoolStats } from './pool-stats.js';
+import type { SharedBudget } from './shared-budget.js';
 
 export interface ResourceFactory<T> {
   /** Create a resource; reject with why it could not be made. */
@@ -91,6 +92,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #lastDialError: Error | undefined;
   #dialTimer: NodeJS.Timeout | undefined;
   #evictor: NodeJS.Timeout;
+  /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
+  readonly #budget: SharedBudget | undefined;
+  readonly #stopWaking: (() => void) | undefined;
   #idleTimeoutMs: number;
   // Counters for stats().
   #created = 0;
@@ -103,13 +107,21 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #dialErrors = 0;
   #leakWarnings = 0;
 
-  constructor(factory: ResourceFactory<T>, options: PoolOptions) {
+  constructor(factory: ResourceFactory<T>, options: PoolOptions, budget?: SharedBudget) {
     super();
     this.options = resolvePoolOptions(options);
     this.#factory = factory;
+    this.#budget = budget;
+    this.#stopWaking = budget?.onFree(() => this.#pulse());
     this.#idleTimeoutMs = this.options.idleTimeoutMs;
     this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
     this.#evictor.unref();
+  }
+
+  /** A resource is gone (destroyed, retired, lost): count it and free its budget slot. */
+  #gone(): void {
+    this.#destroyed++;
+    this.#budget?.give();
   }
 
   /** The idle timeout in force (the configured one, or lower once the server's is known). */
@@ -258,7 +270,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   /** End a lease by retiring the resource gracefully (a subscriber at close). */
   retireLeased(resource: T): void {
     if (!this.#unlease(resource)) return;
-    this.#destroyed++;
+    this.#gone();
     this.#factory.retire(resource);
     this.#checkClosed();
     this.#pulse();
@@ -272,7 +284,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     const i = this.#idle.findIndex((e) => e.resource === resource);
     if (i === -1) return;
     this.#idle.splice(i, 1);
-    this.#destroyed++;
+    this.#gone();
     this.#factory.destroy(resource, undefined);
     this.#pulse();
   }
@@ -305,12 +317,13 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     if (!this.#closed) {
       this.#closed = true;
       clearInterval(this.#evictor);
+      this.#stopWaking?.();
       if (this.#dialTimer !== undefined) clearTimeout(this.#dialTimer);
       for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
         this.#cancelWaiter(w, new PoolClosedError(), 'closed');
       }
       for (const entry of this.#idle.splice(0)) {
-        this.#destroyed++;
+        this.#gone();
         this.#factory.retire(entry.resource);
       }
     }
@@ -361,6 +374,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         }, wait);
         break;
       }
+      // No room in the shared budget: wait; a slot freed anywhere wakes this pool.
+      if (this.#budget !== undefined && !this.#budget.tryTake()) break;
       this.#dial();
       need--;
     }
@@ -378,6 +393,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       },
       (error: unknown) => {
         this.#connecting--;
+        this.#budget?.give();
         this.#dialErrors++;
         this.#dialFailures++;
         this.#lastDialError = error as Error;
@@ -395,7 +411,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
 
   #toIdle(resource: T): void {
     if (this.#closed) {
-      this.#destroyed++;
+      this.#gone();
       this.#factory.retire(resource);
       this.#checkClosed();
       return;
@@ -405,7 +421,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   }
 
   #destroy(resource: T, reason: Error | undefined): void {
-    this.#destroyed++;
+    this.#gone();
     this.#factory.destroy(resource, reason);
     this.#checkClosed();
     this.#pulse();
@@ -421,12 +437,12 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     for (let entry = this.#idle.pop(); entry !== undefined; entry = this.#idle.pop()) {
       // minIdle connections are kept past the timeout, as the evictor keeps them.
       if (now - entry.since >= this.#idleTimeoutMs && this.#idle.length >= this.options.minIdle) {
-        this.#destroyed++;
+        this.#gone();
         this.#factory.retire(entry.resource);
         continue;
       }
       if (this.#factory.isHealthy(entry.resource)) return entry.resource;
-      this.#destroyed++;
+      this.#gone();
       this.#factory.destroy(entry.resource, undefined);
     }
     return undefined;
@@ -498,7 +514,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       const oldest = this.#idle[0]!;
       if (now - oldest.since < idleTimeoutMs) break;
       this.#idle.shift();
-      this.#destroyed++;
+      this.#gone();
       this.#factory.retire(oldest.resource);
       evicted++;
     }

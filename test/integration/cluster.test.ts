@@ -110,6 +110,82 @@ describe('routing', () => {
   });
 });
 
+describe('observability', () => {
+  test('cluster commands are traced, refreshes published, and Prometheus sees the totals', async () => {
+    const dc = await import('node:diagnostics_channel');
+    const { CHANNELS, registerPrometheusMetrics } = await import('../../src/index.js');
+    const { Registry } = await import('prom-client');
+    const traced: { command: string; args: readonly unknown[] }[] = [];
+    const refreshes: { outcome: string; trigger: string }[] = [];
+    const tracing = dc.tracingChannel(CHANNELS.command);
+    const noop = (): void => undefined;
+    const handlers = {
+      start(message: unknown) {
+        traced.push(message as { command: string; args: readonly unknown[] });
+      },
+      end: noop,
+      asyncStart: noop,
+      asyncEnd: noop,
+      error: noop,
+    };
+    tracing.subscribe(handlers);
+    const onRefresh = (message: unknown) =>
+      refreshes.push(message as { outcome: string; trigger: string });
+    dc.subscribe(CHANNELS.topologyRefresh, onRefresh);
+    const client = createCluster({ nodes: [cluster.seeds[1]!], name: 'orders' });
+    const registry = new Registry();
+    const unregister = await registerPrometheusMetrics(client.metricsSource(), registry);
+    try {
+      await client.set('metrics:k', 'secret-value');
+      assert.equal(await client.get('metrics:k'), 'secret-value');
+      const set = traced.find((m) => m.command === 'SET');
+      assert.ok(set !== undefined, 'SET was traced');
+      assert.ok(!JSON.stringify(set.args).includes('secret-value'), 'values are not published');
+      assert.ok(refreshes.some((r) => r.trigger === 'startup' && r.outcome === 'changed'));
+      const text = await registry.metrics();
+      assert.match(text, /client="orders"/);
+      assert.match(text, /respool_/);
+    } finally {
+      unregister();
+      tracing.unsubscribe(handlers);
+      dc.unsubscribe(CHANNELS.topologyRefresh, onRefresh);
+      await client.close();
+    }
+  });
+});
+
+describe('one connection budget across nodes', () => {
+  test('maxConnectionsTotal caps every node together; blocking work waits instead of dialling', async (t) => {
+    // 3 primaries: 3 multiplexed connections (reserved) + 3 leases in all, whatever the slots.
+    const client = createCluster({
+      nodes: cluster.seeds,
+      maxConnectionsTotal: 6,
+      acquireTimeoutMs: 10_000,
+    });
+    try {
+      await client.ready();
+      let peak = 0;
+      let done = false;
+      const sampler = (async () => {
+        while (!done) {
+          peak = Math.max(peak, client.stats().total.open + client.stats().total.connecting);
+          await delay(5);
+        }
+      })();
+      const keys = Array.from({ length: 30 }, (_, i) => `budget:${i}`);
+      const results = await Promise.all(keys.map((k) => client.blpop([k], 0.05)));
+      done = true;
+      await sampler;
+      t.diagnostic(`30 BLPOPs over 3 nodes with maxConnectionsTotal 6: peak ${peak} connections`);
+      assert.ok(results.every((r) => r === null));
+      assert.ok(peak <= 6, `peak ${peak}`);
+      assert.ok(peak >= 4, `leases were used (peak ${peak})`);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('incident 5: idle-closed connections do not cause a refresh storm', () => {
   test("nodes' timeout 2, 3 s idle: 20 concurrent HMGETs succeed fast, at most one refresh", async (t) => {
     const client = createCluster({ nodes: cluster.seeds });

@@ -300,3 +300,34 @@ test('invalid pool options throw ERR_INVALID_ARGUMENT naming the option', () => 
   assert.throws(() => new Pool(f, { maxSize: 2, acquireTimeoutMs: -1 }), /"acquireTimeoutMs".*-1/);
   assert.throws(() => new Pool(f, { maxSize: 2, idleTimeoutMs: 0 }), /"idleTimeoutMs"/);
 });
+
+describe('a budget shared by several pools', () => {
+  test('pools never hold more than the shared budget together; a freed slot wakes another pool', async () => {
+    const { SharedBudget } = await import('../../src/pool/shared-budget.js');
+    const budget = new SharedBudget(4);
+    budget.reserve(); // one slot kept for something that must always exist
+    const fa = new FakeFactory();
+    const fb = new FakeFactory();
+    const a = new Pool(fa, { maxSize: 5, acquireTimeoutMs: 2000 }, budget);
+    const b = new Pool(fb, { maxSize: 5, acquireTimeoutMs: 2000 }, budget);
+    const heldA = await Promise.all([a.acquire(), a.acquire()]);
+    const heldB = await b.acquire();
+    assert.equal(budget.used, 4, '3 leases + 1 reserved');
+    const waiting = b.acquire();
+    await delay(20);
+    assert.equal(b.stats().waiting, 1, 'b waits: its own cap has room, the shared budget has none');
+    assert.equal(fa.live.size + fb.live.size, 3);
+    // A connection that goes away in pool a frees a slot; pool b dials with it.
+    heldA[0]!.healthy = false;
+    a.release(heldA[0]!);
+    const got = await waiting;
+    assert.ok(got.healthy);
+    assert.equal(fb.dials, 2);
+    assert.ok(budget.used <= 4);
+    a.release(heldA[1]!);
+    b.release(heldB);
+    b.release(got);
+    await Promise.all([a.close(), b.close()]);
+    assert.equal(budget.used, 1, 'only the reservation is left');
+  });
+});
