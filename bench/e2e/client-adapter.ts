@@ -13,11 +13,29 @@ export interface BenchClient {
   details?(): Record<string, unknown>;
 }
 
-/** A named way to obtain a connected {@link BenchClient}. */
-export interface ClientAdapter {
+/**
+ * A named way to obtain a connected {@link BenchClient}. `Target` is what it connects to: a
+ * server URL in the standalone mode, the seed URLs of a cluster in the cluster mode.
+ */
+export interface ClientAdapter<Target = string> {
   readonly name: string;
   /** One line for the report header: library, version-relevant options, protocol. */
   readonly description: string;
   /** Resolves once the client can take commands (connected and handshaken). */
-  connect(url: string): Promise<BenchClient>;
+  connect(target: Target): Promise<BenchClient>;
+}
+
+/** Adapters for a list of names, in the order given. */
+export function pickByName<Target>(
+  known: readonly ClientAdapter<Target>[],
+  names: readonly string[],
+): ClientAdapter<Target>[] {
+  return names.map((name) => {
+    const adapter = known.find((a) => a.name === name);
+    if (adapter === undefined) {
+      const list = known.map((a) => a.name).join(', ');
+      throw new Error(`unknown client "${name}"; known: ${list}`);
+    }
+    return adapter;
+  });
 }

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { createClient as createNodeRedis } from 'redis';
 import { createClient as createRespool } from '../../src/index.js';
 import { bareAdapter } from './bare-client.js';
-import type { ClientAdapter } from './client-adapter.js';
+import { type ClientAdapter, pickByName } from './client-adapter.js';
 
 const respoolAdapter: ClientAdapter = {
   name: 'respool',
@@ -73,12 +73,5 @@ export const ALL_ADAPTERS: readonly ClientAdapter[] = [
 
 /** Adapters for a list of names, in the order given. */
 export function pickAdapters(names: readonly string[]): ClientAdapter[] {
-  return names.map((name) => {
-    const adapter = ALL_ADAPTERS.find((a) => a.name === name);
-    if (adapter === undefined) {
-      const known = ALL_ADAPTERS.map((a) => a.name).join(', ');
-      throw new Error(`unknown client "${name}"; known: ${known}`);
-    }
-    return adapter;
-  });
+  return pickByName(ALL_ADAPTERS, names);
 }

@@ -1,54 +1,73 @@
 /**
- * Watches the server's connection count while a client runs, to report how many connections each
- * client really opens (a pool that quietly opens one per caller shows here, not in ops/s).
+ * Watches the servers' connection counts while a client runs, to report how many connections
+ * each client really opens (a pool that quietly opens one per caller shows here, not in ops/s).
  *
- * One long-lived raw socket sends `INFO clients` every `intervalMs` and reads
- * `connected_clients`; the monitor's own connection is subtracted. It speaks RESP itself, so it
+ * One long-lived raw socket per server sends `INFO clients replication` every `intervalMs` and
+ * reads `connected_clients`; the monitor's own connection, and a replica's link to its primary,
+ * are subtracted. It speaks RESP itself, so it
  * depends on none of the clients under test, and it opens no connection per poll (which would
  * churn the very count it measures).
+ *
+ * With several servers (the nodes of a cluster) every poll asks all of them at once and adds the
+ * answers up, so the peak is the most connections the client held across the whole cluster at
+ * one moment, not a sum of per-node peaks that may never have coincided.
  */
 import { connect, type Socket } from 'node:net';
 
 const DEFAULT_INTERVAL_MS = 50;
 
+/** What `stop()` reports about the sampling since `start()`. */
+export interface ConnectionPeak {
+  /** Most connections seen at once, summed over every watched server. */
+  readonly peak: number;
+  readonly samples: number;
+  /** The per-server counts of the sample that set the peak, in the order the URLs were given. */
+  readonly peakByServer: readonly number[];
+}
+
 export class ConnectionMonitor {
-  readonly #socket: Socket;
+  readonly #probes: readonly ServerProbe[];
   readonly #intervalMs: number;
-  #buffered = '';
-  #waiters: ((count: number) => void)[] = [];
   #inFlight = false;
   #timer: NodeJS.Timeout | undefined;
   #peak = 0;
+  #peakByServer: readonly number[] = [];
   #samples = 0;
 
-  private constructor(socket: Socket, intervalMs: number) {
-    this.#socket = socket;
+  private constructor(probes: readonly ServerProbe[], intervalMs: number) {
+    this.#probes = probes;
     this.#intervalMs = intervalMs;
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => this.#onData(text));
   }
 
-  /** Connects the monitor's own socket to the server at `url`. */
-  static open(url: string, intervalMs = DEFAULT_INTERVAL_MS): Promise<ConnectionMonitor> {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: hostname, port: Number(port) });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        // Visible in CLIENT LIST, so nobody mistakes it for the client under test.
-        socket.write('*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$13\r\nbench-monitor\r\n');
-        resolve(new ConnectionMonitor(socket, intervalMs));
-      });
-    });
+  /** Connects one socket of the monitor's own to each server in `urls`. */
+  static async open(
+    urls: readonly string[],
+    intervalMs = DEFAULT_INTERVAL_MS,
+  ): Promise<ConnectionMonitor> {
+    const opened = await Promise.allSettled(urls.map((url) => ServerProbe.open(url)));
+    const probes = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = opened.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      // Half a monitor would under-count; give back what did connect and fail the run.
+      for (const p of probes) p.close();
+      throw failed.reason;
+    }
+    return new ConnectionMonitor(probes, intervalMs);
   }
 
-  /** Connections other than the monitor's, right now. */
-  count(): Promise<number> {
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-      this.#socket.write('*2\r\n$4\r\nINFO\r\n$7\r\nclients\r\n');
-    });
+  /** How many servers are watched. */
+  get servers(): number {
+    return this.#probes.length;
+  }
+
+  /** Connections other than the monitor's, per server, right now. */
+  countByServer(): Promise<number[]> {
+    return Promise.all(this.#probes.map((p) => p.count()));
+  }
+
+  /** Connections other than the monitor's, summed over the servers, right now. */
+  async count(): Promise<number> {
+    return sum(await this.countByServer());
   }
 
   /** Polls until no connection but the monitor's is left, or `timeoutMs` passes; returns the count. */
@@ -65,33 +84,82 @@ export class ConnectionMonitor {
   start(): void {
     this.stop();
     this.#peak = 0;
+    this.#peakByServer = this.#probes.map(() => 0);
     this.#samples = 0;
     this.#timer = setInterval(() => this.#poll(), this.#intervalMs);
     this.#poll();
   }
 
   /** Stops sampling and returns the peak seen since `start()`, and how many samples it took. */
-  stop(): { peak: number; samples: number } {
+  stop(): ConnectionPeak {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    return { peak: this.#peak, samples: this.#samples };
+    return { peak: this.#peak, samples: this.#samples, peakByServer: this.#peakByServer };
   }
 
   close(): void {
     this.stop();
-    this.#socket.destroy();
+    for (const p of this.#probes) p.close();
   }
 
   #poll(): void {
     // A loaded event loop can run the interval late and back to back; one probe at a time.
     if (this.#inFlight) return;
     this.#inFlight = true;
-    void this.count().then((n) => {
+    void this.countByServer().then((counts) => {
       this.#inFlight = false;
       if (this.#timer === undefined) return;
       this.#samples++;
-      if (n > this.#peak) this.#peak = n;
+      const n = sum(counts);
+      if (n > this.#peak) {
+        this.#peak = n;
+        this.#peakByServer = counts;
+      }
     });
+  }
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** One server: a raw socket that answers "how many clients besides me?". */
+class ServerProbe {
+  readonly #socket: Socket;
+  #buffered = '';
+  #waiters: ((count: number) => void)[] = [];
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => this.#onData(text));
+  }
+
+  static open(url: string): Promise<ServerProbe> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        // Visible in CLIENT LIST, so nobody mistakes it for the client under test.
+        socket.write('*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$13\r\nbench-monitor\r\n');
+        resolve(new ServerProbe(socket));
+      });
+    });
+  }
+
+  count(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      this.#socket.write('*3\r\n$4\r\nINFO\r\n$7\r\nclients\r\n$11\r\nreplication\r\n');
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
   }
 
   #onData(text: string): void {
@@ -113,7 +181,10 @@ export class ConnectionMonitor {
       this.#buffered = this.#buffered.slice(bodyEnd + 2);
       const match = /connected_clients:(\d+)/.exec(body);
       const connected = match === null ? Number.NaN : Number(match[1]);
-      this.#waiters.shift()?.(connected - 1);
+      // A primary leaves its replicas' links out of connected_clients, but a replica counts its
+      // link to the primary: without this a cluster would never look idle.
+      const primaryLink = /role:slave/.test(body) && /master_link_status:up/.test(body) ? 1 : 0;
+      this.#waiters.shift()?.(connected - 1 - primaryLink);
     }
   }
 }

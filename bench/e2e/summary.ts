@@ -25,6 +25,8 @@ export interface RoundResult {
   readonly maxNs: number;
   /** Most server connections seen at once while the client connected, warmed up and ran. */
   readonly peakConnections: number;
+  /** Cluster mode: the per-node counts of the sample that set the peak, in the header's order. */
+  readonly peakConnectionsByNode?: readonly number[] | undefined;
   readonly monitorSamples: number;
   readonly wrongReplies: number;
   readonly rejections: number;
@@ -49,6 +51,8 @@ export interface ClientSummary {
   readonly mergedP50Ns: number;
   readonly mergedP99Ns: number;
   readonly peakConnections: number;
+  /** Cluster mode: the per-node split of the highest peak of any round. */
+  readonly peakConnectionsByNode?: readonly number[] | undefined;
 }
 
 export function median(values: readonly number[]): number {
@@ -90,6 +94,7 @@ export class ResultSet {
       const first = group[0]!;
       const merged = this.#merged.get(key);
       const ops = group.map((r) => r.opsPerSec);
+      const peakRound = group.reduce((a, b) => (b.peakConnections > a.peakConnections ? b : a));
       out.push({
         client: first.client,
         callers: first.callers,
@@ -102,7 +107,8 @@ export class ResultSet {
         medianP99Ns: median(group.map((r) => r.p99Ns)),
         mergedP50Ns: merged?.percentile(50) ?? Number.NaN,
         mergedP99Ns: merged?.percentile(99) ?? Number.NaN,
-        peakConnections: Math.max(...group.map((r) => r.peakConnections)),
+        peakConnections: peakRound.peakConnections,
+        peakConnectionsByNode: peakRound.peakConnectionsByNode,
       });
     }
     return out;

@@ -4,9 +4,13 @@
  * both; print findings with recommendations; exit non-zero on an error-level finding so a deploy
  * can gate on it.
  */
+import { accessSync, constants, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRedisUrl } from '../client/options.js';
+import { describeError } from '../doctor/describe-error.js';
 import { DEFAULT_DOCTOR_OPTIONS, runDoctor } from '../doctor/doctor.js';
+import { type ChartLibrary, loadChartLibrary, renderHtml } from '../doctor/render-html.js';
 import { renderJson } from '../doctor/render-json.js';
 import { REPORT_WIDTH, renderText } from '../doctor/render-text.js';
 import type { DoctorReport } from '../doctor/report-model.js';
@@ -24,7 +28,7 @@ import {
 import { watchDoctor } from '../doctor/watch.js';
 import { isRespoolError } from '../errors.js';
 import { formatTable } from '../util/format-table.js';
-import { UsageError } from './cli-error.js';
+import { CliError, UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -35,7 +39,7 @@ const MAX_WATCH_SECONDS = 86_400;
 function usage(): string {
   const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
   return [
-    'Usage: respool doctor [url] [--json] [--watch <seconds>] [--no-color]',
+    'Usage: respool doctor [url] [--json] [--html <file>] [--watch <seconds>] [--no-color]',
     '',
     'Audits the connections of a Redis server: who holds them (CLIENT LIST grouped by pool, host,',
     'name and lib-name, with idle and age percentiles), the limits and timeouts that apply',
@@ -62,6 +66,9 @@ function usage(): string {
       [
         ['--json', 'print the report as JSON (schema: src/doctor/report-model.ts); with'],
         ['', '--watch, one report per line'],
+        ['--html <file>', 'also write the report as one self-contained HTML page (charts of'],
+        ['', 'connections per host and idle times; opens offline); with --watch,'],
+        ['', 'rewritten after every report'],
         ['--watch <seconds>', 'audit again every <seconds> and redraw, with the change of'],
         ['', 'connections, accepted and rejected connections per interval; until Ctrl-C'],
         ['--watch-count <n>', 'with --watch: stop after n reports (for scripts)'],
@@ -124,6 +131,7 @@ export const doctorCommand: CliCommand = {
       args: [...args],
       options: {
         json: { type: 'boolean' },
+        html: { type: 'string' },
         watch: { type: 'string' },
         'watch-count': { type: 'string' },
         'no-color': { type: 'boolean' },
@@ -150,6 +158,7 @@ export const doctorCommand: CliCommand = {
       throw new UsageError('--watch-count needs --watch <seconds>', usage());
     }
     const json = values.json === true;
+    const html = values.html === undefined ? undefined : await htmlOutput(values.html);
     const isTty = process.stdout.isTTY === true;
     const style = createStyle(
       !json && colourEnabled({ isTty, env: io.env, noColorFlag: values['no-color'] === true }),
@@ -158,6 +167,10 @@ export const doctorCommand: CliCommand = {
     if (watchSeconds === undefined) {
       const report = await runDoctor({ url });
       io.out(json ? renderJson(report) : renderText(report, style));
+      if (html !== undefined) {
+        writeHtml(html, report);
+        io.err(`respool: HTML report written to ${html.path}`);
+      }
       explainUnreachable(report, io);
       return report.summary.exitCode;
     }
@@ -168,10 +181,12 @@ export const doctorCommand: CliCommand = {
       ...(watchCount === undefined ? {} : { maxIterations: watchCount }),
       onReport: (report) => {
         io.out(watchFrame(report, { json, isTty, style, first: printed === 0 }));
+        if (html !== undefined) writeHtml(html, report);
         printed++;
       },
     });
     if (last === undefined) return 0;
+    if (html !== undefined) io.err(`respool: HTML report written to ${html.path}`);
     explainUnreachable(last, io);
     return last.summary.exitCode;
   },
@@ -185,6 +200,51 @@ function watchFrame(
   const text = renderText(report, frame.style);
   if (frame.isTty) return `${CLEAR_SCREEN}${text}`;
   return frame.first ? text : `${'='.repeat(REPORT_WIDTH)}\n${text}`;
+}
+
+interface HtmlOutput {
+  readonly path: string;
+  readonly chartLibrary: ChartLibrary;
+}
+
+/**
+ * Check `--html <file>` before auditing, so a typo in the path fails fast as a usage error
+ * instead of after the audit, and load Chart.js once for every report written.
+ */
+async function htmlOutput(file: string): Promise<HtmlOutput> {
+  if (file.trim() === '') throw new UsageError('--html expects a file name', usage());
+  const path = resolve(file);
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+      throw new Error('it is a directory');
+    }
+    accessSync(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--html: cannot write ${path}: ${describeError(error)}`, usage());
+  }
+  try {
+    return { path, chartLibrary: await loadChartLibrary() };
+  } catch (error) {
+    throw new CliError(`--html: cannot load chart.js: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Write through a temporary file and rename, so a browser reloading the page during --watch
+ * never reads half a report. Synchronous: watch's onReport is, and the page is small.
+ */
+function writeHtml(output: HtmlOutput, report: DoctorReport): void {
+  const temporary = join(dirname(output.path), `.${basename(output.path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, renderHtml(report, output.chartLibrary));
+    renameSync(temporary, output.path);
+  } catch (error) {
+    throw new CliError(`--html: cannot write ${output.path}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Exit code 3 also gets one line on stderr, for logs that only keep stderr. */

@@ -60,6 +60,8 @@ export class PromiseCommand implements PendingCommand {
   slot = -1;
   /** MOVED/ASK redirects followed so far (bounded by the cluster's maxRedirects). */
   hops = 0;
+  /** Set when a replica could not serve this read (LOADING): it goes to the primary. */
+  primaryOnly = false;
   readonly #onServerError: ServerErrorHook | undefined;
   readonly #transform: Transform | undefined;
   readonly #counters: ClientCounters;

@@ -167,10 +167,9 @@ export class ClusterEngine {
       return;
     }
     if (cmd.slot === -1 && cmd.hops === 0) cmd.slot = this.slotOf(cmd.args);
-    const core = this.coreFor(
-      cmd.slot,
-      this.options.readFrom !== 'primary' && isReadOnly(cmd.args),
-    );
+    const toReplica =
+      this.options.readFrom !== 'primary' && !cmd.primaryOnly && isReadOnly(cmd.args);
+    const core = this.coreFor(cmd.slot, toReplica);
     if (core === undefined) {
       this.#park(cmd);
       return;
@@ -207,6 +206,12 @@ export class ClusterEngine {
   }
 
   #onServerError(cmd: PromiseCommand, error: ReplyError): boolean {
+    if (error.prefix === 'LOADING' && this.options.readFrom !== 'primary' && !cmd.primaryOnly) {
+      // A replica still syncing: the primary can serve the read now.
+      cmd.primaryOnly = true;
+      this.dispatch(cmd);
+      return true;
+    }
     if (error.prefix === 'CLUSTERDOWN') {
       this.refresher.trigger('CLUSTERDOWN');
       return false; // retried with backoff within its deadline, as a transient reply
@@ -385,17 +390,23 @@ export class ClusterEngine {
   }
 
   #apply(topology: Topology): void {
-    const previous = this.#topology;
     this.#topology = topology;
-    const serving = new Set(topology.nodes().map((n) => n.address));
+    // The nodes that get traffic: primaries, plus replicas when reads may go to them. A client
+    // made only to ask a seed or a replica for the topology is closed, so the cluster holds one
+    // multiplexed connection per serving node, not one per node it ever spoke to.
+    const serving = new Set(
+      (this.options.readFrom === 'primary'
+        ? topology.shards.map((s) => s.primary)
+        : topology.nodes()
+      ).map((n) => n.address),
+    );
     // Commands queued for a node that no longer serves anything go to the slot's new owner.
     for (const [address, core] of this.#nodes) {
       if (serving.has(address)) continue;
       for (const cmd of core.mux.takeWaiting()) this.#reroute(cmd);
-      if (previous !== undefined) {
-        this.#nodes.delete(address);
-        void core.close();
-      }
+      this.#nodes.delete(address);
+      // Graceful: replies still owed (the topology answer itself, say) arrive first.
+      void core.close();
     }
     const parked = this.#unrouted;
     this.#unrouted = [];

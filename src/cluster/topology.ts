@@ -124,7 +124,10 @@ export function parseClusterShards(reply: RespValue, fallbackHost: string): Topo
       );
       if (info === undefined) continue;
       if (text(node.get('role')) === 'master') primary = info;
-      else if (text(node.get('health')) === 'online') replicas.push(info);
+      // 'loading' too: Redis 7.0 reports a replica as loading until its replication offset
+      // leaves 0, i.e. until the first write, so an idle cluster would seem to have none. A
+      // replica that really is loading answers LOADING, and the read goes to the primary.
+      else replicas.push(info);
     }
     // A shard whose primary failed and was not replaced yet has no usable owner: leave its
     // slots unassigned so commands wait for the next refresh instead of going nowhere.

@@ -103,10 +103,40 @@ describe('routing', () => {
     const s = c.stats();
     assert.equal(s.shards, 3);
     assert.equal(s.slotsCovered, 16384);
-    assert.ok(Object.keys(s.nodes).length >= 3);
+    // At most one client per serving node (3 primaries): clients made only to ask a seed or a
+    // replica for the topology are closed, and node clients are created on first use.
+    const nodeCount = Object.keys(s.nodes).length;
+    assert.ok(nodeCount >= 1 && nodeCount <= 3, `${nodeCount} node clients`);
     const sum = Object.values(s.nodes).reduce((a, n) => a + n.commandsSent, 0);
     assert.equal(s.total.commandsSent, sum);
     assert.ok(s.total.open <= Object.keys(s.nodes).length * 10);
+  });
+});
+
+describe('reads from replicas', () => {
+  test("readFrom 'replica-preferred': reads go to replicas (READONLY), writes to primaries", async () => {
+    const client = createCluster({ nodes: cluster.seeds, readFrom: 'replica-preferred' });
+    const getsOn = async (nodes: { info(section: string): Promise<Record<string, string>> }[]) => {
+      let calls = 0;
+      for (const n of nodes) {
+        const stat = (await n.info('commandstats'))['cmdstat_get'] ?? '';
+        calls += Number(/calls=(\d+)/.exec(stat)?.[1] ?? 0);
+      }
+      return calls;
+    };
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `rr:${i}`);
+      await client.mset(keys.map((k) => [k, 'v'] as const));
+      const replicas = await cluster.replicas();
+      const primaries = await cluster.primaries();
+      const [rBefore, pBefore] = [await getsOn(replicas), await getsOn(primaries)];
+      for (const k of keys) assert.equal(await client.get(k), 'v');
+      const [rAfter, pAfter] = [await getsOn(replicas), await getsOn(primaries)];
+      assert.equal(rAfter - rBefore, keys.length, 'every GET was served by a replica');
+      assert.equal(pAfter - pBefore, 0);
+    } finally {
+      await client.close();
+    }
   });
 });
 

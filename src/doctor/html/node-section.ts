@@ -1,0 +1,223 @@
+/**
+ * One audited node in the HTML report: what the server said about itself, its two charts with
+ * their fallback tables, and the connections grouped by pool, host, name and lib-name.
+ */
+import { formatCount } from '../../util/format-table.js';
+import { formatSeconds } from '../format-duration.js';
+import { LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../group-label.js';
+import type { ClientGroup, NodeReport } from '../report-model.js';
+import type { ChartSpec, NodeCharts } from './chart-data.js';
+import { escapeHtml } from './escape.js';
+import { type Cell, htmlTable, num } from './table.js';
+
+/** Most rows per group table; the embedded JSON (and `--json`) has them all. */
+export const MAX_HTML_GROUP_ROWS = 200;
+
+type KeyColumn = 'host' | 'name' | 'lib-name';
+
+/** The `<section>` of `node`; `charts` from `nodeCharts(node, index)`. */
+export function nodeSection(
+  node: NodeReport,
+  index: number,
+  charts: NodeCharts | null,
+  doctorClientName: string,
+): string {
+  const id = `node-${index}`;
+  const parts = [
+    `<section class="node" id="${id}" aria-labelledby="${id}-title">`,
+    `<h2 id="${id}-title">Node <code>${escapeHtml(node.address)}</code></h2>`,
+  ];
+  const meta = nodeMeta(node);
+  if (meta !== '') parts.push(`<p class="muted">${escapeHtml(meta)}</p>`);
+  if (node.error !== null) {
+    parts.push(`<p class="not-audited">Not audited: ${escapeHtml(node.error)}</p>`, '</section>');
+    return parts.join('\n');
+  }
+  parts.push(facts(node, doctorClientName));
+  if (node.clients.status === 'ok') {
+    if (charts !== null) parts.push(chartsBlock(charts));
+    const { groups, libNameReported } = node.clients;
+    const poolKeys: KeyColumn[] = libNameReported ? ['host', 'name', 'lib-name'] : ['host', 'name'];
+    parts.push(
+      `<h3>Pools (same host, name${libNameReported ? ' and lib-name' : ''})</h3>`,
+      groupTable('Connections by pool', groups.byPool, poolKeys, libNameReported),
+      '<h3>By host</h3>',
+      groupTable('Connections by client host', groups.byHost, ['host'], libNameReported),
+      '<h3>By name</h3>',
+      groupTable('Connections by name', groups.byName, ['name'], libNameReported),
+      '<h3>By lib-name</h3>',
+      libNameReported
+        ? groupTable('Connections by lib-name', groups.byLibName, ['lib-name'], true)
+        : `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
+    );
+  }
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
+function nodeMeta(node: NodeReport): string {
+  const parts: string[] = [];
+  if (node.server?.version != null) parts.push(`Redis ${node.server.version}`);
+  if (node.role !== null) parts.push(node.role);
+  if (node.clusterNodeId !== null) parts.push(`cluster node id ${node.clusterNodeId}`);
+  if (node.server?.uptimeSeconds != null) {
+    parts.push(`up ${formatSeconds(node.server.uptimeSeconds)}`);
+  }
+  return parts.join(' · ');
+}
+
+function facts(node: NodeReport, doctorClientName: string): string {
+  const rows: [string, string][] = [];
+  const s = node.server;
+  if (s === null) {
+    rows.push(['INFO', `not available: ${node.serverError ?? 'unknown reason'}`]);
+  } else {
+    const max = (node.config.status === 'ok' ? node.config.maxClients : null) ?? s.maxClients;
+    const connected = s.connectedClients;
+    const share =
+      connected !== null && max !== null && max > 0
+        ? ` (${Math.round((connected / max) * 100)}%)`
+        : '';
+    rows.push([
+      'Connections',
+      `${count(connected)} of maxclients ${count(max)}${share} · ${count(s.blockedClients)} blocked`,
+    ]);
+    rows.push([
+      'Since start',
+      `${count(s.totalConnectionsReceived)} accepted · ${count(s.rejectedConnections)} rejected`,
+    ]);
+    if (node.serverError !== null) rows.push(['', `partly read: ${node.serverError}`]);
+  }
+  if (node.delta !== null) {
+    const d = node.delta;
+    const change =
+      d.connectedClients === null
+        ? '?'
+        : `${d.connectedClients > 0 ? '+' : ''}${formatCount(d.connectedClients)}`;
+    rows.push([
+      `Last ${d.intervalSeconds.toFixed(1)} s`,
+      `${change} connections · ${count(d.accepted)} accepted · ${count(d.rejected)} rejected`,
+    ]);
+  }
+  rows.push(['Config', configText(node)]);
+  rows.push([
+    'CLIENT LIST',
+    node.clients.status === 'ok'
+      ? `${formatCount(node.clients.listed)} connection${node.clients.listed === 1 ? '' : 's'}; ${node.clients.excluded} named ${doctorClientName} (this doctor) left out of the groups`
+      : `not available: ${node.clients.reason}`,
+  ]);
+  const items = rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`);
+  return `<dl class="facts">${items.join('')}</dl>`;
+}
+
+function configText(node: NodeReport): string {
+  const c = node.config;
+  if (c.status === 'unavailable') return `not available: ${c.reason}`;
+  const timeout =
+    c.timeout === null
+      ? 'timeout ?'
+      : c.timeout === 0
+        ? 'timeout 0 (idle clients never closed)'
+        : `timeout ${c.timeout} s`;
+  const keepalive =
+    c.tcpKeepalive === null
+      ? 'tcp-keepalive ?'
+      : c.tcpKeepalive === 0
+        ? 'tcp-keepalive 0 (off)'
+        : `tcp-keepalive ${c.tcpKeepalive} s`;
+  return `${timeout} · ${keepalive} · maxclients ${count(c.maxClients)}`;
+}
+
+function chartsBlock(charts: NodeCharts): string {
+  const hostNote =
+    charts.hostsFolded > 0
+      ? `The ${formatCount(charts.hostsFolded)} smallest hosts share the last bar.`
+      : '';
+  const idleNote =
+    charts.notInHistogram > 0
+      ? `${formatCount(charts.notInHistogram)} connection(s) the server's timeout does not apply to (blocked, pub/sub, replication) are not counted.`
+      : '';
+  return [
+    '<h3>Charts</h3>',
+    '<div class="charts">',
+    figure(charts.hosts, 'Connections per client host, by name', hostNote),
+    figure(charts.idle, 'Idle time since the last command, by name', idleNote),
+    '</div>',
+  ].join('\n');
+}
+
+function figure(spec: ChartSpec, title: string, note: string): string {
+  const id = escapeHtml(spec.canvasId);
+  const head: Cell[] = [spec.xTitle, 'total', ...spec.datasets.map((d) => d.label)];
+  const rows = spec.labels.map((label, x): Cell[] => [
+    label,
+    num(spec.totals[x] ?? 0),
+    ...spec.datasets.map((d) => num(d.data[x] ?? 0)),
+  ]);
+  return [
+    `<figure class="chart" aria-labelledby="${id}-caption">`,
+    `<figcaption id="${id}-caption">${escapeHtml(title)}</figcaption>`,
+    `<div class="chart-box"><canvas id="${id}" role="img" aria-label="${escapeHtml(`${title}: bar chart; the data table below has the numbers`)}"></canvas></div>`,
+    note === '' ? '' : `<p class="muted">${escapeHtml(note)}</p>`,
+    `<details id="${id}-data" class="chart-data" open><summary>Data table: ${escapeHtml(title.toLowerCase())}</summary>`,
+    htmlTable({ caption: title, captionHidden: true, head, rows }),
+    '</details>',
+    '</figure>',
+  ].join('\n');
+}
+
+function groupTable(
+  caption: string,
+  groups: readonly ClientGroup[],
+  keys: readonly KeyColumn[],
+  libNameReported: boolean,
+): string {
+  if (groups.length === 0) return '<p>No connections besides the doctor.</p>';
+  const head: Cell[] = [
+    ...keys,
+    ...[
+      'conns',
+      'idle p50',
+      'idle p90',
+      'idle max',
+      'age p50',
+      'age max',
+      'blocked',
+      'blocking cmd',
+      'pub/sub',
+    ].map((text) => ({ text, numeric: true })),
+  ];
+  const rows = groups
+    .slice(0, MAX_HTML_GROUP_ROWS)
+    .map((g): Cell[] => [
+      ...keys.map((k) =>
+        k === 'host'
+          ? (g.key.host ?? '')
+          : k === 'name'
+            ? nameCell(g.key.name)
+            : libNameCell(g.key.libName, libNameReported),
+      ),
+      num(g.count),
+      seconds(g.idle.p50),
+      seconds(g.idle.p90),
+      seconds(g.idle.max),
+      seconds(g.age.p50),
+      seconds(g.age.max),
+      num(g.blocked),
+      num(g.blockingCommand),
+      num(g.pubsub),
+    ]);
+  const more =
+    groups.length > MAX_HTML_GROUP_ROWS
+      ? `<p class="muted">… and ${formatCount(groups.length - MAX_HTML_GROUP_ROWS)} more (all of them in the embedded JSON and in --json).</p>`
+      : '';
+  return htmlTable({ caption, captionHidden: true, head, rows }) + more;
+}
+
+function seconds(value: number): Cell {
+  return { text: formatSeconds(value), numeric: true, title: `${formatCount(value)} s` };
+}
+
+function count(value: number | null): string {
+  return value === null ? '?' : formatCount(value);
+}
