@@ -15,8 +15,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
-import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
 import { Multi, Pipeline } from './batch.js';
+import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
 import { CommandApi, type Out } from './command-api.js';
 import type { ClientEvents } from './events.js';
@@ -24,26 +24,12 @@ import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
 import { type ClientOptions, resolveClientOptions } from './options.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
+
+export type { CallOptions } from './call-options.js';
+
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
 import type { MessageListener, Subscription } from './subscriber.js';
-
-/** Per-view options for `withOptions()`: they apply to every command sent through the view. */
-export interface CallOptions<B extends boolean = boolean> {
-  /** Decode blob and simple strings to Buffers. */
-  readonly returnBuffers?: B;
-  /** Deadline for each command's whole life, in ms; 0 = none. Default: commandTimeoutMs. */
-  readonly timeoutMs?: number;
-  /**
-   * The commands are safe to run twice: after their connection died with them written, they
-   * are sent once more instead of failing with `written: true`. Read-only commands always are.
-   */
-  readonly idempotent?: boolean;
-  /** Abort: pending commands of the view fail with ERR_ABORTED (a sent one may still run). */
-  readonly signal?: AbortSignal;
-}
-
-const VIEW_OPTIONS = new Set(['returnBuffers', 'timeoutMs', 'idempotent', 'signal']);
 
 /** Options of one `withConnection` call. */
 export interface LeaseOptions {
@@ -321,31 +307,4 @@ export function createClient(
     signal: undefined,
   });
   return new RespoolClient(new ClientCore(resolved, factory), policy);
-}
-
-/** A view's policy: what `options` sets, the rest inherited. @throws InvalidArgumentError */
-function resolvePolicy(options: CallOptions, base: CommandPolicy): CommandPolicy {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`withOptions expects an options object, got ${typeof options}`);
-  }
-  rejectUnknownKeys(options, VIEW_OPTIONS, 'withOptions()');
-  const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('Invalid option "signal": expected an AbortSignal');
-  }
-  return Object.freeze({
-    returnBuffers:
-      options.returnBuffers === undefined
-        ? base.returnBuffers
-        : validateBoolean(options.returnBuffers, 'returnBuffers'),
-    timeoutMs:
-      options.timeoutMs === undefined
-        ? base.timeoutMs
-        : validateDurationMs(options.timeoutMs, 'timeoutMs'),
-    idempotent:
-      options.idempotent === undefined
-        ? base.idempotent
-        : validateBoolean(options.idempotent, 'idempotent'),
-    signal: signal ?? base.signal,
-  });
 }

@@ -10,7 +10,8 @@
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { Multi } from '../client/batch.js';
-import type { CallOptions, LeaseOptions } from '../client/client.js';
+import { type CallOptions, resolvePolicy } from '../client/call-options.js';
+import type { LeaseOptions } from '../client/client.js';
 import { CommandApi, type Out } from '../client/command-api.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
@@ -30,7 +31,6 @@ import { type ClientScope, createClientScope } from '../metrics/client-scope.js'
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { RespArg } from '../protocol/resp-types.js';
-import { rejectUnknownKeys, validateBoolean, validateDurationMs } from '../validate.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
 import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
 import { ClusterPipeline } from './cluster-pipeline.js';
@@ -224,26 +224,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   withOptions(options: CallOptions<false>): RespoolCluster<string>;
   withOptions(options: CallOptions): RespoolCluster<string | Buffer>;
   withOptions(options: CallOptions): RespoolCluster<string | Buffer> {
-    rejectUnknownKeys(options, VIEW_OPTIONS, 'withOptions()');
-    const base = this.#policy;
-    return new RespoolCluster(
-      this.#engine,
-      Object.freeze({
-        returnBuffers:
-          options.returnBuffers === undefined
-            ? base.returnBuffers
-            : validateBoolean(options.returnBuffers, 'returnBuffers'),
-        timeoutMs:
-          options.timeoutMs === undefined
-            ? base.timeoutMs
-            : validateDurationMs(options.timeoutMs, 'timeoutMs'),
-        idempotent:
-          options.idempotent === undefined
-            ? base.idempotent
-            : validateBoolean(options.idempotent, 'idempotent'),
-        signal: options.signal ?? base.signal,
-      }),
-    );
+    return new RespoolCluster(this.#engine, resolvePolicy(options, this.#policy));
   }
 
   /** MULTI…EXEC on the node serving the slot all its keys share (ERR_CROSS_SLOT otherwise). */
@@ -384,8 +365,6 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return `RespoolCluster { shards: ${s.shards}, nodes: ${Object.keys(s.nodes).length}, slotsCovered: ${s.slotsCovered}, open: ${s.total.open}, closed: ${this.#engine.closed} }`;
   }
 }
-
-const VIEW_OPTIONS = new Set(['returnBuffers', 'timeoutMs', 'idempotent', 'signal']);
 
 /**
  * Create a cluster client. The topology loads on the first command (or `ready()`), from the
