@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DemoError } from '../demo/demo-error.js';
 import type { IncidentReplay, ReplayOption, ReplayReport } from '../demo/replay.js';
 import { findReplay, INCIDENT_REPLAYS, runDemo } from '../demo/run-demo.js';
+import { verdictLines } from '../demo/verdict-text.js';
 import { formatTable, wrapText } from '../util/format-table.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -38,8 +39,9 @@ function usage(): string {
     'Replays a production incident against a real redis-server: the same traffic runs through the',
     'connection strategy that caused the incident and through respool, and the report shows what',
     'the server (and this host) saw: connections at peak, connections left behind, TIME_WAIT',
-    'sockets. It also checks that every reply was right. Without --incident, every replay runs,',
-    'in incident order, against one server.',
+    'sockets, topology queries. It also checks that every reply was right, and ends each replay',
+    "with the doctor's verdict on both sides, audited while their connections were open. Without",
+    '--incident, every replay runs, in incident order; the single-server ones share one server.',
     '',
     'Incidents:',
     formatTable(incidents, { indent: '  ', align: ['right', 'left'] }),
@@ -52,7 +54,8 @@ function usage(): string {
     '              deletes keys under respool-demo:*; use a server you may write to.',
     '',
     'Without REDIS_URL it starts a private redis-server (on PATH; Redis 7) on a free port with no',
-    'persistence, and stops it when done, also on Ctrl-C.',
+    'persistence, and stops it when done, also on Ctrl-C. Incident 5 always runs on a private',
+    '6-node cluster of such servers (it sets their timeout), started for it and stopped likewise.',
   ].join('\n');
 }
 
@@ -116,8 +119,8 @@ export const demoCommand: CliCommand = {
       throw error;
     }
     let failed = false;
-    for (const { replay, report } of result.results) {
-      io.out(render(replay, result.target, report));
+    for (const { replay, target, report } of result.results) {
+      io.out(render(replay, target, report));
       if (report.failures.length === 0) continue;
       failed = true;
       io.err('');
@@ -141,6 +144,7 @@ function render(replay: IncidentReplay, target: string, report: ReplayReport): s
     '',
     ...report.findings.map((f) => wrapText(f, REPORT_WIDTH, '    ', '  - ')),
   ];
+  if (report.verdicts !== null) lines.push('', ...verdictLines(report.verdicts, REPORT_WIDTH));
   if (report.failures.length === 0) {
     lines.push('', wrapText(`Checks passed: ${report.checks}`, REPORT_WIDTH, '  '));
   }

@@ -29,7 +29,6 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import {
-  CommandTimeoutError,
   ConnectionClosedError,
   ConnectTimeoutError,
   isRespoolError,
@@ -48,8 +47,10 @@ import { RequestWriter } from '../protocol/encoder.js';
 import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
+import { expireDeadlines } from './deadlines.js';
 import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
 import { EXPIRED, type PendingCommand } from './pending-command.js';
+import { isPubSubArray } from './pubsub-frames.js';
 
 export interface ConnectionOptions extends DialOptions, HandshakeOptions {
   /** Budget for dial plus handshake. */
@@ -358,35 +359,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#deadlineTimer = undefined;
     this.#deadlineAt = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    const queue = this.#queue;
-    const writtenCount = queue.length - (this.#encoded - this.#flushed);
-    let next = Number.POSITIVE_INFINITY;
-    let stalled: number | undefined;
-    for (let i = 0; i < queue.length; i++) {
-      const cmd = queue.at(i)!;
-      const deadline = cmd.deadline ?? 0;
-      if (deadline <= 0) continue;
-      if (deadline > now) {
-        if (deadline < next) next = deadline;
-        continue;
-      }
-      // A command still in the write buffer (waiting for drain) will go out all the same: its
-      // bytes cannot be taken back, so it may run. Only a connection that never gets to write
-      // it (destroyed first) leaves it unsent, and destroy() says so.
-      const flushed = i < writtenCount;
-      cmd.deadline = EXPIRED;
-      cmd.fail(
-        new CommandTimeoutError(
-          `${String(cmd.args[0])} got no reply from ${this.#endpoint} within ${cmd.timeoutMs ?? 0} ms${flushed ? '; it may have run' : '; it was still queued for writing and may yet run'}`,
-          true,
-        ),
-      );
-      // Stalled: nothing read for at least half the command's wait. Half, not all: a reply to an
-      // earlier command can land just after this one was sent without proving the peer alive now.
-      const waited = cmd.timeoutMs ?? 0;
-      if (flushed && now - this.#lastReadAt >= waited / 2) stalled = waited;
-    }
-    if (stalled !== undefined) {
+    const unflushed = this.#encoded - this.#flushed;
+    const scan = expireDeadlines(this.#queue, unflushed, now, this.#lastReadAt, this.#endpoint);
+    if (scan.stalledMs !== undefined) {
       this.destroy(
         new ConnectionClosedError(
           `${this.#endpoint} sent nothing for ${Math.round(now - this.#lastReadAt)} ms while commands waited (stalled or dead peer); the command may have run`,
@@ -395,7 +370,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       );
       return;
     }
-    if (next !== Number.POSITIVE_INFINITY) this.#armDeadline(next);
+    if (scan.next !== Number.POSITIVE_INFINITY) this.#armDeadline(scan.next);
   };
 
   /**
@@ -526,23 +501,6 @@ const QUIT_COMMAND: PendingCommand = {
   reply() {},
   fail() {},
 };
-
-const PUBSUB_KINDS = new Set([
-  'message',
-  'pmessage',
-  'smessage',
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-]);
-
-function isPubSubArray(value: RespValue[]): boolean {
-  const head = value[0];
-  return (typeof head === 'string' || Buffer.isBuffer(head)) && PUBSUB_KINDS.has(head.toString());
-}
 
 export function describeEndpoint(options: DialOptions): string {
   return options.path !== undefined ? options.path : `${options.host}:${options.port}`;

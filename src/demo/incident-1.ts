@@ -2,20 +2,25 @@
  * Replay of incident 1, "the pool with no upper bound": the same burst of concurrent callers
  * run twice against one server, first through the naive pool (a new connection whenever none is
  * idle, never closed), then through respool's multiplexed client. Connection counts come from
- * the server (`INFO clients`, `CLIENT LIST`), not from the code under test.
+ * the server (`INFO clients`, `CLIENT LIST`), not from the code under test. Before each side
+ * closes, its connections sit idle for a while and the doctor audits the server.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '../client/client.js';
 import { toConnectionOptions } from '../client/multiplexer.js';
 import { resolveClientOptions } from '../client/options.js';
+import { IDLE_POOL_P50_SECONDS } from '../doctor/thresholds.js';
 import { formatCount } from '../util/format-table.js';
+import { auditSide, type DoctorVerdict } from './doctor-verdict.js';
 import { NaivePool } from './naive-pool.js';
 import { PeakSampler } from './peak-sampler.js';
 import {
-  type IncidentReplay,
   optionValue,
   type ReplayContext,
+  type ReplayEnv,
   type ReplayOption,
   type ReplayReport,
+  type ServerReplay,
 } from './replay.js';
 import {
   counterKey,
@@ -41,14 +46,35 @@ const OPS_PER_CALLER: ReplayOption = {
   max: 100_000,
 };
 
+const AUDIT_IDLE_SECONDS: ReplayOption = {
+  name: 'audit-idle-seconds',
+  description: "seconds each side's connections sit idle before the doctor audits them",
+  // The doctor calls a pool idle from a median idle of IDLE_POOL_P50_SECONDS; the server counts
+  // idle time in whole seconds, so one more second makes sure it gets there.
+  default: IDLE_POOL_P50_SECONDS + 1,
+  min: 0,
+  max: 600,
+};
+
 const WARM_UP = { callers: 200, opsPerCaller: 60 } as const;
 
 // A graceful close ends when the server has read QUIT; give the count a moment to settle.
 const SETTLE_TIMEOUT_MS = 3_000;
 
+/** Parameters of {@link replayUnboundedPool}. */
+export interface UnboundedPoolParams {
+  readonly callers: number;
+  readonly opsPerCaller: number;
+  /** Idle time before each side's audit by the doctor. */
+  readonly auditIdleSeconds: number;
+}
+
 /** One connection strategy under test. */
 interface Contender {
+  /** For progress lines. */
   readonly label: string;
+  /** For the doctor's verdict. */
+  readonly side: string;
   /** CLIENT SETNAME of its connections, so CLIENT LIST can tell them apart. */
   readonly clientName: string;
   readonly store: KvStore;
@@ -59,82 +85,110 @@ interface Contender {
 }
 
 /** What one run measured. */
-interface Measured {
+export interface Measured {
+  readonly clientName: string;
   readonly workload: WorkloadResult;
   readonly serverPeak: number;
   readonly clientPeak: number;
   readonly idleAfterBurst: number;
   readonly afterClose: number;
   readonly counter: number;
+  /** The doctor's audit, while its connections were open. */
+  readonly verdict: DoctorVerdict;
+}
+
+/** Everything {@link replayUnboundedPool} measured. */
+export interface UnboundedPoolResult {
+  readonly params: UnboundedPoolParams;
+  readonly naive: Measured;
+  readonly respool: Measured;
+  /** The server was not ours: other clients may have come and gone meanwhile. */
+  readonly shared: boolean;
 }
 
 /** `respool demo --incident 1`: the naive pool and respool, same burst, same server. */
-export const incident1: IncidentReplay = {
+export const incident1: ServerReplay = {
   incident: 1,
   title: 'the pool with no upper bound',
-  options: [CALLERS, OPS_PER_CALLER],
+  target: 'server',
+  options: [CALLERS, OPS_PER_CALLER, AUDIT_IDLE_SECONDS],
   async run(context: ReplayContext): Promise<ReplayReport> {
-    const callers = optionValue(context.values, CALLERS);
-    const opsPerCaller = optionValue(context.values, OPS_PER_CALLER);
-    const total = callers * opsPerCaller;
-
-    await warmUp(context);
-    const naive = await measure(context, naiveContender(context, 'naive'), callers, opsPerCaller);
-    const ours = await measure(
-      context,
-      respoolContender(context, 'respool'),
-      callers,
-      opsPerCaller,
-    );
-
-    const setup = [
-      `${formatCount(callers)} concurrent callers x ${formatCount(opsPerCaller)} operations ` +
-        `(SET, GET, INCR in turn) = ${formatCount(total)} operations, run twice.`,
-      'naive pool: a new connection whenever none is idle, no limit, never closed (redis-py default).',
-      'respool:    createClient(), every caller multiplexed over one connection.',
-    ];
-    const rate = (m: Measured): string => formatCount(opsPerSecond(m.workload));
-    const table = [
-      ['', 'naive pool', 'respool'],
-      ['connections at peak, as the server saw them', fmt(naive.serverPeak), fmt(ours.serverPeak)],
-      ["connections at peak, client's own count", fmt(naive.clientPeak), fmt(ours.clientPeak)],
-      ['operations per second', rate(naive), rate(ours)],
-      ['errors', fmt(naive.workload.errors), fmt(ours.workload.errors)],
-      [
-        'connections left idle on the server after the burst',
-        fmt(naive.idleAfterBurst),
-        fmt(ours.idleAfterBurst),
-      ],
-      ['connections left after close()', fmt(naive.afterClose), fmt(ours.afterClose)],
-      [
-        'GETs that returned another value',
-        fmt(naive.workload.wrongReplies),
-        fmt(ours.workload.wrongReplies),
-      ],
-      ['INCR counter / INCRs that succeeded', counterCell(naive), counterCell(ours)],
-    ];
-    const failures = [...verify('naive pool', naive), ...verify('respool', ours)];
-    if (ours.workload.errors > 0) {
-      failures.push(
-        `respool: ${ours.workload.errors} operations failed; first: ${describe(ours.workload.firstError)}`,
-      );
-    }
-    return {
-      setup,
-      table,
-      findings: findings(naive, ours, callers, context.shared),
-      checks: 'in both runs every GET returned its own SET, and the counter equals the INCRs.',
-      failures,
-    };
+    const result = await replayUnboundedPool(context, {
+      callers: optionValue(context.values, CALLERS),
+      opsPerCaller: optionValue(context.values, OPS_PER_CALLER),
+      auditIdleSeconds: optionValue(context.values, AUDIT_IDLE_SECONDS),
+    });
+    return unboundedPoolReport(result);
   },
 };
+
+/** Run the replay: a warm-up, then the naive pool, then respool, each closed on every path. */
+export async function replayUnboundedPool(
+  env: ReplayEnv,
+  params: UnboundedPoolParams,
+): Promise<UnboundedPoolResult> {
+  await warmUp(env);
+  const naive = await measure(env, naiveContender(env, 'naive'), params, undefined);
+  const respool = await measure(env, respoolContender(env, 'respool'), params, naive.verdict);
+  return { params, naive, respool, shared: env.shared };
+}
+
+/** Turn the measurements into the report the CLI prints. */
+export function unboundedPoolReport(result: UnboundedPoolResult): ReplayReport {
+  const { callers, opsPerCaller, auditIdleSeconds } = result.params;
+  const { naive, respool: ours } = result;
+  const total = callers * opsPerCaller;
+  const setup = [
+    `${formatCount(callers)} concurrent callers x ${formatCount(opsPerCaller)} operations ` +
+      `(SET, GET, INCR in turn) = ${formatCount(total)} operations, run twice.`,
+    'naive pool: a new connection whenever none is idle, no limit, never closed (redis-py default).',
+    'respool:    createClient(), every caller multiplexed over one connection.',
+  ];
+  const rate = (m: Measured): string => formatCount(opsPerSecond(m.workload));
+  const table = [
+    ['', 'naive pool', 'respool'],
+    ['connections at peak, as the server saw them', fmt(naive.serverPeak), fmt(ours.serverPeak)],
+    ["connections at peak, client's own count", fmt(naive.clientPeak), fmt(ours.clientPeak)],
+    ['operations per second', rate(naive), rate(ours)],
+    ['errors', fmt(naive.workload.errors), fmt(ours.workload.errors)],
+    [
+      'connections left idle on the server after the burst',
+      fmt(naive.idleAfterBurst),
+      fmt(ours.idleAfterBurst),
+    ],
+    ['connections left after close()', fmt(naive.afterClose), fmt(ours.afterClose)],
+    [
+      'GETs that returned another value',
+      fmt(naive.workload.wrongReplies),
+      fmt(ours.workload.wrongReplies),
+    ],
+    ['INCR counter / INCRs that succeeded', counterCell(naive), counterCell(ours)],
+  ];
+  const failures = [...verify('naive pool', naive), ...verify('respool', ours)];
+  if (ours.workload.errors > 0) {
+    failures.push(
+      `respool: ${ours.workload.errors} operations failed; first: ${describe(ours.workload.firstError)}`,
+    );
+  }
+  return {
+    setup,
+    table,
+    findings: findings(naive, ours, callers, result.shared),
+    checks: 'in both runs every GET returned its own SET, and the counter equals the INCRs.',
+    failures,
+    verdicts: {
+      note: `after each side's connections sat idle ${auditIdleSeconds} s, before it closed`,
+      sides: [naive.verdict, ours.verdict],
+    },
+  };
+}
 
 /**
  * Run a small burst through a throwaway instance of each contender first. Without it the second
  * run measured would profit from code the first one got the JIT to optimise, and a 10,000-op
  * burst is short enough for that to dominate its ops/s.
  */
-async function warmUp(context: ReplayContext): Promise<void> {
+async function warmUp(context: ReplayEnv): Promise<void> {
   context.progress('warming up both code paths...');
   const baseline = await context.monitor.connectedClients();
   for (const contender of [
@@ -157,14 +211,14 @@ async function warmUp(context: ReplayContext): Promise<void> {
 }
 
 async function measure(
-  context: ReplayContext,
+  context: ReplayEnv,
   contender: Contender,
-  callers: number,
-  opsPerCaller: number,
+  params: UnboundedPoolParams,
+  previous: DoctorVerdict | undefined,
 ): Promise<Measured> {
   const { monitor } = context;
   const prefix = `respool-demo:${context.runId}:${contender.clientName}:`;
-  const workloadOptions = { callers, opsPerCaller, prefix };
+  const workloadOptions = { callers: params.callers, opsPerCaller: params.opsPerCaller, prefix };
   // The monitor's own connection is in the baseline, so differences count only the contender.
   const baseline = await monitor.connectedClients();
   const sampler = new PeakSampler(
@@ -180,6 +234,17 @@ async function measure(
     const named = await monitor.clientsNamed(contender.clientName);
     const idleAfterBurst = named ?? (await monitor.connectedClients()) - baseline;
     const counter = Number((await monitor.getText(counterKey(prefix))) ?? 0);
+    if (params.auditIdleSeconds > 0) {
+      context.progress(
+        `  idle ${params.auditIdleSeconds} s with its connections open, then the doctor's audit...`,
+      );
+      await delay(params.auditIdleSeconds * 1000);
+    }
+    const verdict = await auditSide(
+      context.url,
+      { label: contender.side, clientName: contender.clientName },
+      previous,
+    );
     await contender.close();
     closed = true;
     const afterClose = (await monitor.waitForClientsAtMost(baseline, SETTLE_TIMEOUT_MS)) - baseline;
@@ -187,12 +252,14 @@ async function measure(
       `  done in ${formatCount(workload.elapsedMs)} ms, ${formatCount(peaks.samples)} server samples`,
     );
     return {
+      clientName: contender.clientName,
       workload,
       serverPeak: peaks.server,
       clientPeak: peaks.client,
       idleAfterBurst,
       afterClose: Math.max(0, afterClose),
       counter,
+      verdict,
     };
   } finally {
     if (!closed) contender.destroy();
@@ -200,13 +267,14 @@ async function measure(
   }
 }
 
-function naiveContender(context: ReplayContext, role: string): Contender {
+function naiveContender(context: ReplayEnv, role: string): Contender {
   const clientName = `respool-demo-${role}-${context.runId}`;
   const pool = new NaivePool(
     toConnectionOptions(resolveClientOptions({ url: context.url, name: clientName })),
   );
   return {
     label: 'the naive pool',
+    side: 'naive pool',
     clientName,
     store: {
       set: (key, value) => pool.command(['SET', key, value]),
@@ -222,11 +290,12 @@ function naiveContender(context: ReplayContext, role: string): Contender {
   };
 }
 
-function respoolContender(context: ReplayContext, role: string): Contender {
+function respoolContender(context: ReplayEnv, role: string): Contender {
   const clientName = `respool-demo-${role}-${context.runId}`;
   const client = createClient({ url: context.url, name: clientName });
   return {
     label: 'respool',
+    side: 'respool',
     clientName,
     store: client,
     clientCount: () => client.stats().open,

@@ -12,15 +12,16 @@ import { toConnectionOptions } from '../client/multiplexer.js';
 import { resolveClientOptions } from '../client/options.js';
 import { formatCount } from '../util/format-table.js';
 import { DemoError } from './demo-error.js';
+import { auditSides, type DoctorVerdict } from './doctor-verdict.js';
 import { FifoPool } from './fifo-pool.js';
 import { type PacedResult, runPaced } from './paced-load.js';
 import {
-  type IncidentReplay,
   optionValue,
   type ReplayContext,
   type ReplayEnv,
   type ReplayOption,
   type ReplayReport,
+  type ServerReplay,
 } from './replay.js';
 import { request } from './request.js';
 
@@ -103,6 +104,8 @@ export interface FifoIdleSide {
   readonly steady: PacedResult;
   /** The side's INCR counter as the server holds it; must equal `steady.completed`. */
   readonly counter: number;
+  /** The doctor's audit at the end of the steady traffic, both pools still open. */
+  readonly verdict: DoctorVerdict;
 }
 
 /** Everything {@link replayFifoIdleQueue} measured. */
@@ -116,9 +119,10 @@ export interface FifoIdleResult {
 }
 
 /** `respool demo --incident 2`: a FIFO idle queue and respool's LIFO stack, same traffic. */
-export const incident2: IncidentReplay = {
+export const incident2: ServerReplay = {
   incident: 2,
   title: 'the FIFO idle queue that never lets go',
+  target: 'server',
   options: [BURST_LEASES, RATE, IDLE_TIMEOUT_MS, SECONDS, MIN_IDLE],
   async run(context: ReplayContext): Promise<ReplayReport> {
     const result = await replayFifoIdleQueue(context, {
@@ -199,6 +203,11 @@ export async function replayFifoIdleQueue(
 
     const naiveCounter = Number((await monitor.getText(counters.naive)) ?? 0);
     const respoolCounter = Number((await monitor.getText(counters.respool)) ?? 0);
+    // One audit for both: they run side by side, and the server tells them apart by name.
+    const [naiveVerdict, respoolVerdict] = await auditSides(env.url, [
+      { label: 'naive FIFO', clientName: naiveName },
+      { label: 'respool', clientName: respoolName },
+    ]);
     const naiveStats = naive.stats();
     const respoolStats = respool.stats();
     await Promise.all([naive.close(), respool.close()]);
@@ -214,6 +223,7 @@ export async function replayFifoIdleQueue(
         burstFailures: naiveBurst,
         steady: naiveSteady,
         counter: naiveCounter,
+        verdict: naiveVerdict!,
       },
       respool: {
         clientName: respoolName,
@@ -223,6 +233,7 @@ export async function replayFifoIdleQueue(
         burstFailures: respoolBurst,
         steady: respoolSteady,
         counter: respoolCounter,
+        verdict: respoolVerdict!,
       },
     };
   } finally {
@@ -329,6 +340,10 @@ export function fifoIdleReport(result: FifoIdleResult): ReplayReport {
       'on both sides every burst BLPOP timed out empty, and the INCR counter equals the INCRs ' +
       'that succeeded.',
     failures: [...verify('naive FIFO', naive), ...verify('respool', respool)],
+    verdicts: {
+      note: 'once, at the end of the steady traffic, with both pools open',
+      sides: [naive.verdict, respool.verdict],
+    },
   };
 }
 

@@ -13,14 +13,15 @@ import { toConnectionOptions } from '../client/multiplexer.js';
 import { resolveClientOptions } from '../client/options.js';
 import { formatCount } from '../util/format-table.js';
 import { CappedIdlePool } from './capped-idle-pool.js';
+import { auditSide, type DoctorVerdict } from './doctor-verdict.js';
 import { PeakSampler } from './peak-sampler.js';
 import {
-  type IncidentReplay,
   optionValue,
   type ReplayContext,
   type ReplayEnv,
   type ReplayOption,
   type ReplayReport,
+  type ServerReplay,
 } from './replay.js';
 import { request } from './request.js';
 import { countTimeWait, PortRecorder } from './time-wait.js';
@@ -104,6 +105,8 @@ export interface TimeWaitSide {
    * Unix socket.
    */
   readonly timeWait: number | undefined;
+  /** The doctor's audit after the bursts, before the side closed. */
+  readonly verdict: DoctorVerdict;
 }
 
 /** Everything {@link replayTimeWaitStorm} measured. */
@@ -114,9 +117,10 @@ export interface TimeWaitResult {
 }
 
 /** `respool demo --incident 4`: close-on-release vs a budget that queues callers. */
-export const incident4: IncidentReplay = {
+export const incident4: ServerReplay = {
   incident: 4,
   title: 'TIME_WAIT storm',
+  target: 'server',
   options: [BURSTS, BURST_CALLERS, MAX_IDLE, MAX_CONNECTIONS],
   async run(context: ReplayContext): Promise<ReplayReport> {
     const result = await replayTimeWaitStorm(context, {
@@ -133,6 +137,8 @@ export const incident4: IncidentReplay = {
 interface Side {
   /** For progress lines. */
   readonly label: string;
+  /** For the doctor's verdict. */
+  readonly side: string;
   readonly clientName: string;
   readonly recorder: PortRecorder;
   readonly incr: (key: string) => Promise<number>;
@@ -159,9 +165,23 @@ export async function replayTimeWaitStorm(
   const prefix = `respool-demo:${env.runId}:incident-4:`;
 
   const naive = naiveSide(env, params);
-  const naiveResult = await measure(env, naive, params, `${prefix}naive:counter`, serverPort);
+  const naiveResult = await measure(
+    env,
+    naive,
+    params,
+    `${prefix}naive:counter`,
+    serverPort,
+    undefined,
+  );
   const respool = respoolSide(env, params);
-  const respoolResult = await measure(env, respool, params, `${prefix}respool:counter`, serverPort);
+  const respoolResult = await measure(
+    env,
+    respool,
+    params,
+    `${prefix}respool:counter`,
+    serverPort,
+    naiveResult.verdict,
+  );
   return { params, naive: naiveResult, respool: respoolResult };
 }
 
@@ -175,6 +195,7 @@ function naiveSide(env: ReplayEnv, params: TimeWaitParams): Side {
   );
   return {
     label: 'the naive pool',
+    side: 'naive pool',
     clientName,
     recorder,
     incr: (key) => pool.withConnection(async (conn) => Number(await request(conn, ['INCR', key]))),
@@ -198,6 +219,7 @@ function respoolSide(env: ReplayEnv, params: TimeWaitParams): Side {
   });
   return {
     label: 'respool',
+    side: 'respool',
     clientName,
     recorder,
     incr: (key) => client.withConnection((conn) => conn.incr(key)),
@@ -214,6 +236,7 @@ async function measure(
   params: TimeWaitParams,
   counter: string,
   serverPort: number | undefined,
+  previous: DoctorVerdict | undefined,
 ): Promise<TimeWaitSide> {
   const { monitor } = env;
   // Without CLIENT LIST (an ACL) fall back to the side's own count; the report's numbers then
@@ -254,6 +277,11 @@ async function measure(
     const peaks = await sampler.stop();
     const value = Number((await monitor.getText(counter)) ?? 0);
     const waited = side.waited();
+    const verdict = await auditSide(
+      env.url,
+      { label: side.side, clientName: side.clientName },
+      previous,
+    );
     await side.close();
     closed = true;
     await drained(env, side.clientName);
@@ -270,6 +298,7 @@ async function measure(
       counter: value,
       timeWait:
         serverPort === undefined ? undefined : countTimeWait(side.recorder.ports, serverPort),
+      verdict,
     };
   } finally {
     if (!closed) {
@@ -350,6 +379,10 @@ export function timeWaitReport(result: TimeWaitResult): ReplayReport {
       'on both sides every INCR reply was distinct and the counter equals the INCRs that ' +
       'succeeded; respool stayed within its budget and left no TIME_WAIT on this host.',
     failures: [...verify('naive pool', naive), ...verifyRespool(respool, params)],
+    verdicts: {
+      note: 'after the bursts, before each side closed',
+      sides: [naive.verdict, respool.verdict],
+    },
   };
 }
 

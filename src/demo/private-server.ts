@@ -9,6 +9,8 @@
  * - Never outlives the process: `stop()` on every normal path, and an `exit` hook that SIGKILLs
  *   any child still running and removes its dir when the process ends some other way
  *   (Ctrl-C, an uncaught error).
+ * - Cluster nodes (`clusterNodeTimeoutMs`) get a free bus port of their own on each attempt, given
+ *   explicitly: the default, port + 10000, does not exist for ports above 55535.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -33,10 +35,21 @@ const STOP_GRACE_MS = 3_000;
 const MAX_PORT_ATTEMPTS = 5;
 const LOG_TAIL_LINES = 15;
 
+/** What {@link startPrivateServer} starts. */
+export interface PrivateServerOptions {
+  /**
+   * Start a cluster-enabled node (`--cluster-enabled yes`) with this `--cluster-node-timeout`;
+   * it joins no cluster by itself. Omitted: a standalone server.
+   */
+  readonly clusterNodeTimeoutMs?: number;
+}
+
 /** A running private server. */
 export interface PrivateServer {
   readonly host: string;
   readonly port: number;
+  /** Its `--cluster-port` (cluster nodes only), which `CLUSTER MEET` must be told. */
+  readonly busPort: number | undefined;
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   /** `redis_version` from `INFO server`. */
@@ -50,17 +63,20 @@ export interface PrivateServer {
  * @throws DemoError when `redis-server` is not on PATH, exits during startup (with its log
  * tail), or does not answer within 10 s.
  */
-export async function startPrivateServer(): Promise<PrivateServer> {
+export async function startPrivateServer(
+  options: PrivateServerOptions = {},
+): Promise<PrivateServer> {
   installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'respool-demo-'));
   ownedDirs.add(dir);
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const child = spawnServer(port, dir);
+      const busPort = options.clusterNodeTimeoutMs === undefined ? undefined : await freePort();
+      const child = spawnServer(port, dir, clusterArgs(options, busPort));
       try {
         const version = await waitUntilReady(child, port, dir);
-        return new RunningServer(child, port, dir, version);
+        return new RunningServer(child, port, busPort, dir, version);
       } catch (error) {
         await terminate(child);
         const retry = error instanceof PortTakenError && attempt < MAX_PORT_ATTEMPTS;
@@ -76,15 +92,23 @@ export async function startPrivateServer(): Promise<PrivateServer> {
 class RunningServer implements PrivateServer {
   readonly host = HOST;
   readonly port: number;
+  readonly busPort: number | undefined;
   readonly url: string;
   readonly version: string;
   readonly #child: ChildProcess;
   readonly #dir: string;
   #stopping: Promise<void> | undefined;
 
-  constructor(child: ChildProcess, port: number, dir: string, version: string) {
+  constructor(
+    child: ChildProcess,
+    port: number,
+    busPort: number | undefined,
+    dir: string,
+    version: string,
+  ) {
     this.#child = child;
     this.port = port;
+    this.busPort = busPort;
     this.#dir = dir;
     this.version = version;
     this.url = `redis://${HOST}:${port}`;
@@ -102,7 +126,26 @@ class RunningServer implements PrivateServer {
 /** The port was taken between our probe and redis binding it; a new port may work. */
 class PortTakenError extends DemoError {}
 
-function spawnServer(port: number, dir: string): ChildProcess {
+function clusterArgs(options: PrivateServerOptions, busPort: number | undefined): string[] {
+  if (options.clusterNodeTimeoutMs === undefined || busPort === undefined) return [];
+  return [
+    '--cluster-enabled',
+    'yes',
+    // Relative to --dir, which is private to this server.
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-port',
+    String(busPort),
+    '--cluster-node-timeout',
+    String(options.clusterNodeTimeoutMs),
+    // A diskless full sync otherwise waits 5 s for more replicas before it starts, which would
+    // be most of the time a replica takes to come up.
+    '--repl-diskless-sync-delay',
+    '0',
+  ];
+}
+
+function spawnServer(port: number, dir: string, extra: readonly string[]): ChildProcess {
   const argv = [
     '--port',
     String(port),
@@ -116,6 +159,7 @@ function spawnServer(port: number, dir: string): ChildProcess {
     dir,
     '--logfile',
     join(dir, 'redis.log'),
+    ...extra,
   ];
   // stdio ignored: redis logs to the file above, and an undrained pipe could stall it.
   const child = spawn('redis-server', argv, { cwd: dir, stdio: 'ignore' });

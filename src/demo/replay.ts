@@ -5,6 +5,7 @@
  * returns a structured report that the CLI renders.
  */
 import type { ServerMonitor } from './server-monitor.js';
+import type { ReplayVerdicts } from './verdict-text.js';
 
 /** A numeric command-line option of one replay (`--<name> <n>`). */
 export interface ReplayOption {
@@ -45,6 +46,21 @@ export interface ReplayContext {
  */
 export type ReplayEnv = Omit<ReplayContext, 'values'>;
 
+/** What a cluster replay gets to run with: a private cluster, never a shared one. */
+export interface ClusterReplayContext {
+  /** `redis://host:port` of every node (no credentials: the cluster is ours). */
+  readonly seeds: readonly string[];
+  /** Every node's address, in `seeds` order. */
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  /** Unique per run: key prefixes and client names use it, so runs never collide. */
+  readonly runId: string;
+  readonly values: ReplayValues;
+  readonly progress: (line: string) => void;
+}
+
+/** A cluster replay's context without the option values (see {@link ReplayEnv}). */
+export type ClusterReplayEnv = Omit<ClusterReplayContext, 'values'>;
+
 /** A replay's result, structured so the CLI decides how to print it. */
 export interface ReplayReport {
   /** What was run, one line each. */
@@ -57,16 +73,33 @@ export interface ReplayReport {
   readonly checks: string;
   /** Correctness checks that failed; empty when the replay verified its results. */
   readonly failures: readonly string[];
+  /** The doctor's verdict on each side, taken while its connections were open. */
+  readonly verdicts: ReplayVerdicts | null;
 }
 
-/** One incident's replay, as listed in `run-demo.ts`. */
-export interface IncidentReplay {
+/** What every replay declares, whatever it runs against. */
+interface ReplayInfo {
   /** The incident's number in the project's incident write-ups. */
   readonly incident: number;
   /** Short title, lower case: `the pool with no upper bound`. */
   readonly title: string;
   /** The numeric flags it accepts, beyond `--incident`. */
   readonly options: readonly ReplayOption[];
+}
+
+/** A replay against one server (REDIS_URL, or a private one). */
+export interface ServerReplay extends ReplayInfo {
+  readonly target: 'server';
   /** Run against the server in `context` and report; a failed check goes in `failures`. */
   run(context: ReplayContext): Promise<ReplayReport>;
 }
+
+/** A replay against a private cluster, started for it. */
+export interface ClusterReplay extends ReplayInfo {
+  readonly target: 'cluster';
+  /** Run against the cluster in `context` and report; a failed check goes in `failures`. */
+  run(context: ClusterReplayContext): Promise<ReplayReport>;
+}
+
+/** One incident's replay, as listed in `run-demo.ts`. */
+export type IncidentReplay = ServerReplay | ClusterReplay;

@@ -1,7 +1,8 @@
 /**
- * `respool demo`: the registry of incident replays and the run around them. A run picks its
- * server (REDIS_URL, or a private redis-server started for the occasion and always stopped),
- * opens the monitor connection, hands both to each replay in turn, and cleans up on every path.
+ * `respool demo`: the registry of incident replays and the run around them. A run starts what
+ * its replays need, on first use: the server (REDIS_URL, or a private redis-server) with the
+ * monitor connection for server replays, a private cluster for cluster replays. It hands them
+ * to each replay in turn and stops everything it started on every path.
  *
  * Adding a replay: write `incident-<n>.ts` exporting an `IncidentReplay`, list it below.
  */
@@ -11,12 +12,19 @@ import { DemoError } from './demo-error.js';
 import { incident1 } from './incident-1.js';
 import { incident2 } from './incident-2.js';
 import { incident4 } from './incident-4.js';
+import { incident5 } from './incident-5.js';
+import { type PrivateCluster, startPrivateCluster } from './private-cluster.js';
 import { startPrivateServer } from './private-server.js';
 import type { IncidentReplay, ReplayReport, ReplayValues } from './replay.js';
 import { ServerMonitor } from './server-monitor.js';
 
 /** Every replay `respool demo --incident N` can run, in incident order. */
-export const INCIDENT_REPLAYS: readonly IncidentReplay[] = [incident1, incident2, incident4];
+export const INCIDENT_REPLAYS: readonly IncidentReplay[] = [
+  incident1,
+  incident2,
+  incident4,
+  incident5,
+];
 
 /** The replay for incident `n`, if one exists. */
 export function findReplay(n: number): IncidentReplay | undefined {
@@ -25,11 +33,11 @@ export function findReplay(n: number): IncidentReplay | undefined {
 
 /** What `runDemo` runs and where. */
 export interface DemoOptions {
-  /** Run in this order, one after the other, against the same server. */
+  /** Run in this order, one after the other; server replays share one server. */
   readonly replays: readonly IncidentReplay[];
   /** Option values; each replay reads the ones it declares. */
   readonly values: ReplayValues;
-  /** Server to use instead of a private one (REDIS_URL). */
+  /** Server to use instead of a private one (REDIS_URL); cluster replays always run privately. */
   readonly redisUrl: string | undefined;
   readonly progress: (line: string) => void;
 }
@@ -37,63 +45,120 @@ export interface DemoOptions {
 /** One finished replay. */
 export interface DemoReplayResult {
   readonly replay: IncidentReplay;
+  /** Where it ran, for the report header (password redacted). */
+  readonly target: string;
   readonly report: ReplayReport;
 }
 
-/** Finished replays and where they ran. */
+/** Finished replays, in the order run. */
 export interface DemoResult {
-  /** Where they ran, for the report header (password redacted). */
-  readonly target: string;
-  /** One per replay, in the order run. */
   readonly results: readonly DemoReplayResult[];
 }
 
 /**
- * Run the replays end to end, against one server. A replay that throws ends the run: the
- * server is stopped and the error propagates.
+ * Run the replays end to end. A replay that throws ends the run: what was started is stopped
+ * and the error propagates.
  * @throws DemoError for the failures a user can fix: no redis-server, unreachable REDIS_URL.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const shared = options.redisUrl !== undefined;
-  let url: string;
-  let describeTarget: (version: string) => string;
-  let stop: () => Promise<void> = async () => {};
-  if (options.redisUrl !== undefined) {
-    url = options.redisUrl;
-    const shown = redactUrl(url);
-    describeTarget = (version) => `redis-server ${version} at ${shown} (REDIS_URL)`;
-  } else {
-    options.progress('starting a private redis-server...');
-    const server = await startPrivateServer();
-    url = server.url;
-    stop = () => server.stop();
-    describeTarget = (version) =>
-      `private redis-server ${version} on ${server.host}:${server.port}, stopped afterwards`;
-  }
+  const targets = new Targets(options);
   try {
-    const monitor = await openMonitor(url, shared);
-    try {
-      const results: DemoReplayResult[] = [];
-      for (const replay of options.replays) {
-        if (options.replays.length > 1) {
-          options.progress(`incident ${replay.incident}, ${replay.title}:`);
-        }
-        const report = await replay.run({
-          url,
-          monitor,
-          shared,
-          runId: randomBytes(4).toString('hex'),
-          values: options.values,
-          progress: options.progress,
-        });
-        results.push({ replay, report });
+    const results: DemoReplayResult[] = [];
+    for (const replay of options.replays) {
+      if (options.replays.length > 1) {
+        options.progress(`incident ${replay.incident}, ${replay.title}:`);
       }
-      return { target: describeTarget(monitor.version), results };
-    } finally {
-      await monitor.close();
+      const runId = randomBytes(4).toString('hex');
+      const common = { runId, values: options.values, progress: options.progress };
+      if (replay.target === 'server') {
+        const server = await targets.server();
+        const report = await replay.run({ ...common, ...server.env });
+        results.push({ replay, target: server.description, report });
+      } else {
+        const cluster = await targets.cluster();
+        const report = await replay.run({
+          ...common,
+          seeds: cluster.seeds,
+          nodes: cluster.nodes.map((n) => ({ host: n.host, port: n.port })),
+        });
+        const seed = cluster.nodes[0];
+        const description =
+          `private 6-node cluster, redis-server ${cluster.version} on ` +
+          `${seed?.host ?? '127.0.0.1'} (seed port ${seed?.port ?? '?'}), stopped afterwards`;
+        results.push({ replay, target: description, report });
+      }
     }
+    return { results };
   } finally {
-    await stop();
+    await targets.close();
+  }
+}
+
+/** The server a server replay runs against, once started. */
+interface ServerTarget {
+  readonly env: { readonly url: string; readonly monitor: ServerMonitor; readonly shared: boolean };
+  readonly description: string;
+}
+
+/** What the run has started so far; each started on first use, all stopped by `close()`. */
+class Targets {
+  readonly #options: DemoOptions;
+  #server: Promise<ServerTarget> | undefined;
+  #cluster: Promise<PrivateCluster> | undefined;
+  readonly #cleanup: (() => Promise<void>)[] = [];
+
+  constructor(options: DemoOptions) {
+    this.#options = options;
+  }
+
+  server(): Promise<ServerTarget> {
+    this.#server ??= this.#startServer();
+    return this.#server;
+  }
+
+  cluster(): Promise<PrivateCluster> {
+    this.#cluster ??= (async () => {
+      this.#options.progress('starting a private 6-node redis cluster...');
+      const cluster = await startPrivateCluster(this.#options.progress);
+      this.#cleanup.push(() => cluster.stop());
+      return cluster;
+    })();
+    return this.#cluster;
+  }
+
+  /** Stop everything, newest first (the monitor before its server), each even if one fails. */
+  async close(): Promise<void> {
+    let failure: unknown;
+    for (const stop of this.#cleanup.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  async #startServer(): Promise<ServerTarget> {
+    const { redisUrl, progress } = this.#options;
+    let url: string;
+    let describe: (version: string) => string;
+    if (redisUrl !== undefined) {
+      url = redisUrl;
+      const shown = redactUrl(url);
+      describe = (version) => `redis-server ${version} at ${shown} (REDIS_URL)`;
+    } else {
+      progress('starting a private redis-server...');
+      const server = await startPrivateServer();
+      this.#cleanup.push(() => server.stop());
+      url = server.url;
+      describe = (version) =>
+        `private redis-server ${version} on ${server.host}:${server.port}, stopped afterwards`;
+    }
+    const shared = redisUrl !== undefined;
+    const monitor = await openMonitor(url, shared);
+    this.#cleanup.push(() => monitor.close());
+    return { env: { url, monitor, shared }, description: describe(monitor.version) };
   }
 }
 

@@ -450,12 +450,15 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
 
   #lease(resource: T, stack: string | undefined): void {
     this.#acquired++;
-    const record: LeaseRecord = { since: Date.now(), timer: undefined };
+    // Monotonic and sub-millisecond: Date.now() truncates, so a 30 ms lease could read as 29.
+    const record: LeaseRecord = { since: performance.now(), timer: undefined };
     const leakMs = this.options.leakWarningMs;
     if (leakMs > 0 && stack !== undefined) {
       record.timer = setTimeout(() => {
         this.#leakWarnings++;
-        const heldMs = Date.now() - record.since;
+        // Whole ms, rounded up: libuv fires timers on its cached millisecond loop clock, up to
+        // ~1 ms before the delay has passed by performance.now().
+        const heldMs = Math.ceil(performance.now() - record.since);
         if (leaseLeakChannel.hasSubscribers) publishLeaseLeak(this.options.clientId, heldMs, stack);
         this.emit('leak', { heldMs, stack });
       }, leakMs);
