@@ -14,7 +14,14 @@ export interface ClusterOptions
    * Any reachable node of the cluster will do; the rest are discovered.
    */
   readonly nodes: readonly (string | { readonly host: string; readonly port: number })[];
-  /** Most connections to all nodes together (each node also keeps under maxConnections); 0 = no total cap. @default 0 */
+  /**
+   * Most exclusive connections (leases, blocking commands, pub/sub) to all nodes together, plus
+   * one slot held by each open multiplexed connection; 0 = no total cap. A node's multiplexed
+   * connection is always allowed (without it the node cannot be reached), so the total can only
+   * exceed this by the number of nodes in use beyond it. An idle pooled connection on one node
+   * gives its slot up when another node needs one. Each node also stays under maxConnections.
+   * @default 0
+   */
   readonly maxConnectionsTotal?: number;
   /** Where read-only commands go: the slot's primary, or one of its replicas when it has any. @default 'primary' */
   readonly readFrom?: 'primary' | 'replica-preferred';
@@ -133,8 +140,17 @@ export function nodeOptions(
   port: number,
   readOnly: boolean,
 ): ResolvedClientOptions {
+  // The password is non-enumerable (kept out of logs and inspect), so a spread would drop it:
+  // it is passed on explicitly, from the resolved options that hold it.
+  const password = cluster.node.password;
   return resolveClientOptions(
-    { ...cluster.clientInput, host, port, readOnly },
+    {
+      ...cluster.clientInput,
+      ...(password === undefined ? {} : { password }),
+      host,
+      port,
+      readOnly,
+    },
     cluster.node.clientId,
   );
 }

@@ -201,6 +201,60 @@ describe('bad seeds and redirect loops', () => {
     }
   });
 
+  test('the password reaches every node (HELLO … AUTH), never the logs', async () => {
+    const secret = 's3cret-pw';
+    const node = await startFakeServer((cmd) => {
+      if (cmd[0] === 'HELLO') {
+        const i = cmd.indexOf('AUTH');
+        if (i === -1 || cmd[i + 2] !== secret) {
+          return new ReplyError(
+            'NOAUTH HELLO must be called with the client already authenticated',
+          );
+        }
+        return undefined;
+      }
+      if (cmd[0] === 'CLUSTER' && cmd[1] === 'SHARDS') {
+        return [
+          new Map<string, unknown>([
+            ['slots', [0, 16383]],
+            [
+              'nodes',
+              [
+                new Map<string, unknown>([
+                  ['id', 'n1'],
+                  ['port', node.port],
+                  ['ip', '127.0.0.1'],
+                  ['endpoint', '127.0.0.1'],
+                  ['role', 'master'],
+                  ['health', 'online'],
+                ]),
+              ],
+            ],
+          ]),
+        ] as never;
+      }
+      if (cmd[0] === 'GET') return 'v';
+      return undefined;
+    });
+    try {
+      for (const options of [
+        { nodes: [`redis://:${secret}@127.0.0.1:${node.port}`] },
+        { nodes: [`redis://127.0.0.1:${node.port}`], password: secret },
+      ]) {
+        const c = createCluster(options);
+        try {
+          assert.equal(await c.get('k'), 'v');
+          const { inspect } = await import('node:util');
+          assert.ok(!inspect(c, { showHidden: true, depth: 5 }).includes(secret));
+        } finally {
+          await c.close();
+        }
+      }
+    } finally {
+      await node.close();
+    }
+  });
+
   test('invalid cluster options fail synchronously', () => {
     assert.throws(() => createCluster({ nodes: [] }), { code: 'ERR_INVALID_ARGUMENT' });
     assert.throws(() => createCluster({ nodes: ['redis://h:1/2'] }), /database 0/);
