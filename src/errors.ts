@@ -158,7 +158,11 @@ export class MaxRedirectsError extends TransportError {
   }
 }
 
-/** The cluster reported CLUSTERDOWN (or has no node for the slot) until the command's deadline. */
+/**
+ * No node serves the command's slot (no topology could be loaded, or the slot's owner is
+ * unknown) until the command's deadline. A CLUSTERDOWN reply itself is retried within the
+ * deadline and, if it persists, reaches the caller as that ReplyError (prefix CLUSTERDOWN).
+ */
 export class ClusterDownError extends TransportError {
   constructor(message: string, written: boolean, options?: { cause?: unknown }) {
     super('ERR_CLUSTER_DOWN', message, written, options);

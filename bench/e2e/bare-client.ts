@@ -1,5 +1,5 @@
 /**
- * The baseline of docs/performance.md: what a Node process can push through one socket with no
+ * The baseline of the project's performance notes (shared/docs/performance.md): what a Node process can push through one socket with no
  * features at all. One `net` socket, every command of a loop turn concatenated into one string
  * and written once (flushed by `setImmediate`), a minimal reply scanner, one promise per command.
  *

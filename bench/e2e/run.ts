@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: respool against its peers and a bare-socket baseline, end to end, against one
- * private redis-server. See docs/performance.md for the reference figures and why rounds
+ * private redis-server. See the project's performance notes (shared/docs/performance.md) for the reference figures and why rounds
  * alternate.
  *
  *   npm run bench                                    # default: 5 rounds x 1.5 s, 1/50/500 callers

@@ -16,6 +16,7 @@ import { registerClockBenches, registerCommandBenches } from './command.bench.js
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
 import { registerRingQueueBenches } from './ring-queue.bench.js';
+import { registerSlotBenches } from './slot.bench.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -26,6 +27,7 @@ const { values } = parseArgs({
 registerEncoderBenches();
 registerDecoderBenches();
 registerRingQueueBenches();
+registerSlotBenches();
 registerCommandBenches();
 registerClockBenches();
 registerChannelBenches();

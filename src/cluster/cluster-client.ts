@@ -120,7 +120,20 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return promise;
   }
 
-  protected override async _block(
+  protected override _block(
+    args: RespArg[],
+    transform: Transform | undefined,
+    serverTimeoutMs: number | undefined,
+  ): Promise<unknown> {
+    if (commandTraced()) {
+      return traceCommand(this.#scope, args, () =>
+        this.#blocking(args, transform, serverTimeoutMs),
+      );
+    }
+    return this.#blocking(args, transform, serverTimeoutMs);
+  }
+
+  async #blocking(
     args: RespArg[],
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
@@ -157,22 +170,30 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   }
 
   // ── splitting helpers: keys in many slots, answered in the caller's order ─────────────────
-  override mget(keys: readonly RespArg[]): Promise<(S | null)[]> {
-    return this.#split(
-      keys,
-      1,
-      (part) => this._cmd(['MGET', ...part], undefined) as Promise<(S | null)[]>,
-    ).then((parts) => parts.flat());
+  override async mget(keys: readonly RespArg[]): Promise<(S | null)[]> {
+    const groups = this.#groupBySlot(keys, 1);
+    const answers = await Promise.all(
+      groups.map((g) => this._cmd(['MGET', ...g.args], undefined) as Promise<(S | null)[]>),
+    );
+    // Put each slot's answers back where their keys were asked.
+    const out = new Array<S | null>(keys.length);
+    groups.forEach((g, gi) => {
+      g.positions.forEach((position, j) => {
+        out[position] = answers[gi]![j] ?? null;
+      });
+    });
+    return out;
   }
-  override mset(
+  override async mset(
     entries: Record<string, RespArg> | readonly (readonly [RespArg, RespArg])[],
   ): Promise<S> {
     const flat: RespArg[] = Array.isArray(entries)
       ? (entries as readonly (readonly [RespArg, RespArg])[]).flatMap(([k, v]) => [k, v])
       : Object.entries(entries as Record<string, RespArg>).flat();
-    return this.#split(flat, 2, (part) => this._cmd(['MSET', ...part], undefined)).then(
-      () => 'OK' as S,
+    await Promise.all(
+      this.#groupBySlot(flat, 2).map((g) => this._cmd(['MSET', ...g.args], undefined)),
     );
+    return 'OK' as S;
   }
   override del(...keys: RespArg[]): Promise<number> {
     return this.#sum('DEL', keys);
@@ -184,39 +205,36 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return this.#sum('UNLINK', keys);
   }
 
-  #sum(command: string, keys: readonly RespArg[]): Promise<number> {
-    return this.#split(
-      keys,
-      1,
-      (part) => this._cmd([command, ...part], undefined) as Promise<number>,
-    ).then((parts) => parts.reduce((a, b) => a + b, 0));
+  async #sum(command: string, keys: readonly RespArg[]): Promise<number> {
+    const counts = await Promise.all(
+      this.#groupBySlot(keys, 1).map(
+        (g) => this._cmd([command, ...g.args], undefined) as Promise<number>,
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /**
-   * Group `items` (keys, or key/value pairs when `stride` is 2) by slot, keeping the caller's
-   * order inside each group, run `run` per group, and return the results in the order of the
-   * groups' first keys. Runs of consecutive same-slot items form one group, so answers can be
-   * concatenated back in the caller's order.
+   * Group `items` (keys, or key/value pairs when `stride` is 2) by slot: one command per slot,
+   * with the caller's order kept inside each group (so repeated keys keep their last-write-wins
+   * order), and for each group the positions its items had in the caller's list.
    */
-  async #split<T>(
+  #groupBySlot(
     items: readonly RespArg[],
     stride: number,
-    run: (part: RespArg[]) => Promise<T>,
-  ): Promise<T[]> {
-    const groups: RespArg[][] = [];
-    let current: RespArg[] = [];
-    let slot = -1;
+  ): { args: RespArg[]; positions: number[] }[] {
+    const groups = new Map<number, { args: RespArg[]; positions: number[] }>();
     for (let i = 0; i < items.length; i += stride) {
-      const s = keySlot(items[i]!);
-      if (s !== slot && current.length > 0) {
-        groups.push(current);
-        current = [];
+      const slot = keySlot(items[i]!);
+      let group = groups.get(slot);
+      if (group === undefined) {
+        group = { args: [], positions: [] };
+        groups.set(slot, group);
       }
-      slot = s;
-      for (let j = 0; j < stride; j++) current.push(items[i + j]!);
+      for (let j = 0; j < stride; j++) group.args.push(items[i + j]!);
+      group.positions.push(i / stride);
     }
-    if (current.length > 0) groups.push(current);
-    return Promise.all(groups.map(run));
+    return [...groups.values()];
   }
 
   /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
@@ -229,7 +247,12 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
 
   /** MULTI…EXEC on the node serving the slot all its keys share (ERR_CROSS_SLOT otherwise). */
   multi(): ClusterMulti<S> {
-    return new ClusterMulti<S>(this.#engine, this.#policy.returnBuffers, this.#policy.timeoutMs);
+    return new ClusterMulti<S>(
+      this.#engine,
+      this.#policy.returnBuffers,
+      this.#policy.timeoutMs,
+      this.#scope,
+    );
   }
 
   /** Commands routed one by one (batched per node by auto-pipelining); results per slot. */
@@ -336,6 +359,9 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return Object.freeze({
       total: Object.freeze({
         ...total,
+        // The cluster-wide cap, when there is one, is the budget that matters.
+        maxConnections:
+          e.options.maxConnectionsTotal > 0 ? e.options.maxConnectionsTotal : total.maxConnections,
         errorReplies: total.errorReplies + e.counters.errorReplies,
         commandsFailed: total.commandsFailed + e.counters.commandsFailed,
         retries: total.retries + e.counters.retries,
@@ -387,9 +413,16 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
   readonly #engine: ClusterEngine;
   readonly #returnBuffers: boolean;
   readonly #timeoutMs: number;
+  /** Diagnostics scope: when set, exec() is traced on respool:command, as on a client. */
+  readonly #scope: ClientScope | undefined;
 
   /** @internal */
-  constructor(engine: ClusterEngine, returnBuffers: boolean, timeoutMs: number) {
+  constructor(
+    engine: ClusterEngine,
+    returnBuffers: boolean,
+    timeoutMs: number,
+    scope?: ClientScope,
+  ) {
     super({
       mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
       returnBuffers,
@@ -397,6 +430,7 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
     this.#engine = engine;
     this.#returnBuffers = returnBuffers;
     this.#timeoutMs = timeoutMs;
+    this.#scope = scope;
   }
 
   override async exec(): Promise<unknown[]> {
@@ -415,7 +449,12 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
     await e.ready();
     const core = e.coreFor(slot, false);
     if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
-    this.target = { mux: core.mux, returnBuffers: this.#returnBuffers, timeoutMs: this.#timeoutMs };
+    this.target = {
+      mux: core.mux,
+      returnBuffers: this.#returnBuffers,
+      timeoutMs: this.#timeoutMs,
+      ...(this.#scope === undefined ? {} : { scope: this.#scope }),
+    };
     try {
       return await super.exec();
     } catch (error) {
@@ -427,7 +466,7 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
         );
       if (!moved || this.retried) throw error;
       await e.refresher.now('MOVED inside MULTI').catch(() => undefined);
-      const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs);
+      const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs, this.#scope);
       again.retried = true;
       again.queued.push(...this.queued);
       return again.exec();

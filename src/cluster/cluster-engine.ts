@@ -311,7 +311,11 @@ export class ClusterEngine {
       const notCluster = answers.find(
         (a) => a.status === 'rejected' && a.reason instanceof NotClusterError,
       );
-      if (notCluster !== undefined && notCluster.status === 'rejected') throw notCluster.reason;
+      if (notCluster !== undefined && notCluster.status === 'rejected') {
+        // Commands already waiting for a topology hear the real reason, not a later timeout.
+        if (this.#topology === undefined) this.#failParked(notCluster.reason as Error);
+        throw notCluster.reason;
+      }
       const error = new ClusterDownError(
         `No seed or known node answered the topology query (${reason}): ${reasons.join('; ')}`,
         false,
@@ -404,6 +408,9 @@ export class ClusterEngine {
     for (const [address, core] of this.#nodes) {
       if (serving.has(address)) continue;
       for (const cmd of core.mux.takeWaiting()) this.#reroute(cmd);
+      // A node that holds subscriptions stays: classic pub/sub reaches every node, a demoted
+      // primary included, and closing it would end the subscriptions without a word.
+      if (core.subscriber.channelCount > 0) continue;
       this.#nodes.delete(address);
       // Graceful: replies still owed (the topology answer itself, say) arrive first.
       void core.close();

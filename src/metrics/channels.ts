@@ -6,7 +6,7 @@
  *   respool:connection:close    an open connection closed, with the reason
  *   respool:pool:wait           a lease request queued (`start`) and got its answer (`end`)
  *   respool:lease:leak          a lease held longer than leakWarningMs
- *   respool:topology:refresh    a cluster topology refresh (reserved: the cluster client publishes)
+ *   respool:topology:refresh    a cluster topology refresh (published by createCluster)
  *
  * Cost: every publish point first checks for subscribers and builds nothing when there are none,
  * so an application that subscribes to nothing pays one inlined check per command, under a
@@ -122,15 +122,12 @@ export interface LeaseLeakMessage {
   readonly stack: string;
 }
 
-/**
- * A cluster topology refresh (reserved: defined now so subscribers and the metrics helpers can
- * rely on it; the cluster client publishes it).
- */
+/** A cluster topology refresh, published by createCluster after each one. */
 export interface TopologyRefreshMessage {
   readonly clientId: string;
-  /** What asked for the refresh: `initial`, `moved`, `connection-error`, `periodic`, … */
+  /** What asked for it: `startup`, `MOVED <slot>`, `node <address> unreachable`, `periodic check`, `CLUSTERDOWN`, … */
   readonly trigger: string;
-  /** The node that answered (`host:port`), if one did. */
+  /** Reserved for the answering node; the refresh asks up to three and compares, so today undefined. */
   readonly node: string | undefined;
   readonly durationMs: number;
   /** `changed`: a new slot map was installed; `unchanged`; `error`: no node answered usably. */

@@ -10,7 +10,7 @@
  *   db.client.connection.timeouts         async counter    lease requests that timed out
  *   respool.client.reconnects, respool.client.retries,
  *   respool.client.connection.created, respool.client.connection.destroyed   async counters
- *   respool.topology.refreshes            counter          cluster refreshes (reserved)
+ *   respool.topology.refreshes            counter          cluster refreshes
  *
  * Gauges and counts are read from `stats()` when the reader collects, so they cost nothing per
  * command; the histograms are fed from the diagnostics channels, which turns on the per-command

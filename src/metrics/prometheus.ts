@@ -12,7 +12,7 @@
  *     respool_commands_total{command, outcome="ok"|"error"}   counter
  *     respool_command_duration_seconds{command, outcome}     histogram
  *     respool_pool_wait_seconds{outcome}                     histogram (lease requests)
- *     respool_topology_refreshes_total{outcome}              counter (cluster; reserved)
+ *     respool_topology_refreshes_total{outcome}              counter (cluster clients)
  *
  * Every series carries a `client` label (the client's `name` option, else its `clientId`) plus
  * the caller's constant `labels`. Several clients share one set of metrics per registry and

@@ -95,6 +95,15 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
   readonly #budget: SharedBudget | undefined;
   readonly #stopWaking: (() => void) | undefined;
+  readonly #stopReclaim: (() => void) | undefined;
+  /** For the shared budget: retire the coldest idle resource (above minIdle) to free a slot. */
+  readonly #reclaim = (): boolean => {
+    if (this.#closed || this.#idle.length <= this.options.minIdle) return false;
+    const coldest = this.#idle.shift()!;
+    this.#gone();
+    this.#factory.retire(coldest.resource);
+    return true;
+  };
   #idleTimeoutMs: number;
   // Counters for stats().
   #created = 0;
@@ -113,6 +122,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#factory = factory;
     this.#budget = budget;
     this.#stopWaking = budget?.onFree(() => this.#pulse());
+    this.#stopReclaim = budget?.onReclaim(this.#reclaim);
     this.#idleTimeoutMs = this.options.idleTimeoutMs;
     this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
     this.#evictor.unref();
@@ -318,6 +328,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       this.#closed = true;
       clearInterval(this.#evictor);
       this.#stopWaking?.();
+      this.#stopReclaim?.();
       if (this.#dialTimer !== undefined) clearTimeout(this.#dialTimer);
       for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
         this.#cancelWaiter(w, new PoolClosedError(), 'closed');
@@ -374,8 +385,12 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         }, wait);
         break;
       }
-      // No room in the shared budget: wait; a slot freed anywhere wakes this pool.
-      if (this.#budget !== undefined && !this.#budget.tryTake()) break;
+      // No room in the shared budget: ask another pool to give up an idle resource, and wait;
+      // a slot freed anywhere wakes this pool.
+      if (this.#budget !== undefined && !this.#budget.tryTake()) {
+        this.#budget.reclaim(this.#reclaim);
+        break;
+      }
       this.#dial();
       need--;
     }

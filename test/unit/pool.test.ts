@@ -331,3 +331,26 @@ describe('a budget shared by several pools', () => {
     assert.equal(budget.used, 1, 'only the reservation is left');
   });
 });
+
+test('an idle resource in one pool gives its budget slot to another pool that needs it', async () => {
+  const { SharedBudget } = await import('../../src/pool/shared-budget.js');
+  const budget = new SharedBudget(2);
+  const fa = new FakeFactory();
+  const fb = new FakeFactory();
+  const a = new Pool(fa, { maxSize: 5, idleTimeoutMs: 60_000 }, budget);
+  const b = new Pool(fb, { maxSize: 5, acquireTimeoutMs: 1000 }, budget);
+  const [x, y] = await Promise.all([a.acquire(), a.acquire()]);
+  a.release(x!);
+  a.release(y!);
+  await delay(1);
+  assert.equal(a.stats().idle, 2, 'pool a holds the whole budget, idle');
+  // Pool b must not wait a whole idle timeout: a's coldest idle resource is retired for it.
+  const t0 = Date.now();
+  const got = await b.acquire();
+  assert.ok(Date.now() - t0 < 500);
+  assert.equal(a.stats().idle, 1);
+  assert.deepEqual(fa.retired, [x!.id], 'the coldest one');
+  assert.ok(budget.used <= 2);
+  b.release(got);
+  await Promise.all([a.close(), b.close()]);
+});
