@@ -61,16 +61,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
     const core = this.#core;
     const mux = core.mux;
-    const cmd = new PromiseCommand(args, this.#policy, transform, mux.counters, core.resend);
-    const promise = cmd.promise();
-    if (cmd.settled) return promise; // the view's signal had already aborted
-    try {
-      mux.send(cmd);
-    } catch (error) {
-      // Only argument validation throws here, before anything was queued.
-      cmd.fail(error as Error);
-    }
-    return promise;
+    return new PromiseCommand(args, this.#policy, transform, mux.counters, core.resend).start(mux);
   }
 
   protected override _block(

@@ -43,6 +43,8 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   readonly #context: LeaseContext;
   /** Transient replies (LOADING, …) are retried on the same connection while the lease lasts. */
   readonly #resend = (cmd: PromiseCommand): void => this.#send(cmd);
+  /** The lease as a command sink (PromiseCommand.start). */
+  readonly #sink = { send: this.#resend };
 
   /** @internal Created by the client for the duration of `withConnection`. */
   constructor(conn: Connection, state: LeaseState, policy: CommandPolicy, context: LeaseContext) {
@@ -92,15 +94,9 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     transform: Transform | undefined,
     policy: CommandPolicy,
   ): Promise<unknown> {
-    const cmd = new PromiseCommand(args, policy, transform, this.#context.counters, this.#resend);
-    const promise = cmd.promise();
-    if (cmd.settled) return promise;
-    try {
-      this.#send(cmd);
-    } catch (error) {
-      cmd.fail(error as Error);
-    }
-    return promise;
+    return new PromiseCommand(args, policy, transform, this.#context.counters, this.#resend).start(
+      this.#sink,
+    );
   }
 
   /**

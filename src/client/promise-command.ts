@@ -108,6 +108,23 @@ export class PromiseCommand implements PendingCommand {
     return p;
   }
 
+  /**
+   * Create the Promise and hand the command to `sink`, unless the view's signal has already
+   * aborted. A throw from `sink.send` (argument validation, before anything was queued) rejects
+   * the Promise instead of escaping. `sink` is an object, not a closure, so the hot path
+   * allocates nothing more than the command and its Promise.
+   */
+  start(sink: { send(cmd: PromiseCommand): void }): Promise<unknown> {
+    const promise = this.promise();
+    if (this.#settled) return promise;
+    try {
+      sink.send(this);
+    } catch (error) {
+      this.fail(error as Error);
+    }
+    return promise;
+  }
+
   /** True once the Promise is settled (answered, failed, timed out or aborted). */
   get settled(): boolean {
     return this.#settled;

@@ -110,14 +110,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       e.resend,
       e.onServerError,
     );
-    const promise = cmd.promise();
-    if (cmd.settled) return promise;
-    try {
-      e.dispatch(cmd);
-    } catch (error) {
-      cmd.fail(error as Error);
-    }
-    return promise;
+    return cmd.start(e);
   }
 
   protected override _block(

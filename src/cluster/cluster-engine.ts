@@ -159,6 +159,11 @@ export class ClusterEngine {
     return this.core(node);
   }
 
+  /** As a command sink (PromiseCommand.start): route and send. */
+  send(cmd: PromiseCommand): void {
+    this.dispatch(cmd);
+  }
+
   /** Route and send one command. @throws CrossSlotError (before anything is sent) */
   dispatch(cmd: PromiseCommand): void {
     if (cmd.settled) return;
