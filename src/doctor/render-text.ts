@@ -7,6 +7,7 @@
 import { formatCount, formatTable, wrapText } from '../util/format-table.js';
 import { formatSeconds } from './format-duration.js';
 import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from './group-label.js';
+import { nodeFacts } from './node-facts.js';
 import type {
   ClientGroup,
   DoctorReport,
@@ -56,44 +57,7 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style): strin
     lines.push(style.severity('error', `  not audited: ${node.error}`));
     return lines;
   }
-  const facts: string[][] = [];
-  const s = node.server;
-  if (s === null) {
-    facts.push(['INFO', `not available: ${node.serverError ?? 'unknown reason'}`]);
-  } else {
-    const max = (node.config.status === 'ok' ? node.config.maxClients : null) ?? s.maxClients;
-    const connected = s.connectedClients;
-    const share =
-      connected !== null && max !== null && max > 0
-        ? ` (${Math.round((connected / max) * 100)}%)`
-        : '';
-    facts.push([
-      'connections',
-      `${count(connected)} of maxclients ${count(max)}${share} · ${count(s.blockedClients)} blocked`,
-    ]);
-    facts.push([
-      'since start',
-      `${count(s.totalConnectionsReceived)} accepted · ${count(s.rejectedConnections)} rejected`,
-    ]);
-    if (node.serverError !== null) facts.push(['', `partly read: ${node.serverError}`]);
-  }
-  if (node.delta !== null) {
-    const d = node.delta;
-    facts.push([
-      `last ${d.intervalSeconds.toFixed(1)} s`,
-      `${signed(d.connectedClients)} connections · ${count(d.accepted)} accepted · ${count(d.rejected)} rejected`,
-    ]);
-  }
-  facts.push(['config', configText(node)]);
-  if (node.clients.status === 'ok') {
-    const c = node.clients;
-    facts.push([
-      'CLIENT LIST',
-      `${plural(c.listed, 'connection')}; ${c.excluded} named ${report.doctorClientName} (this doctor) left out of the groups`,
-    ]);
-  } else {
-    facts.push(['CLIENT LIST', `not available: ${node.clients.reason}`]);
-  }
+  const facts = nodeFacts(node, report.doctorClientName);
   lines.push(formatTable(facts, { indent: '  ', align: ['left', 'left'] }));
   if (node.clients.status === 'ok') {
     const { groups, libNameReported } = node.clients;
@@ -176,24 +140,6 @@ function groupTable(
   return lines;
 }
 
-function configText(node: NodeReport): string {
-  const c = node.config;
-  if (c.status === 'unavailable') return `not available: ${c.reason}`;
-  const timeout =
-    c.timeout === null
-      ? 'timeout ?'
-      : c.timeout === 0
-        ? 'timeout 0 (idle clients never closed)'
-        : `timeout ${c.timeout} s`;
-  const keepalive =
-    c.tcpKeepalive === null
-      ? 'tcp-keepalive ?'
-      : c.tcpKeepalive === 0
-        ? 'tcp-keepalive 0 (off)'
-        : `tcp-keepalive ${c.tcpKeepalive} s`;
-  return `${timeout} · ${keepalive} · maxclients ${count(c.maxClients)}`;
-}
-
 function renderHost(host: HostReport, style: Style): string[] {
   const lines = [style.bold('This host: sockets towards the audited nodes')];
   if (host.status === 'unavailable') {
@@ -250,17 +196,4 @@ function renderSummary(report: DoctorReport, style: Style): string {
   const text = `${s.errors} error(s) · ${s.warnings} warning(s) · ${s.infos} info · exit code ${s.exitCode}`;
   if (s.exitCode === 0) return style.good(text);
   return style.severity('error', text);
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function count(value: number | null): string {
-  return value === null ? '?' : formatCount(value);
-}
-
-function signed(value: number | null): string {
-  if (value === null) return '?';
-  return value > 0 ? `+${formatCount(value)}` : formatCount(value);
 }

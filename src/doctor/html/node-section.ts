@@ -5,6 +5,7 @@
 import { formatCount } from '../../util/format-table.js';
 import { formatSeconds } from '../format-duration.js';
 import { LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../group-label.js';
+import { nodeFacts } from '../node-facts.js';
 import type { ClientGroup, NodeReport } from '../report-model.js';
 import type { ChartSpec, NodeCharts } from './chart-data.js';
 import { escapeHtml } from './escape.js';
@@ -67,65 +68,12 @@ function nodeMeta(node: NodeReport): string {
 }
 
 function facts(node: NodeReport, doctorClientName: string): string {
-  const rows: [string, string][] = [];
-  const s = node.server;
-  if (s === null) {
-    rows.push(['INFO', `not available: ${node.serverError ?? 'unknown reason'}`]);
-  } else {
-    const max = (node.config.status === 'ok' ? node.config.maxClients : null) ?? s.maxClients;
-    const connected = s.connectedClients;
-    const share =
-      connected !== null && max !== null && max > 0
-        ? ` (${Math.round((connected / max) * 100)}%)`
-        : '';
-    rows.push([
-      'Connections',
-      `${count(connected)} of maxclients ${count(max)}${share} · ${count(s.blockedClients)} blocked`,
-    ]);
-    rows.push([
-      'Since start',
-      `${count(s.totalConnectionsReceived)} accepted · ${count(s.rejectedConnections)} rejected`,
-    ]);
-    if (node.serverError !== null) rows.push(['', `partly read: ${node.serverError}`]);
-  }
-  if (node.delta !== null) {
-    const d = node.delta;
-    const change =
-      d.connectedClients === null
-        ? '?'
-        : `${d.connectedClients > 0 ? '+' : ''}${formatCount(d.connectedClients)}`;
-    rows.push([
-      `Last ${d.intervalSeconds.toFixed(1)} s`,
-      `${change} connections · ${count(d.accepted)} accepted · ${count(d.rejected)} rejected`,
-    ]);
-  }
-  rows.push(['Config', configText(node)]);
-  rows.push([
-    'CLIENT LIST',
-    node.clients.status === 'ok'
-      ? `${formatCount(node.clients.listed)} connection${node.clients.listed === 1 ? '' : 's'}; ${node.clients.excluded} named ${doctorClientName} (this doctor) left out of the groups`
-      : `not available: ${node.clients.reason}`,
-  ]);
-  const items = rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`);
+  // The text report's facts, with labels capitalised for a page.
+  const items = nodeFacts(node, doctorClientName).map(
+    ([k, v]) =>
+      `<dt>${escapeHtml(k.charAt(0).toUpperCase() + k.slice(1))}</dt><dd>${escapeHtml(v)}</dd>`,
+  );
   return `<dl class="facts">${items.join('')}</dl>`;
-}
-
-function configText(node: NodeReport): string {
-  const c = node.config;
-  if (c.status === 'unavailable') return `not available: ${c.reason}`;
-  const timeout =
-    c.timeout === null
-      ? 'timeout ?'
-      : c.timeout === 0
-        ? 'timeout 0 (idle clients never closed)'
-        : `timeout ${c.timeout} s`;
-  const keepalive =
-    c.tcpKeepalive === null
-      ? 'tcp-keepalive ?'
-      : c.tcpKeepalive === 0
-        ? 'tcp-keepalive 0 (off)'
-        : `tcp-keepalive ${c.tcpKeepalive} s`;
-  return `${timeout} · ${keepalive} · maxclients ${count(c.maxClients)}`;
 }
 
 function chartsBlock(charts: NodeCharts): string {
@@ -216,8 +164,4 @@ function groupTable(
 
 function seconds(value: number): Cell {
   return { text: formatSeconds(value), numeric: true, title: `${formatCount(value)} s` };
-}
-
-function count(value: number | null): string {
-  return value === null ? '?' : formatCount(value);
 }
