@@ -10,59 +10,22 @@
  */
 import assert from 'node:assert/strict';
 import type net from 'node:net';
-import { after, afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import { dialSocket, type SocketFactory } from '../../src/connection/connect.js';
 import {
   type ClientOptions,
   createClient,
-  type ErrorCode,
-  isRespoolError,
   ProtocolError,
   ReplyError,
   type RespoolClient,
-  type TransportError,
 } from '../../src/index.js';
-import {
-  delayed,
-  type FakeHandler,
-  type FakeServer,
-  type FakeServerOptions,
-  startFakeServer,
-  status,
-} from '../helpers/fake-server.js';
+import { delayed, type FakeServer, status } from '../helpers/fake-server.js';
+import { hasCode, useFaultHarness } from '../helpers/fault-harness.js';
 import { freePort } from '../helpers/free-port.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-
-const servers: FakeServer[] = [];
-const clients: RespoolClient[] = [];
-
-afterEach(async () => {
-  // Rejections are reported after the microtask queue drains; give them a turn to show up.
-  await nextTurn();
-  const seen = unhandled.splice(0);
-  assert.deepEqual(seen, [], `unhandled rejections: ${seen.map((r) => inspect(r)).join('\n')}`);
-});
-
-after(async () => {
-  for (const c of clients) c.destroy();
-  // The leak check: once every client is destroyed, no fake server may still hold a connection.
-  await until(() => servers.every((s) => s.connections === 0), 'every connection to close');
-  await Promise.all(servers.map((s) => s.close()));
-  process.off('unhandledRejection', onUnhandled);
-});
-
-async function fake(handler?: FakeHandler, options?: FakeServerOptions): Promise<FakeServer> {
-  const server = await startFakeServer(handler, options);
-  servers.push(server);
-  return server;
-}
+const { fake, adopt } = useFaultHarness({ leakCheckTimeoutMs: 3000 });
 
 /** What a client emitted, in order. */
 interface Watch {
@@ -82,8 +45,7 @@ function client(
   options: string | ClientOptions,
   { listenForErrors = true } = {},
 ): { c: RespoolClient; events: Watch } {
-  const c = createClient(options);
-  clients.push(c);
+  const c = adopt(createClient(options));
   const events: Watch = { log: [], closes: [], reconnecting: [], errors: [] };
   c.on('connect', () => events.log.push('connect'));
   c.on('ready', () => events.log.push('ready'));
@@ -110,16 +72,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 3000): 
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await delay(5);
   }
-}
-
-/** An `assert.rejects` validator: a respool error with this code (and this `written`). */
-function hasCode(code: ErrorCode, written?: boolean): (error: unknown) => true {
-  return (error) => {
-    assert.ok(isRespoolError(error), `expected a respool error, got ${inspect(error)}`);
-    assert.equal(error.code, code, inspect(error));
-    if (written !== undefined) assert.equal((error as TransportError).written, written);
-    return true;
-  };
 }
 
 /** How long `promise` took to reject, and with what. Fails if it resolves. */

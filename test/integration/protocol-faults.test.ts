@@ -7,8 +7,8 @@
  * none may surface as an unhandled rejection: a guard below fails the test that caused one.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, test } from 'node:test';
-import { setTimeout as delay, setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import { toConnectionOptions } from '../../src/client/multiplexer.js';
 import { resolveClientOptions } from '../../src/client/options.js';
@@ -16,68 +16,26 @@ import { Connection } from '../../src/connection/connection.js';
 import {
   type ClientOptions,
   createClient,
-  type ErrorCode,
   encodeReply,
-  isRespoolError,
   ProtocolError,
   ReplyError,
   type RespoolClient,
   type RespValue,
-  type TransportError,
 } from '../../src/index.js';
 import { expectClientCount } from '../helpers/baseline.js';
-import {
-  type FakeConnection,
-  type FakeHandler,
-  type FakeServer,
-  type FakeServerOptions,
-  startFakeServer,
-} from '../helpers/fake-server.js';
+import type { FakeConnection } from '../helpers/fake-server.js';
+import { hasCode, useFaultHarness } from '../helpers/fault-harness.js';
 import { startRedis } from '../helpers/redis-server.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-
-const servers: FakeServer[] = [];
-const clients: RespoolClient[] = [];
-const connections: Connection[] = [];
-
-afterEach(async () => {
-  // Rejections are reported after the microtask queue drains; give them a turn to show up.
-  await nextTurn();
-  const seen = unhandled.splice(0);
-  assert.deepEqual(seen, [], `unhandled rejections: ${seen.map((r) => inspect(r)).join('\n')}`);
-});
-
-after(async () => {
-  for (const client of clients) client.destroy();
-  for (const conn of connections) conn.destroy();
-  // The leak check: once everything is closed, no fake server may still hold a connection.
-  await until(() => servers.every((s) => s.connections === 0), 'every connection to close');
-  await Promise.all(servers.map((s) => s.close()));
-  process.off('unhandledRejection', onUnhandled);
-});
-
-async function fake(handler?: FakeHandler, options?: FakeServerOptions): Promise<FakeServer> {
-  const server = await startFakeServer(handler, options);
-  servers.push(server);
-  return server;
-}
+const { fake, adopt } = useFaultHarness();
 
 function client(options: string | ClientOptions): RespoolClient {
-  const c = createClient(options);
-  clients.push(c);
-  return c;
+  return adopt(createClient(options));
 }
 
 /** A bare Connection, for what the client does not expose (protocol, the error of a close). */
 async function openConnection(url: string): Promise<Connection> {
-  const conn = await Connection.open(toConnectionOptions(resolveClientOptions(url)));
-  connections.push(conn);
-  return conn;
+  return adopt(await Connection.open(toConnectionOptions(resolveClientOptions(url))));
 }
 
 function sendRaw(conn: Connection, args: string[]): Promise<RespValue> {
@@ -92,16 +50,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 2000): 
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await delay(5);
   }
-}
-
-/** An `assert.rejects` validator: a respool error with this code (and this `written`). */
-function hasCode(code: ErrorCode, written?: boolean): (error: unknown) => true {
-  return (error) => {
-    assert.ok(isRespoolError(error), `expected a respool error, got ${inspect(error)}`);
-    assert.equal(error.code, code, inspect(error));
-    if (written !== undefined) assert.equal((error as TransportError).written, written);
-    return true;
-  };
 }
 
 describe('malformed replies', () => {
