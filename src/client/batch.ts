@@ -20,7 +20,7 @@ import { validateArgs } from '../protocol/encoder.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
-import type { GroupedCommand, Multiplexer } from './multiplexer.js';
+import type { GroupedCommand } from './multiplexer.js';
 import type { Transform } from './reply-transforms.js';
 
 interface Queued {
@@ -30,7 +30,8 @@ interface Queued {
 
 /** The slice of a client a batch needs: where to send and in which reply mode. */
 export interface BatchTarget {
-  readonly mux: Pick<Multiplexer, 'send'>;
+  /** The multiplexer, a node client or a lease: anything that sends a PendingCommand. */
+  readonly mux: { send(cmd: PendingCommand): unknown };
   readonly returnBuffers: boolean;
   /** The client's diagnostics scope: when set, exec() is traced on respool:command. */
   readonly scope?: ClientScope;
