@@ -192,11 +192,6 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     );
   }
 
-  /** SPUBLISH to a shard channel. */
-  spublish(channel: RespArg, message: RespArg): Promise<number> {
-    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
-  }
-
   /**
    * Client events: `connect`, `ready`, `close`, `reconnecting`, `error`. `error` fires only for
    * what needs action (authentication refused, maxclients, a protocol violation); routine

@@ -145,6 +145,30 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     return this._cmd(['UNWATCH'], undefined) as Promise<string>;
   }
 
+  /** DISCARD a MULTI opened with `call('MULTI')` (a `multi()` builder never leaves one open). */
+  discard(): Promise<string> {
+    return this._cmd(['DISCARD'], undefined) as Promise<string>;
+  }
+
+  // Connection state: typed here only, because on the shared connection these would change it
+  // for every caller. The release undoes SELECT; NO-EVICT and NO-TOUCH cannot be undone, so a
+  // connection that used them is closed on release instead of going back to the pool.
+  /** SELECT another database for the rest of this lease. */
+  select(db: number): Promise<string> {
+    return this._cmd(['SELECT', db], undefined) as Promise<string>;
+  }
+  /** CLIENT SETNAME for the rest of this lease (the client's own name comes back on release). */
+  clientSetname(name: string): Promise<string> {
+    return this._cmd(['CLIENT', 'SETNAME', name], undefined) as Promise<string>;
+  }
+  clientNoEvict(on: boolean): Promise<string> {
+    return this._cmd(['CLIENT', 'NO-EVICT', on ? 'ON' : 'OFF'], undefined) as Promise<string>;
+  }
+  /** CLIENT NO-TOUCH (Redis 7.2): this connection's reads leave keys' LRU/LFU alone. */
+  clientNoTouch(on: boolean): Promise<string> {
+    return this._cmd(['CLIENT', 'NO-TOUCH', on ? 'ON' : 'OFF'], undefined) as Promise<string>;
+  }
+
   /** MULTI…EXEC on this connection. After WATCH, `exec()` resolves null when a watched key changed. */
   multi(): Multi<S, null> {
     return new Multi<S, null>({

@@ -13,9 +13,11 @@ import { Multi } from '../client/batch.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
 import { CommandApi, type Out } from '../client/command-api.js';
+import { type ScanOptions, withScanOptions } from '../client/command-options.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
-import type { Transform } from '../client/reply-transforms.js';
+import { type Transform, toScanPage } from '../client/reply-transforms.js';
+import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, Subscription } from '../client/subscriber.js';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
@@ -37,6 +39,9 @@ import { ClusterPipeline } from './cluster-pipeline.js';
 import { parseRedirect } from './redirect.js';
 import { keySlot } from './slot.js';
 import { sumStats } from './sum-stats.js';
+
+/** Lost connections one shard's SCAN walk survives (each followed by a topology refresh). */
+const MAX_SCAN_NODE_FAILURES = 3;
 
 /** A point-in-time view of a cluster client. */
 export interface ClusterStats {
@@ -230,6 +235,56 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return [...groups.values()];
   }
 
+  /**
+   * Every key of the cluster: SCAN walks each shard's primary in turn, one key at a time.
+   *
+   * The guarantee, with the topology changing during the walk: the shards are those of the
+   * topology when the walk starts, each followed by its first slot. When a shard's primary
+   * changes (failover), or its node is lost and a refresh names another, that shard's walk starts
+   * again from cursor 0 on the new primary (a cursor is only valid on the server that issued
+   * it), so its keys may repeat but none that stayed there is missed. Keys that migrate between
+   * shards during the walk may be missed or repeated, and a shard added after the walk started is
+   * not visited. Like SCAN: a key present for the whole walk, and not migrated, is returned at
+   * least once.
+   */
+  override async *scanIterator(options: ScanOptions = {}): AsyncGenerator<S> {
+    const e = this.#engine;
+    await e.ready();
+    const starts = (e.topology?.shards ?? []).map((shard) => shard.ranges[0]?.[0] ?? -1);
+    for (const slot of starts) {
+      if (slot === -1) continue;
+      let primary = '';
+      let cursor = '0';
+      let failures = 0;
+      do {
+        const core = e.coreFor(slot, false);
+        if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+        const address = `${core.options.host}:${core.options.port}`;
+        if (address !== primary) {
+          primary = address;
+          cursor = '0';
+        }
+        const args = withScanOptions(['SCAN', cursor], options, true);
+        let page: { cursor: string; items: S[] };
+        try {
+          page = (await new PromiseCommand(
+            args,
+            { ...this.#policy, idempotent: true },
+            toScanPage,
+            e.counters,
+            undefined,
+          ).start(core.mux)) as { cursor: string; items: S[] };
+        } catch (error) {
+          if (error instanceof ReplyError || ++failures > MAX_SCAN_NODE_FAILURES) throw error;
+          await e.refresher.now(`SCAN lost ${address}`).catch(() => undefined);
+          continue;
+        }
+        cursor = page.cursor;
+        yield* page.items;
+      } while (cursor !== '0');
+    }
+  }
+
   /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
   withOptions(options: CallOptions<true>): RespoolCluster<Buffer>;
   withOptions(options: CallOptions<false>): RespoolCluster<string>;
@@ -248,9 +303,31 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     );
   }
 
-  /** Commands routed one by one (batched per node by auto-pipelining); results per slot. */
+  /**
+   * Commands routed one by one (batched per node by auto-pipelining); results per slot. Script
+   * objects run as on the client (EVALSHA, then EVAL on the node that answered NOSCRIPT).
+   */
   pipeline(): ClusterPipeline<S> {
-    return new ClusterPipeline<S>((args, transform) => this._cmd(args, transform));
+    return new ClusterPipeline<S>({
+      command: (args, transform) => this._cmd(args, transform),
+      script: (script, keys, args) => this.runScript(script, keys, args),
+      fn: (library, name, keys, args, readOnly) =>
+        this.runFunction(library, name, keys, args, { readOnly }),
+    });
+  }
+
+  /** FUNCTION LOAD REPLACE on the primary serving the first key's slot (slot 0 without keys). */
+  protected override async _loadLibrary(
+    library: FunctionLibrary,
+    keys: readonly RespArg[],
+  ): Promise<unknown> {
+    const e = this.#engine;
+    await e.ready();
+    const slot = keys.length === 0 ? 0 : e.slotOf(['GET', keys[0]!]);
+    const core = e.coreFor(slot, false);
+    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+    const load = ['FUNCTION', 'LOAD', 'REPLACE', library.code];
+    return new PromiseCommand(load, this.#policy, undefined, e.counters, undefined).start(core.mux);
   }
 
   /** An exclusive connection to the node serving `key`'s slot, for WATCH/MULTI/EXEC and the like. */
@@ -313,10 +390,6 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       listener as MessageListener<string | Buffer>,
       this.#policy.returnBuffers,
     );
-  }
-
-  spublish(channel: RespArg, message: RespArg): Promise<number> {
-    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
   }
 
   async #coreForSlot(slot: number) {
@@ -462,6 +535,7 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
       const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs, this.#scope);
       again.retried = true;
       again.queued.push(...this.queued);
+      for (const [id, load] of this.preloads) again.preloads.set(id, load);
       return again.exec();
     }
   }
