@@ -3,13 +3,50 @@
 export { Multi, Pipeline } from './client/batch.js';
 export { type CallOptions, createClient, RespoolClient } from './client/client.js';
 export type {
+  BitFieldOperation,
   ExpireCondition,
+  GeoSearchBy,
+  GeoSearchFrom,
+  GeoSearchOptions,
+  LcsOptions,
+  MigrateOptions,
+  RestoreOptions,
   ScanOptions,
   SetOptions,
+  SortOptions,
+  WeightsOptions,
+  XAddOptions,
+  XClaimOptions,
+  XReadOptions,
+  XTrimOptions,
   ZAddOptions,
   ZMember,
   ZRangeOptions,
 } from './client/command-api.js';
+export type { GeoMember, GeoPosition, GeoSearchHit, GeoUnit } from './client/geo-hll-commands.js';
+export type { LcsMatches } from './client/reply-transforms.js';
+export {
+  defineLibrary,
+  defineScript,
+  FunctionLibrary,
+  Script,
+  type ScriptOptions,
+} from './client/script.js';
+export type { FunctionLibraryInfo } from './client/scripting-commands.js';
+export type {
+  ClientInfo,
+  InfoReply,
+  RoleReply,
+  SlowlogEntry,
+} from './client/server-commands.js';
+export type {
+  AutoClaimResult,
+  MaybeDeletedStreamMessage,
+  PendingEntry,
+  PendingSummary,
+  StreamMessage,
+  StreamRead,
+} from './client/stream-replies.js';
 export type { ClientEvents } from './client/events.js';
 export {
   type ClientOptions,
