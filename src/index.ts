@@ -23,7 +23,14 @@ export type {
   ZMember,
   ZRangeOptions,
 } from './client/command-api.js';
+export type { ClientEvents } from './client/events.js';
 export type { GeoMember, GeoPosition, GeoSearchHit, GeoUnit } from './client/geo-hll-commands.js';
+export {
+  type ClientOptions,
+  DEFAULT_CLIENT_OPTIONS,
+  parseRedisUrl,
+  redactUrl,
+} from './client/options.js';
 export type { LcsMatches } from './client/reply-transforms.js';
 export {
   defineLibrary,
@@ -39,6 +46,7 @@ export type {
   RoleReply,
   SlowlogEntry,
 } from './client/server-commands.js';
+export type { ClientStats } from './client/stats.js';
 export type {
   AutoClaimResult,
   MaybeDeletedStreamMessage,
@@ -47,14 +55,6 @@ export type {
   StreamMessage,
   StreamRead,
 } from './client/stream-replies.js';
-export type { ClientEvents } from './client/events.js';
-export {
-  type ClientOptions,
-  DEFAULT_CLIENT_OPTIONS,
-  parseRedisUrl,
-  redactUrl,
-} from './client/options.js';
-export type { ClientStats } from './client/stats.js';
 export {
   ClusterMulti,
   type ClusterStats,

@@ -11,6 +11,8 @@
  * A transport failure rejects `exec()` as a whole with that error (`written` tells whether any
  * of it may have run).
  */
+
+import { prefixKeys } from '../commands/key-prefix.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
@@ -38,6 +40,8 @@ export interface BatchTarget {
   readonly scope?: ClientScope;
   /** Deadline of each command of the batch, as commandTimeoutMs; 0 or absent = none. */
   readonly timeoutMs?: number;
+  /** The keyPrefix option: applied to each command as it is queued. */
+  readonly keyPrefix?: string | undefined;
 }
 
 /** Deadline fields for a batch's commands: one clock read per batch. */
@@ -74,7 +78,8 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
     if (this.#used) {
       throw new InvalidArgumentError('This batch was already executed; create a new one');
     }
-    this.queued.push({ args, transform });
+    const prefix = this.target.keyPrefix;
+    this.queued.push({ args: prefix === undefined ? args : prefixKeys(args, prefix), transform });
     return this;
   }
 

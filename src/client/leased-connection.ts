@@ -4,6 +4,8 @@
  * WATCH…MULTI…EXEC, SELECT, blocking commands. What the lease changes is tracked (LeaseState)
  * and undone on release. After release the handle refuses further commands.
  */
+
+import { prefixKeys } from '../commands/key-prefix.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, CommandTimeoutError, InvalidArgumentError } from '../errors.js';
@@ -82,6 +84,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   #run(args: RespArg[], transform: Transform | undefined, policy: CommandPolicy): Promise<unknown> {
+    if (policy.keyPrefix !== undefined) args = prefixKeys(args, policy.keyPrefix);
     // Diagnostics: one inlined check per command when nobody listens.
     if (commandTraced()) {
       return traceCommand(this.#context.scope, args, () => this.#issue(args, transform, policy));
@@ -176,6 +179,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       returnBuffers: this.#returnBuffers,
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 
@@ -185,6 +189,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       returnBuffers: this.#returnBuffers,
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 }

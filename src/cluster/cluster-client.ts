@@ -21,6 +21,7 @@ import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, Subscription } from '../client/subscriber.js';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { prefixKeys, prefixOne } from '../commands/key-prefix.js';
 import {
   ClusterDownError,
   CrossSlotError,
@@ -60,12 +61,15 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   readonly #engine: ClusterEngine;
   readonly #policy: CommandPolicy;
   readonly #scope: ClientScope;
+  /** The keyPrefix option: applied before routing, so the slot is the prefixed key's. */
+  readonly #prefix: string | undefined;
 
   /** @internal Use `createCluster()`. */
   constructor(engine: ClusterEngine, policy: CommandPolicy) {
     super();
     this.#engine = engine;
     this.#policy = policy;
+    this.#prefix = policy.keyPrefix;
     const seed = engine.options.seeds[0];
     this.#scope = createClientScope({
       clientId: engine.options.node.clientId,
@@ -99,6 +103,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     // Diagnostics: one inlined check per command when nobody listens. The server address in the
     // trace is the first seed's: the node is only chosen inside dispatch.
     if (commandTraced()) return traceCommand(this.#scope, args, () => this.#send(args, transform));
@@ -123,6 +128,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     if (commandTraced()) {
       return traceCommand(this.#scope, args, () =>
         this.#blocking(args, transform, serverTimeoutMs),
@@ -222,8 +228,10 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     stride: number,
   ): { args: RespArg[]; positions: number[] }[] {
     const groups = new Map<number, { args: RespArg[]; positions: number[] }>();
+    const prefix = this.#prefix;
     for (let i = 0; i < items.length; i += stride) {
-      const slot = keySlot(items[i]!);
+      // The group is sent through _cmd, which prefixes it: its slot is the prefixed key's.
+      const slot = keySlot(prefix === undefined ? items[i]! : prefixOne(items[i]!, prefix));
       let group = groups.get(slot);
       if (group === undefined) {
         group = { args: [], positions: [] };
@@ -300,6 +308,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       this.#policy.returnBuffers,
       this.#policy.timeoutMs,
       this.#scope,
+      this.#prefix,
     );
   }
 
@@ -323,7 +332,12 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   ): Promise<unknown> {
     const e = this.#engine;
     await e.ready();
-    const slot = keys.length === 0 ? 0 : e.slotOf(['GET', keys[0]!]);
+    // `keys` are the caller's: the FCALL that missed was sent with them prefixed.
+    const first = keys[0];
+    const slot =
+      first === undefined
+        ? 0
+        : keySlot(this.#prefix === undefined ? first : prefixOne(first, this.#prefix));
     const core = e.coreFor(slot, false);
     if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
     const load = ['FUNCTION', 'LOAD', 'REPLACE', library.code];
@@ -338,7 +352,8 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   ): Promise<T> {
     const e = this.#engine;
     await e.ready();
-    const core = e.coreFor(keySlot(key), false);
+    const routed = this.#prefix === undefined ? key : prefixOne(key, this.#prefix);
+    const core = e.coreFor(keySlot(routed), false);
     if (core === undefined)
       throw new ClusterDownError(`No node serves the slot of ${String(key)}`, false);
     return core.withConnection(fn, this.#policy, {
@@ -470,6 +485,7 @@ export function createCluster(options: ClusterOptions): RespoolCluster {
     timeoutMs: resolved.node.commandTimeoutMs,
     idempotent: false,
     signal: undefined,
+    keyPrefix: resolved.node.keyPrefix,
   });
   return new RespoolCluster(new ClusterEngine(resolved), policy);
 }
@@ -488,10 +504,12 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
     returnBuffers: boolean,
     timeoutMs: number,
     scope?: ClientScope,
+    keyPrefix?: string,
   ) {
     super({
       mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
       returnBuffers,
+      keyPrefix,
     });
     this.#engine = engine;
     this.#returnBuffers = returnBuffers;
@@ -532,6 +550,7 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
         );
       if (!moved || this.retried) throw error;
       await e.refresher.now('MOVED inside MULTI').catch(() => undefined);
+      // Its queued commands are already prefixed: the retry adds no prefix of its own.
       const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs, this.#scope);
       again.retried = true;
       again.queued.push(...this.queued);
