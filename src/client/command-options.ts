@@ -80,14 +80,16 @@ export function withScanOptions(
   return args;
 }
 
+/** ZRANGE/ZRANGESTORE: `head` is `['ZRANGE', key]` or `['ZRANGESTORE', destination, source]`. */
 export function zrangeArgs(
-  key: RespArg,
+  head: RespArg[],
   start: RespArg,
   stop: RespArg,
   options: ZRangeOptions,
   withScores: boolean,
 ): RespArg[] {
-  const args: RespArg[] = ['ZRANGE', key, start, stop];
+  const args = head;
+  args.push(start, stop);
   if (options.by === 'score') args.push('BYSCORE');
   else if (options.by === 'lex') args.push('BYLEX');
   if (options.rev === true) args.push('REV');

@@ -78,7 +78,7 @@ export abstract class SortedSetCommands<
     stop: RespArg,
     options: ZRangeOptions = {},
   ): Out<M, S[], this> {
-    return this._r(zrangeArgs(key, start, stop, options, false));
+    return this._r(zrangeArgs(['ZRANGE', key], start, stop, options, false));
   }
   zrangeWithScores(
     key: RespArg,
@@ -86,7 +86,7 @@ export abstract class SortedSetCommands<
     stop: RespArg,
     options: ZRangeOptions = {},
   ): Out<M, { member: S; score: number }[], this> {
-    return this._r(zrangeArgs(key, start, stop, options, true), toScoredMembers);
+    return this._r(zrangeArgs(['ZRANGE', key], start, stop, options, true), toScoredMembers);
   }
   zpopmin(key: RespArg, count = 1): Out<M, { member: S; score: number }[], this> {
     return this._r(['ZPOPMIN', key, count], toScoredMembers);
@@ -137,10 +137,7 @@ export abstract class SortedSetCommands<
     stop: RespArg,
     options: ZRangeOptions = {},
   ): Out<M, number, this> {
-    const args = zrangeArgs(source, start, stop, options, false);
-    args[0] = destination;
-    args.unshift('ZRANGESTORE');
-    return this._r(args);
+    return this._r(zrangeArgs(['ZRANGESTORE', destination, source], start, stop, options, false));
   }
   /** ZRANGEBYSCORE (deprecated since 6.2: `zrange(key, min, max, { by: 'score' })`). */
   zrangebyscore(key: RespArg, min: RespArg, max: RespArg, limit?: Limit): Out<M, S[], this> {
