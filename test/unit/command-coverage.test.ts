@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import {
-  formattedReport,
   DATA_GROUPS,
+  formattedReport,
   HANDLED,
   NOT_TYPED,
   scanTypedCommands,
