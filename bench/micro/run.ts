@@ -15,6 +15,7 @@ import { registerChannelBenches } from './channels.bench.js';
 import { registerClockBenches, registerCommandBenches } from './command.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
+import { registerFrameScannerBenches } from './frame-scanner.bench.js';
 import { registerRingQueueBenches } from './ring-queue.bench.js';
 import { registerSlotBenches } from './slot.bench.js';
 
@@ -26,6 +27,7 @@ const { values } = parseArgs({
 
 registerEncoderBenches();
 registerDecoderBenches();
+registerFrameScannerBenches();
 registerRingQueueBenches();
 registerSlotBenches();
 registerCommandBenches();

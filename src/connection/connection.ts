@@ -10,7 +10,9 @@
  * and commands keep collecting until `drain`.
  *
  * Read path: replies arrive in order, so each decoded reply belongs to the command at the head of
- * the in-flight queue (a ring: O(1) shift).
+ * the in-flight queue (a ring: O(1) shift). Before each reply the decoder is told the head's mode:
+ * Buffers or strings, and for raw relay (`cmd.raw`) no decoding at all, only the frame's bytes.
+ * A raw request (`cmd.frame`) is written as it is instead of being encoded from `args`.
  *
  * Write status: `#encoded` counts commands encoded, `#flushed` the count handed to the socket.
  * When the connection dies, the newest `#encoded - #flushed` commands of the queue never reached
@@ -31,6 +33,7 @@ import type net from 'node:net';
 import {
   ConnectionClosedError,
   ConnectTimeoutError,
+  InvalidArgumentError,
   isRespoolError,
   ProtocolError,
   type TransportError,
@@ -260,10 +263,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       cmd.fail(new ConnectionClosedError('The connection is closing', false));
       return;
     }
-    this.#writer.writeCommand(cmd.args);
+    const frame = cmd.frame;
+    if (frame === undefined) {
+      this.#writer.writeCommand(cmd.args);
+    } else {
+      // RESP2 subscriber mode tells pub/sub arrays from replies by decoding them; a raw reply
+      // could not be told apart from a message.
+      if (this.#subscriberMode) {
+        throw new InvalidArgumentError('A raw frame cannot be sent on a subscriber connection');
+      }
+      this.#writer.writeFrame(frame);
+    }
     // The decoder must know the mode of a reply before it parses it; the head of the queue is
     // the next reply to arrive.
-    if (this.#queue.length === 0) this.#decoder.returnBuffers = cmd.returnBuffers;
+    if (this.#queue.length === 0) {
+      this.#decoder.returnBuffers = cmd.returnBuffers;
+      this.#decoder.raw = cmd.raw === true;
+    }
     this.#queue.push(cmd);
     this.#encoded++;
     const deadline = cmd.deadline;
@@ -313,7 +329,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       throw new ProtocolError('The server sent a reply no command was waiting for');
     }
     const next = this.#queue.peek();
-    this.#decoder.returnBuffers = next !== undefined ? next.returnBuffers : this.#pushBuffers;
+    const decoder = this.#decoder;
+    if (next !== undefined) {
+      decoder.returnBuffers = next.returnBuffers;
+      decoder.raw = next.raw === true;
+    } else {
+      decoder.returnBuffers = this.#pushBuffers;
+      decoder.raw = false;
+    }
     // A command its deadline already failed: the reply is read (to keep the order) and dropped.
     if (cmd.deadline !== EXPIRED) cmd.reply(value);
     if (this.#queue.length === 0 && this.#whenDrained !== undefined) this.#whenDrained();

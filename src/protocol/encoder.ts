@@ -48,6 +48,22 @@ export class RequestWriter {
   }
 
   /**
+   * Append an already-encoded request as it is (raw relay: the proxy forwards what its client
+   * sent). Small frames are copied into the slab with the rest of the batch; large ones become
+   * their own chunk, by reference, so the caller must not change the bytes afterwards.
+   */
+  writeFrame(frame: Buffer): void {
+    const len = frame.length;
+    if (len >= ZERO_COPY_MIN) {
+      this.#pushChunk(frame);
+      return;
+    }
+    this.#ensure(len);
+    frame.copy(this.#slab, this.#end);
+    this.#end += len;
+  }
+
+  /**
    * Everything encoded since the last call, as Buffers to write in order (usually exactly one).
    * The caller owns them; they are never written to again.
    */

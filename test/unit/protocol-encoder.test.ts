@@ -10,6 +10,7 @@ import { InvalidArgumentError, ReplyError } from '../../src/errors.js';
 import { RespDecoder } from '../../src/protocol/decoder.js';
 import { encodeCommand, encodeReply, RequestWriter } from '../../src/protocol/encoder.js';
 import type { RespArg, RespValue } from '../../src/protocol/resp-types.js';
+import { cutsArb, SAFE_INT, splitAt, TREE } from '../helpers/resp-arbitraries.js';
 
 /** The expected RESP bytes of a command, built the slow obvious way. */
 function expectedCommand(args: readonly RespArg[]): Buffer {
@@ -151,6 +152,35 @@ describe('exact bytes', () => {
   });
 });
 
+describe('writeFrame (raw relay)', () => {
+  test('frames go out verbatim, in order with encoded commands, small ones in the slab', () => {
+    const small = encodeCommand(['GET', 'a']);
+    const big = encodeCommand(['SET', 'b', Buffer.alloc(20 * 1024, 0x62)]);
+    const writer = new RequestWriter();
+    writer.writeCommand(['PING']);
+    writer.writeFrame(small);
+    writer.writeFrame(big);
+    writer.writeCommand(['GET', 'c']);
+    assert.equal(writer.pendingBytes, 14 + small.length + big.length + 20);
+    const chunks = writer.take();
+    assert.ok(chunks.includes(big), 'a large frame is passed by reference');
+    assert.ok(!chunks.includes(small), 'a small frame is copied into the slab');
+    assert.deepEqual(
+      Buffer.concat(chunks),
+      Buffer.concat([encodeCommand(['PING']), small, big, encodeCommand(['GET', 'c'])]),
+    );
+  });
+
+  test("a copied frame is independent of the caller's buffer", () => {
+    const frame = encodeCommand(['GET', 'k']);
+    const writer = new RequestWriter();
+    writer.writeFrame(frame);
+    const chunks = writer.take();
+    frame.fill(0x21);
+    assert.deepEqual(Buffer.concat(chunks), encodeCommand(['GET', 'k']));
+  });
+});
+
 describe('take()', () => {
   test('nothing encoded: no chunks', () => {
     const writer = new RequestWriter();
@@ -270,8 +300,6 @@ describe('encodeReply exact bytes', () => {
 // ------------------------------------------------------------------------------------------------
 // Properties
 
-const SAFE_INT = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
-
 const argArb: fc.Arbitrary<RespArg> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
   fc.string({ unit: 'grapheme-ascii', minLength: 40, maxLength: 60 }),
@@ -287,53 +315,6 @@ const argArb: fc.Arbitrary<RespArg> = fc.oneof(
 );
 
 const commandArb = fc.array(argArb, { minLength: 1, maxLength: 8 });
-
-const KEY = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.integer());
-
-const LEAF: fc.Arbitrary<RespValue> = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 30 }),
-  SAFE_INT,
-  // -0 is written as the integer 0; every other double comes back as itself.
-  fc.double().filter((n) => !Object.is(n, -0)),
-  fc.bigInt(),
-  fc.boolean(),
-  fc.constant(null),
-  fc
-    .string({ unit: 'binary', maxLength: 30 })
-    .filter((s) => !/[\r\n]/.test(s))
-    .map((s) => new ReplyError(s)),
-);
-
-/** RespValue trees whose RESP3 round trip is exact (no sets, pushes, Buffers or -0). */
-const TREE: fc.Arbitrary<RespValue> = fc.letrec<{ node: RespValue }>((tie) => ({
-  node: fc.oneof(
-    { maxDepth: 4, depthIdentifier: 'tree' },
-    LEAF,
-    fc.array(tie('node'), { maxLength: 5, depthIdentifier: 'tree' }),
-    fc
-      .uniqueArray(fc.tuple(KEY, tie('node')), {
-        selector: ([k]) => k,
-        maxLength: 4,
-        depthIdentifier: 'tree',
-      })
-      .map((entries) => new Map<RespValue, RespValue>(entries)),
-  ),
-})).node;
-
-/** Sorted, distinct cut points inside `length`. */
-const cutsArb = fc.array(fc.nat(), { maxLength: 12 });
-function splitAt(bytes: Buffer, seeds: readonly number[]): Buffer[] {
-  if (bytes.length < 2) return [bytes];
-  const cuts = [...new Set(seeds.map((s) => 1 + (s % (bytes.length - 1))))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const cut of cuts) {
-    out.push(bytes.subarray(from, cut));
-    from = cut;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 describe('properties', () => {
   test('encodeCommand → decoder gives back the arguments (as Buffers, and as strings)', () => {
