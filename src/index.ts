@@ -109,6 +109,14 @@ export {
   type OtelMeterProvider,
 } from './metrics/opentelemetry.js';
 export {
+  instrumentOpenTelemetryTracing,
+  type OpenTelemetryTracingOptions,
+  type OtelSpan,
+  type OtelTracer,
+  type OtelTracerProvider,
+  type TracingHandle,
+} from './metrics/otel-tracing.js';
+export {
   type PrometheusOptions,
   type PrometheusRegistry,
   registerPrometheusMetrics,
