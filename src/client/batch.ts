@@ -23,7 +23,7 @@ import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
 import { isFunctionNotFound, isNoScript, keysAndArgs } from './command-base.js';
-import type { GroupedCommand, Multiplexer } from './multiplexer.js';
+import type { GroupedCommand } from './multiplexer.js';
 import type { Transform } from './reply-transforms.js';
 import type { FunctionLibrary, Script } from './script.js';
 
@@ -34,7 +34,8 @@ interface Queued {
 
 /** The slice of a client a batch needs: where to send and in which reply mode. */
 export interface BatchTarget {
-  readonly mux: Pick<Multiplexer, 'send'>;
+  /** The multiplexer, a node client or a lease: anything that sends a PendingCommand. */
+  readonly mux: { send(cmd: PendingCommand): unknown };
   readonly returnBuffers: boolean;
   /** The client's diagnostics scope: when set, exec() is traced on respool:command. */
   readonly scope?: ClientScope;
@@ -107,11 +108,7 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
   }
 
   /** Send the preloads (their replies are not results) ahead of everything else. */
-  protected sendPreloads(
-    mux: Pick<Multiplexer, 'send'>,
-    deadline: number,
-    timeoutMs: number,
-  ): void {
+  protected sendPreloads(mux: BatchTarget['mux'], deadline: number, timeoutMs: number): void {
     for (const args of this.preloads.values()) {
       mux.send({
         args,

@@ -17,6 +17,11 @@ export interface ClientEvents {
   ];
   /** Actionable: the server refused us (authentication, maxclients, protocol violation). */
   error: [error: Error];
+  /**
+   * After a command could not go straight onto an uncongested connection (the node's `send()`
+   * returned false), the connection can take commands again: every waiting one was written.
+   */
+  drain: [];
 }
 
 /** The emitting side, as the multiplexer sees it. */

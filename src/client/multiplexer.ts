@@ -1,11 +1,19 @@
 /**
  * The multiplexed connection of one client: every ordinary command from every caller goes over
  * it. Owns connecting and reconnecting (single-flight, in the background), the bounded queue of
- * commands that wait while no connection is ready, and the counters.
+ * commands that wait while no connection can take them, and the counters.
  *
- *   send(cmd) ─ connection ready? ─ yes → connection.send (encoded now, written this turn)
- *                                 └ no  → #waiting (bounded by count and bytes, deadlines
- *                                          enforced) → sent in order once connected
+ *   send(cmd) ─ connection ready and not congested? ─ yes → connection.send (encoded now,
+ *                                                    │       written this turn)
+ *                                                    └ no  → #waiting (bounded, deadlines
+ *                                  enforced) → sent in order once connected, or once drained
+ *
+ * Back-pressure: one bound, `maxQueuedBytes`, covers every byte the kernel has not accepted:
+ * commands waiting here (while connecting, or while the socket is congested) plus what the
+ * connection holds encoded or buffered in its socket. `send()` returns false whenever the
+ * command could not go straight onto an uncongested socket; the `drain` event follows when it
+ * can again (undici's `dispatch()` contract), so a relay can stop reading its own clients.
+ * Past the bound (or `maxQueuedCommands` waiting) a command fails at once with ERR_QUEUE_FULL.
  *
  * A lost connection hands back what is safe to run again (every unwritten command, and written
  * ones that are read-only or marked idempotent, once); they go first in line on the next
@@ -25,7 +33,7 @@ import {
   ReplyError,
 } from '../errors.js';
 import { validateArgs } from '../protocol/encoder.js';
-import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import type { RespValue } from '../protocol/resp-types.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ClientEventSink } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -43,6 +51,10 @@ export interface MultiplexerStats {
   readonly open: number;
   readonly connecting: number;
   readonly queued: number;
+  /** Estimated bytes of the commands waiting in the queue. */
+  readonly queuedBytes: number;
+  /** Bytes the connection holds that the kernel has not accepted yet. */
+  readonly bufferedBytes: number;
   readonly inFlight: number;
   readonly created: number;
   readonly destroyed: number;
@@ -68,6 +80,13 @@ export class Multiplexer {
   #connecting: Promise<Connection> | null = null;
   readonly #waiting = new RingQueue<PendingCommand>(64);
   #waitingBytes = 0;
+  /**
+   * Connected, but commands must wait: the socket is congested or commands already wait. The
+   * hot path checks this one flag.
+   */
+  #backlogged = false;
+  /** send() returned false since the last `drain`: the next one is owed. */
+  #drainOwed = false;
   #waitTimer: NodeJS.Timeout | undefined;
   #waitTimerAt = Number.POSITIVE_INFINITY;
   /** Consecutive failed attempts; 0 after a success. */
@@ -108,17 +127,29 @@ export class Multiplexer {
     return this.#conn;
   }
 
-  send(cmd: PendingCommand): void {
+  /**
+   * Send a command, or queue it until a connection can take it. Failures (queue full, client
+   * closed, a refused connection) arrive through `cmd.fail`.
+   * @returns false when the command could not go straight onto an uncongested connection:
+   * stop producing until `drain`.
+   * @throws InvalidArgumentError synchronously when an argument cannot be encoded.
+   */
+  send(cmd: PendingCommand): boolean {
     const conn = this.#conn;
-    if (conn !== null) {
+    if (conn !== null && !this.#backlogged) {
       this.counters.commandsSent++;
-      conn.send(cmd);
-      return;
+      if (conn.send(cmd)) return true;
+      // The socket is congested: later commands wait here, under the bound, until it drains.
+      this.#backlogged = true;
+      this.#drainOwed = true;
+      return false;
     }
-    // A queued command is encoded only once connected, so validate now: the caller must get
-    // the error, and one bad command must not stop the queue behind it.
+    // A queued command is encoded only once sent, so validate now: the caller must get the
+    // error, and one bad command must not stop the queue behind it.
     validateArgs(cmd.args);
     this.#enqueue(cmd, true);
+    this.#drainOwed = true;
+    return false;
   }
 
   #enqueue(cmd: PendingCommand, bounded: boolean): void {
@@ -126,7 +157,9 @@ export class Multiplexer {
       cmd.fail(new ClientClosedError('The client is closed; create a new client to send commands'));
       return;
     }
+    const conn = this.#conn;
     if (
+      conn === null &&
       this.#failFastError !== undefined &&
       this.#connecting === null &&
       performance.now() < this.#retryAt
@@ -134,19 +167,22 @@ export class Multiplexer {
       cmd.fail(this.#failFastError);
       return;
     }
-    const bytes = estimateBytes(cmd.args);
+    const bytes = estimateBytes(cmd);
     if (bounded) {
       const o = this.#options;
+      // Every byte the kernel has not accepted counts: what waits here and what the
+      // connection holds.
       const full = (): boolean =>
         this.#waiting.length >= o.maxQueuedCommands ||
-        this.#waitingBytes + bytes > o.maxQueuedBytes;
+        this.#waitingBytes + (this.#conn?.bufferedBytes ?? 0) + bytes > o.maxQueuedBytes;
       // Aborted and expired commands keep their slot until a connection or a deadline scan
       // drops them; reclaim those slots before refusing a live command.
       if (full()) this.#compactWaiting();
       if (full()) {
+        const held = this.#conn?.bufferedBytes ?? 0;
         cmd.fail(
           new QueueFullError(
-            `${this.#waiting.length} commands (${this.#waitingBytes} bytes) already wait for a connection to ${describe(o)} (maxQueuedCommands ${o.maxQueuedCommands}, maxQueuedBytes ${o.maxQueuedBytes}); this one was not sent`,
+            `${this.#waiting.length} commands (${this.#waitingBytes} bytes) already wait for ${conn === null ? 'a connection to' : 'the congested connection to'} ${describe(o)}${held > 0 ? `, which holds ${held} bytes the kernel has not taken yet` : ''} (maxQueuedCommands ${o.maxQueuedCommands}, maxQueuedBytes ${o.maxQueuedBytes}); this one was not sent`,
           ),
         );
         return;
@@ -156,7 +192,7 @@ export class Multiplexer {
     this.#waitingBytes += bytes;
     const deadline = cmd.deadline ?? 0;
     if (deadline > 0 && deadline < this.#waitTimerAt) this.#armWaitTimer(deadline);
-    this.#ensureConnecting();
+    if (conn === null) this.#ensureConnecting();
   }
 
   /** Connect now (single-flight), skipping any backoff wait. Resolves when a connection is ready. */
@@ -206,6 +242,9 @@ export class Multiplexer {
     this.counters.connectionsCreated++;
     conn.replayOnClose = true;
     conn.on('close', (error, replay) => this.#onClose(conn, error, replay));
+    conn.on('drain', () => {
+      if (conn === this.#conn) this.#sendWaiting(conn, false);
+    });
     if (this.#closed && this.#closing === null) {
       // destroy() ran while we were connecting.
       conn.destroy();
@@ -216,7 +255,8 @@ export class Multiplexer {
     if (!this.#closed) this.#conn = conn;
     this.#events.emit('connect');
     this.#events.emit('ready');
-    this.#flushWaiting(conn);
+    // While closing gracefully, what was accepted goes out whatever the congestion.
+    this.#sendWaiting(conn, this.#closed);
     this.#readServerTimeout(conn);
     return conn;
   }
@@ -253,22 +293,41 @@ export class Multiplexer {
     this.#ensureConnecting();
   }
 
-  #flushWaiting(conn: Connection): void {
+  /**
+   * Hand waiting commands to `conn`, in order, until it reports congestion (unless `force`:
+   * a graceful close sends everything it accepted). When none is left, the hot path is open
+   * again and an owed `drain` is emitted.
+   */
+  #sendWaiting(conn: Connection, force: boolean): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
+      this.#waitingBytes -= estimateBytes(cmd);
       if (cmd.deadline === EXPIRED) continue;
       this.counters.commandsSent++;
+      let more: boolean;
       try {
-        conn.send(cmd);
+        more = conn.send(cmd);
       } catch (error) {
         cmd.fail(error as Error);
+        continue;
+      }
+      if (!more && !force && this.#waiting.length > 0) {
+        this.#backlogged = true;
+        return;
       }
     }
     this.#waitingBytes = 0;
+    this.#backlogged = !conn.writable;
+    if (this.#backlogged || !this.#drainOwed) return;
+    this.#drainOwed = false;
+    this.#events.emit('drain');
   }
 
   #onClose(conn: Connection, error: Error | undefined, replay: PendingCommand[]): void {
     this.counters.connectionsDestroyed++;
-    if (this.#conn === conn) this.#conn = null;
+    if (this.#conn === conn) {
+      this.#conn = null;
+      this.#backlogged = false;
+    }
     this.#events.emit('close', { error });
     if (error instanceof ProtocolError) this.#emitError(error);
     if (replay.length === 0) return;
@@ -315,7 +374,7 @@ export class Multiplexer {
     for (const cmd of all) {
       if (cmd.deadline === EXPIRED) continue;
       this.#waiting.push(cmd);
-      this.#waitingBytes += estimateBytes(cmd.args);
+      this.#waitingBytes += estimateBytes(cmd);
     }
   }
 
@@ -341,7 +400,7 @@ export class Multiplexer {
         cmd.deadline = EXPIRED;
         cmd.fail(
           new CommandTimeoutError(
-            `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for a connection to ${describe(this.#options)} and was not sent`,
+            `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
             false,
           ),
         );
@@ -349,7 +408,7 @@ export class Multiplexer {
       }
       if (deadline > 0 && deadline < next) next = deadline;
       this.#waiting.push(cmd);
-      this.#waitingBytes += estimateBytes(cmd.args);
+      this.#waitingBytes += estimateBytes(cmd);
     }
     if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
   }
@@ -392,6 +451,8 @@ export class Multiplexer {
       open: this.#conn !== null ? 1 : 0,
       connecting: this.#connecting !== null ? 1 : 0,
       queued: this.#waiting.length,
+      queuedBytes: this.#waitingBytes,
+      bufferedBytes: this.#conn?.bufferedBytes ?? 0,
       inFlight: this.#conn?.inFlight ?? 0,
       created: c.connectionsCreated,
       destroyed: c.connectionsDestroyed,
@@ -413,6 +474,8 @@ export class Multiplexer {
     // the connection itself still delivers the replies it owes.
     const current = this.#conn;
     this.#conn = null;
+    // Commands accepted while the socket was congested still go out, before QUIT.
+    if (current !== null) this.#sendWaiting(current, true);
     this.#closing = (async () => {
       const conn =
         current ?? (this.#connecting === null ? null : await this.#connecting.catch(() => null));
@@ -448,10 +511,14 @@ export class Multiplexer {
   }
 }
 
-/** Bytes a command will take on the wire, roughly: enough to bound a queue, cheap to compute. */
-function estimateBytes(args: readonly RespArg[]): number {
+/**
+ * Bytes a command will take on the wire, roughly: enough to bound a queue, cheap to compute.
+ * A raw frame is its own length.
+ */
+function estimateBytes(cmd: PendingCommand): number {
+  if (cmd.frame !== undefined) return cmd.frame.length;
   let n = 16;
-  for (const a of args)
+  for (const a of cmd.args)
     n += (typeof a === 'string' ? a.length * 3 : Buffer.isBuffer(a) ? a.length : 20) + 16;
   return n;
 }

@@ -59,8 +59,9 @@ export interface ClientOptions {
   /** How long `close()` waits for in-flight replies before destroying, in ms. @default 5000 */
   readonly closeTimeoutMs?: number;
   /**
-   * Most commands that may wait for a connection while it is being (re)established; past it
-   * commands fail at once with ERR_QUEUE_FULL instead of piling up in memory. @default 100000
+   * Most commands that may wait for a connection while it is being (re)established or while its
+   * socket is congested; past it commands fail at once with ERR_QUEUE_FULL instead of piling up
+   * in memory. @default 100000
    */
   readonly maxQueuedCommands?: number;
   /**
@@ -75,7 +76,11 @@ export interface ClientOptions {
    * `timeout` when it can be read. @default 5000
    */
   readonly pingIntervalMs?: number;
-  /** Most bytes of commands waiting for a connection; past it ERR_QUEUE_FULL. @default 67108864 */
+  /**
+   * Most bytes the kernel has not accepted yet: commands waiting for a connection or for a
+   * congested socket to drain, plus what the connection holds encoded or in its socket; past it
+   * ERR_QUEUE_FULL. @default 67108864
+   */
   readonly maxQueuedBytes?: number;
   /** First reconnect delay after a failed attempt; doubles per attempt, with jitter. @default 50 */
   readonly reconnectDelayMs?: number;

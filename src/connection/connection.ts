@@ -7,7 +7,13 @@
  * continuation runs in this turn joins the same write, and a lone caller pays no timer and no
  * extra turn. A batch that reaches `maxWriteBytes` is written at once, so one write never grows
  * past the cap. When the socket reports a full buffer (`write()` returned false) flushing stops
- * and commands keep collecting until `drain`.
+ * until `drain`.
+ *
+ * Back-pressure: `send()` returns false once the socket is congested (the kernel did not take
+ * the last write), and the connection emits `drain` when it has written everything again.
+ * `bufferedBytes` counts what the kernel has not accepted yet (encoded and still in the socket).
+ * The owner stops sending on false (the multiplexer holds later commands in its bounded queue),
+ * so the connection itself holds at most about one write beyond what the kernel took.
  *
  * Read path: replies arrive in order, so each decoded reply belongs to the command at the head of
  * the in-flight queue (a ring: O(1) shift). Before each reply the decoder is told the head's mode:
@@ -73,6 +79,8 @@ export interface ConnectionEvents {
    */
   close: [error: Error | undefined, replay: PendingCommand[]];
   push: [push: RespPush];
+  /** The socket took everything written after `send()` had returned false. */
+  drain: [];
 }
 
 // Connection states (plain constants: erasable syntax only, no enums).
@@ -194,6 +202,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     socket.on('drain', () => {
       this.#needDrain = false;
       this.#flush();
+      if (!this.#needDrain && this.#state !== State.Closed) this.emit('drain');
     });
     socket.on('error', (error) => {
       this.destroy(this.#transportError(error.message, error));
@@ -253,15 +262,27 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#queue.length;
   }
 
+  /** Bytes not yet accepted by the kernel: encoded and unwritten, or buffered in the socket. */
+  get bufferedBytes(): number {
+    return this.#writer.pendingBytes + this.#socket.writableLength;
+  }
+
+  /** False while the socket is congested; `drain` follows when it is not any more. */
+  get writable(): boolean {
+    return !this.#needDrain;
+  }
+
   /**
    * Queue a command. It is encoded now and written with everything else sent this turn. Never
    * throws for transport reasons: failures arrive through `cmd.fail`.
+   * @returns false when the socket is congested: the command was taken, but the caller should
+   * stop sending until `drain`.
    * @throws InvalidArgumentError synchronously when an argument cannot be encoded.
    */
-  send(cmd: PendingCommand): void {
+  send(cmd: PendingCommand): boolean {
     if (this.#state === State.Closed || this.#state === State.Closing) {
       cmd.fail(new ConnectionClosedError('The connection is closing', false));
-      return;
+      return true;
     }
     const frame = cmd.frame;
     if (frame === undefined) {
@@ -292,6 +313,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#flushScheduled = true;
       process.nextTick(this.#scheduledFlush);
     }
+    return !this.#needDrain;
   }
 
   readonly #scheduledFlush = (): void => {

@@ -67,6 +67,12 @@ export interface FakeServerOptions {
    * server coming back. @default 0 (any free port)
    */
   readonly port?: number;
+  /**
+   * Read each connection's socket at this many bytes per second at most (a server slower than
+   * its clients): after each read the socket is paused for as long as the rate allows, so the
+   * kernel's buffers fill and the client's writes back up. @default no limit
+   */
+  readonly readBytesPerSecond?: number;
 }
 
 export interface FakeConnection {
@@ -167,12 +173,18 @@ class Connection implements FakeConnection {
     this.#options = options;
     this.#log = log;
     const decoder = new RespDecoder({ onReply: (value) => this.#onCommand(value) });
+    const rate = options.readBytesPerSecond;
     socket.on('data', (chunk: Buffer) => {
       try {
         decoder.write(chunk);
       } catch {
         // Not RESP (an inline command, a stray client): a real server would refuse it too.
         socket.destroy();
+        return;
+      }
+      if (rate !== undefined) {
+        socket.pause();
+        setTimeout(() => socket.resume(), (chunk.length / rate) * 1000).unref();
       }
     });
     // Resets are what fault tests provoke; an unhandled 'error' would crash the test process.
