@@ -13,10 +13,10 @@ import { Multi } from '../client/batch.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
 import { CommandApi, type Out } from '../client/command-api.js';
-import { type ScanOptions, withScanOptions } from '../client/command-options.js';
+import type { ScanOptions } from '../client/command-options.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
-import { type Transform, toScanPage } from '../client/reply-transforms.js';
+import type { Transform } from '../client/reply-transforms.js';
 import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, Subscription } from '../client/subscriber.js';
@@ -37,12 +37,10 @@ import type { RespArg } from '../protocol/resp-types.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
 import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
 import { ClusterPipeline } from './cluster-pipeline.js';
+import { scanPrimaries } from './cluster-scan.js';
 import { parseRedirect } from './redirect.js';
 import { keySlot } from './slot.js';
 import { sumStats } from './sum-stats.js';
-
-/** Lost connections one shard's SCAN walk survives (each followed by a topology refresh). */
-const MAX_SCAN_NODE_FAILURES = 3;
 
 /** A point-in-time view of a cluster client. */
 export interface ClusterStats {
@@ -255,42 +253,8 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
    * not visited. Like SCAN: a key present for the whole walk, and not migrated, is returned at
    * least once.
    */
-  override async *scanIterator(options: ScanOptions = {}): AsyncGenerator<S> {
-    const e = this.#engine;
-    await e.ready();
-    const starts = (e.topology?.shards ?? []).map((shard) => shard.ranges[0]?.[0] ?? -1);
-    for (const slot of starts) {
-      if (slot === -1) continue;
-      let primary = '';
-      let cursor = '0';
-      let failures = 0;
-      do {
-        const core = e.coreFor(slot, false);
-        if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
-        const address = `${core.options.host}:${core.options.port}`;
-        if (address !== primary) {
-          primary = address;
-          cursor = '0';
-        }
-        const args = withScanOptions(['SCAN', cursor], options, true);
-        let page: { cursor: string; items: S[] };
-        try {
-          page = (await new PromiseCommand(
-            args,
-            { ...this.#policy, idempotent: true },
-            toScanPage,
-            e.counters,
-            undefined,
-          ).start(core.mux)) as { cursor: string; items: S[] };
-        } catch (error) {
-          if (error instanceof ReplyError || ++failures > MAX_SCAN_NODE_FAILURES) throw error;
-          await e.refresher.now(`SCAN lost ${address}`).catch(() => undefined);
-          continue;
-        }
-        cursor = page.cursor;
-        yield* page.items;
-      } while (cursor !== '0');
-    }
+  override scanIterator(options: ScanOptions = {}): AsyncGenerator<S> {
+    return scanPrimaries<S>(this.#engine, this.#policy, options);
   }
 
   /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
