@@ -3,21 +3,58 @@
 export { Multi, Pipeline } from './client/batch.js';
 export { type CallOptions, createClient, RespoolClient } from './client/client.js';
 export type {
+  BitFieldOperation,
   ExpireCondition,
+  GeoSearchBy,
+  GeoSearchFrom,
+  GeoSearchOptions,
+  LcsOptions,
+  MigrateOptions,
+  RestoreOptions,
   ScanOptions,
   SetOptions,
+  SortOptions,
+  WeightsOptions,
+  XAddOptions,
+  XClaimOptions,
+  XReadOptions,
+  XTrimOptions,
   ZAddOptions,
   ZMember,
   ZRangeOptions,
 } from './client/command-api.js';
 export type { ClientEvents } from './client/events.js';
+export type { GeoMember, GeoPosition, GeoSearchHit, GeoUnit } from './client/geo-hll-commands.js';
 export {
   type ClientOptions,
   DEFAULT_CLIENT_OPTIONS,
   parseRedisUrl,
   redactUrl,
 } from './client/options.js';
+export type { LcsMatches } from './client/reply-transforms.js';
+export {
+  defineLibrary,
+  defineScript,
+  FunctionLibrary,
+  Script,
+  type ScriptOptions,
+} from './client/script.js';
+export type { FunctionLibraryInfo } from './client/scripting-commands.js';
+export type {
+  ClientInfo,
+  InfoReply,
+  RoleReply,
+  SlowlogEntry,
+} from './client/server-commands.js';
 export type { ClientStats } from './client/stats.js';
+export type {
+  AutoClaimResult,
+  MaybeDeletedStreamMessage,
+  PendingEntry,
+  PendingSummary,
+  StreamMessage,
+  StreamRead,
+} from './client/stream-replies.js';
 export {
   ClusterMulti,
   type ClusterStats,
@@ -71,6 +108,14 @@ export {
   type OtelMeter,
   type OtelMeterProvider,
 } from './metrics/opentelemetry.js';
+export {
+  instrumentOpenTelemetryTracing,
+  type OpenTelemetryTracingOptions,
+  type OtelSpan,
+  type OtelTracer,
+  type OtelTracerProvider,
+  type TracingHandle,
+} from './metrics/otel-tracing.js';
 export {
   type PrometheusOptions,
   type PrometheusRegistry,

@@ -11,6 +11,8 @@
  * A transport failure rejects `exec()` as a whole with that error (`written` tells whether any
  * of it may have run).
  */
+
+import { prefixKeys } from '../commands/key-prefix.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
@@ -20,8 +22,10 @@ import { validateArgs } from '../protocol/encoder.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
+import { isFunctionNotFound, isNoScript, keysAndArgs } from './command-base.js';
 import type { GroupedCommand } from './multiplexer.js';
 import type { Transform } from './reply-transforms.js';
+import type { FunctionLibrary, Script } from './script.js';
 
 interface Queued {
   readonly args: RespArg[];
@@ -37,6 +41,8 @@ export interface BatchTarget {
   readonly scope?: ClientScope;
   /** Deadline of each command of the batch, as commandTimeoutMs; 0 or absent = none. */
   readonly timeoutMs?: number;
+  /** The keyPrefix option: applied to each command as it is queued. */
+  readonly keyPrefix?: string | undefined;
 }
 
 /** Deadline fields for a batch's commands: one clock read per batch. */
@@ -47,6 +53,14 @@ function deadlineOf(target: BatchTarget): { deadline: number; timeoutMs: number 
 
 abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain', S> {
   protected readonly queued: Queued[] = [];
+  /**
+   * SCRIPT LOAD / FUNCTION LOAD REPLACE commands sent ahead of the batch, one per distinct script
+   * or library: inside MULTI a NOSCRIPT fails only its own command while the rest of the
+   * transaction runs, so the script must be there before the batch starts (script.ts).
+   */
+  protected readonly preloads = new Map<string, RespArg[]>();
+  /** The first preload the server refused (a Lua syntax error): shown in the slots it broke. */
+  protected preloadError: Error | undefined;
   /** Where exec() sends; a cluster multi() sets it once it knows the slot. */
   protected target: BatchTarget;
   #used = false;
@@ -65,8 +79,61 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
     if (this.#used) {
       throw new InvalidArgumentError('This batch was already executed; create a new one');
     }
-    this.queued.push({ args, transform });
+    const prefix = this.target.keyPrefix;
+    this.queued.push({ args: prefix === undefined ? args : prefixKeys(args, prefix), transform });
     return this;
+  }
+
+  protected override _script(
+    script: Script,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+    transform: Transform | undefined,
+  ): this {
+    this.preloads.set(`script:${script.sha1}`, ['SCRIPT', 'LOAD', script.source]);
+    const name = script.readOnly ? 'EVALSHA_RO' : 'EVALSHA';
+    return this._cmd(keysAndArgs([name, script.sha1], keys, args), transform);
+  }
+
+  protected override _function(
+    library: FunctionLibrary,
+    name: string,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+    readOnly: boolean,
+    transform: Transform | undefined,
+  ): this {
+    this.preloads.set(`library:${library.name}`, ['FUNCTION', 'LOAD', 'REPLACE', library.code]);
+    return this._cmd(keysAndArgs([readOnly ? 'FCALL_RO' : 'FCALL', name], keys, args), transform);
+  }
+
+  /** Send the preloads (their replies are not results) ahead of everything else. */
+  protected sendPreloads(mux: BatchTarget['mux'], deadline: number, timeoutMs: number): void {
+    for (const args of this.preloads.values()) {
+      mux.send({
+        args,
+        returnBuffers: false,
+        deadline,
+        timeoutMs,
+        reply: (value) => {
+          if (value instanceof ReplyError) this.preloadError ??= value;
+        },
+        // A transport failure fails the batch's own commands too; nothing to add here.
+        fail: () => undefined,
+      });
+    }
+  }
+
+  /** A slot's final value: transformed, or the preload's error where the script was missing. */
+  protected slotValue(value: RespValue, transform: Transform | undefined): unknown {
+    if (
+      value instanceof ReplyError &&
+      this.preloadError !== undefined &&
+      (isNoScript(value) || isFunctionNotFound(value))
+    ) {
+      return this.preloadError;
+    }
+    return applyTransform(value, transform);
   }
 
   /**
@@ -120,6 +187,7 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
       };
       const { mux, returnBuffers } = this.target;
       const { deadline, timeoutMs } = deadlineOf(this.target);
+      if (this.preloads.size > 0) this.sendPreloads(mux, deadline, timeoutMs);
       for (let i = 0; i < n; i++) {
         const { args, transform } = this.queued[i]!;
         mux.send({
@@ -127,8 +195,8 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
           returnBuffers,
           deadline,
           timeoutMs,
-          reply(value) {
-            results[i] = applyTransform(value, transform);
+          reply: (value) => {
+            results[i] = this.slotValue(value, transform);
             settle();
           },
           fail(error) {
@@ -180,6 +248,10 @@ export class Multi<
       let failure: Error | undefined;
       let multiReply: RespValue = null;
       const { mux, returnBuffers } = this.target;
+      if (this.preloads.size > 0) {
+        const { deadline, timeoutMs } = deadlineOf(this.target);
+        this.sendPreloads(mux, deadline, timeoutMs);
+      }
       const head: PendingCommand = {
         args: ['MULTI'],
         returnBuffers: false,
@@ -215,7 +287,7 @@ export class Multi<
         deadline,
         timeoutMs,
         group,
-        reply(value) {
+        reply: (value) => {
           if (failure !== undefined) return reject(failure);
           if (multiReply instanceof ReplyError) return reject(multiReply);
           if (value instanceof ReplyError) {
@@ -226,7 +298,7 @@ export class Multi<
           if (!Array.isArray(value)) {
             return reject(new ReplyError(`ERR unexpected EXEC reply of type ${typeof value}`));
           }
-          resolve(value.map((v, i) => applyTransform(v, queued[i]?.transform)));
+          resolve(value.map((v, i) => this.slotValue(v, queued[i]?.transform)));
         },
         fail(error) {
           reject(failure ?? error);

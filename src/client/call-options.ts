@@ -47,5 +47,6 @@ export function resolvePolicy(options: CallOptions, base: CommandPolicy): Comman
         ? base.idempotent
         : validateBoolean(options.idempotent, 'idempotent'),
     signal: signal ?? base.signal,
+    keyPrefix: base.keyPrefix,
   });
 }

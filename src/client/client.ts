@@ -11,6 +11,7 @@
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { prefixKeys } from '../commands/key-prefix.js';
 import { InvalidArgumentError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import { traceCommand } from '../metrics/command-tracing.js';
@@ -42,15 +43,19 @@ export interface LeaseOptions {
 export class RespoolClient<S extends string | Buffer = string> extends CommandApi<'async', S> {
   readonly #core: ClientCore;
   readonly #policy: CommandPolicy;
+  /** The keyPrefix option, read once: one field check per command when there is none. */
+  readonly #prefix: string | undefined;
 
   /** @internal Use `createClient()`. */
   constructor(core: ClientCore, policy: CommandPolicy) {
     super();
     this.#core = core;
     this.#policy = policy;
+    this.#prefix = policy.keyPrefix;
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     // Diagnostics: one inlined check per command when nobody listens (channels.bench.ts).
     if (commandTraced()) {
       return traceCommand(this.#core.scope, args, () => this.#send(args, transform));
@@ -69,6 +74,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     const core = this.#core;
     if (commandTraced()) {
       return traceCommand(core.scope, args, () =>
@@ -134,6 +140,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       returnBuffers: this.#policy.returnBuffers,
       scope: core.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#prefix,
     });
   }
 
@@ -145,6 +152,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       returnBuffers: this.#policy.returnBuffers,
       scope: core.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#prefix,
     });
   }
 
@@ -190,11 +198,6 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       listener as MessageListener<string | Buffer>,
       this.#policy.returnBuffers,
     );
-  }
-
-  /** SPUBLISH to a shard channel. */
-  spublish(channel: RespArg, message: RespArg): Promise<number> {
-    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
   }
 
   /**
@@ -296,6 +299,7 @@ export function createClient(
     timeoutMs: resolved.commandTimeoutMs,
     idempotent: false,
     signal: undefined,
+    keyPrefix: resolved.keyPrefix,
   });
   return new RespoolClient(new ClientCore(resolved, factory), policy);
 }

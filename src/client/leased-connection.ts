@@ -4,6 +4,8 @@
  * WATCH…MULTI…EXEC, SELECT, blocking commands. What the lease changes is tracked (LeaseState)
  * and undone on release. After release the handle refuses further commands.
  */
+
+import { prefixKeys } from '../commands/key-prefix.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, CommandTimeoutError, InvalidArgumentError } from '../errors.js';
@@ -82,6 +84,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   #run(args: RespArg[], transform: Transform | undefined, policy: CommandPolicy): Promise<unknown> {
+    if (policy.keyPrefix !== undefined) args = prefixKeys(args, policy.keyPrefix);
     // Diagnostics: one inlined check per command when nobody listens.
     if (commandTraced()) {
       return traceCommand(this.#context.scope, args, () => this.#issue(args, transform, policy));
@@ -145,6 +148,30 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     return this._cmd(['UNWATCH'], undefined) as Promise<string>;
   }
 
+  /** DISCARD a MULTI opened with `call('MULTI')` (a `multi()` builder never leaves one open). */
+  discard(): Promise<string> {
+    return this._cmd(['DISCARD'], undefined) as Promise<string>;
+  }
+
+  // Connection state: typed here only, because on the shared connection these would change it
+  // for every caller. The release undoes SELECT; NO-EVICT and NO-TOUCH cannot be undone, so a
+  // connection that used them is closed on release instead of going back to the pool.
+  /** SELECT another database for the rest of this lease. */
+  select(db: number): Promise<string> {
+    return this._cmd(['SELECT', db], undefined) as Promise<string>;
+  }
+  /** CLIENT SETNAME for the rest of this lease (the client's own name comes back on release). */
+  clientSetname(name: string): Promise<string> {
+    return this._cmd(['CLIENT', 'SETNAME', name], undefined) as Promise<string>;
+  }
+  clientNoEvict(on: boolean): Promise<string> {
+    return this._cmd(['CLIENT', 'NO-EVICT', on ? 'ON' : 'OFF'], undefined) as Promise<string>;
+  }
+  /** CLIENT NO-TOUCH (Redis 7.2): this connection's reads leave keys' LRU/LFU alone. */
+  clientNoTouch(on: boolean): Promise<string> {
+    return this._cmd(['CLIENT', 'NO-TOUCH', on ? 'ON' : 'OFF'], undefined) as Promise<string>;
+  }
+
   /** MULTI…EXEC on this connection. After WATCH, `exec()` resolves null when a watched key changed. */
   multi(): Multi<S, null> {
     return new Multi<S, null>({
@@ -152,6 +179,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       returnBuffers: this.#returnBuffers,
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 
@@ -161,6 +189,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       returnBuffers: this.#returnBuffers,
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 }

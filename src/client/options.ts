@@ -44,6 +44,12 @@ export interface ClientOptions {
   readonly tls?: boolean | tls.ConnectionOptions;
   /** Preferred protocol: 3 (HELLO 3, falls back to 2 on old servers) or 2. @default 3 */
   readonly protocol?: 2 | 3;
+  /**
+   * Put this in front of every key the command table finds in a command (like ioredis's
+   * `keyPrefix`). Patterns of KEYS/SCAN and the keys in their replies are left as they are;
+   * see docs/migrating.md for the pitfalls.
+   */
+  readonly keyPrefix?: string;
   /** Decode replies to `Buffer`s instead of strings for every command of this client. @default false */
   readonly returnBuffers?: boolean;
   /** Budget for dialling plus the handshake, in ms. @default 10000 */
@@ -155,6 +161,8 @@ export interface ResolvedClientOptions {
   readonly tls: tls.ConnectionOptions | undefined;
   readonly protocol: 2 | 3;
   readonly returnBuffers: boolean;
+  /** Undefined when no prefix (or an empty one) was given. */
+  readonly keyPrefix: string | undefined;
   readonly connectTimeoutMs: number;
   readonly keepAliveMs: number;
   readonly closeTimeoutMs: number;
@@ -188,6 +196,7 @@ const KNOWN = new Set<string>([
   'tls',
   'protocol',
   'returnBuffers',
+  'keyPrefix',
   'connectTimeoutMs',
   'keepAliveMs',
   'closeTimeoutMs',
@@ -270,6 +279,11 @@ export function resolveClientOptions(
   }
   const protocol = validateOneOf(options.protocol ?? d.protocol, 'protocol', [2, 3] as const);
   const returnBuffers = validateBoolean(options.returnBuffers ?? d.returnBuffers, 'returnBuffers');
+  const prefixInput =
+    options.keyPrefix === undefined
+      ? ''
+      : validateString(options.keyPrefix, 'keyPrefix', { allowEmpty: true });
+  const keyPrefix = prefixInput === '' ? undefined : prefixInput;
   const connectTimeoutMs = positiveMs(
     options.connectTimeoutMs ?? d.connectTimeoutMs,
     'connectTimeoutMs',
@@ -363,6 +377,7 @@ export function resolveClientOptions(
     tls: tlsOptions,
     protocol,
     returnBuffers,
+    keyPrefix,
     connectTimeoutMs,
     keepAliveMs,
     closeTimeoutMs,

@@ -29,6 +29,8 @@ export interface CommandPolicy {
   /** Safe to run twice: may be resent after its connection died with it written. */
   readonly idempotent: boolean;
   readonly signal: AbortSignal | undefined;
+  /** The `keyPrefix` option: put in front of every key argument before sending (key-prefix.ts). */
+  readonly keyPrefix?: string | undefined;
 }
 
 /**

@@ -113,3 +113,46 @@ export function toMultiZPop<S>(
   if (!Array.isArray(reply)) return null;
   return { key: reply[0] as S, members: toScoredMembers<S>(reply[1] ?? null) };
 }
+
+/** Field/value pairs: RESP2 [f, v, f, v] or RESP3 [[f, v], …] → [[f, v], …]. */
+export function toPairs<S>(reply: RespValue): [S, S][] {
+  if (!Array.isArray(reply)) return [];
+  const out: [S, S][] = [];
+  if (reply.length > 0 && Array.isArray(reply[0])) {
+    for (const pair of reply as RespValue[][]) out.push([pair[0] as S, pair[1] as S]);
+  } else {
+    for (let i = 0; i + 1 < reply.length; i += 2) out.push([reply[i] as S, reply[i + 1] as S]);
+  }
+  return out;
+}
+
+/** LCS … IDX: the matches (ranges in the first and second string) and the total length. */
+export interface LcsMatches {
+  readonly matches: {
+    readonly a: readonly [start: number, end: number];
+    readonly b: readonly [start: number, end: number];
+    /** With `withMatchLen`. */
+    readonly length?: number;
+  }[];
+  readonly length: number;
+}
+
+/** RESP2 ['matches', [...], 'len', n] or RESP3 {matches: [...], len: n}. */
+export function toLcsMatches(reply: RespValue): LcsMatches {
+  const r = toRecord<RespValue>(reply);
+  const list = Array.isArray(r['matches']) ? (r['matches'] as RespValue[]) : [];
+  return {
+    matches: list.map((m) => {
+      const e = Array.isArray(m) ? m : [];
+      const a = Array.isArray(e[0]) ? e[0] : [];
+      const b = Array.isArray(e[1]) ? e[1] : [];
+      const match: { a: [number, number]; b: [number, number]; length?: number } = {
+        a: [Number(a[0]), Number(a[1])],
+        b: [Number(b[0]), Number(b[1])],
+      };
+      if (e[2] !== undefined) match.length = Number(e[2]);
+      return match;
+    }),
+    length: Number(r['len'] ?? 0),
+  };
+}

@@ -13,12 +13,15 @@ import { Multi } from '../client/batch.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
 import { CommandApi, type Out } from '../client/command-api.js';
+import type { ScanOptions } from '../client/command-options.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
+import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, Subscription } from '../client/subscriber.js';
 import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { prefixKeys, prefixOne } from '../commands/key-prefix.js';
 import {
   ClusterDownError,
   CrossSlotError,
@@ -34,6 +37,7 @@ import type { RespArg } from '../protocol/resp-types.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
 import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
 import { ClusterPipeline } from './cluster-pipeline.js';
+import { scanPrimaries } from './cluster-scan.js';
 import { parseRedirect } from './redirect.js';
 import { keySlot } from './slot.js';
 import { sumStats } from './sum-stats.js';
@@ -55,12 +59,15 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   readonly #engine: ClusterEngine;
   readonly #policy: CommandPolicy;
   readonly #scope: ClientScope;
+  /** The keyPrefix option: applied before routing, so the slot is the prefixed key's. */
+  readonly #prefix: string | undefined;
 
   /** @internal Use `createCluster()`. */
   constructor(engine: ClusterEngine, policy: CommandPolicy) {
     super();
     this.#engine = engine;
     this.#policy = policy;
+    this.#prefix = policy.keyPrefix;
     const seed = engine.options.seeds[0];
     this.#scope = createClientScope({
       clientId: engine.options.node.clientId,
@@ -94,6 +101,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     // Diagnostics: one inlined check per command when nobody listens. The server address in the
     // trace is the first seed's: the node is only chosen inside dispatch.
     if (commandTraced()) return traceCommand(this.#scope, args, () => this.#send(args, transform));
@@ -118,6 +126,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
+    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
     if (commandTraced()) {
       return traceCommand(this.#scope, args, () =>
         this.#blocking(args, transform, serverTimeoutMs),
@@ -217,8 +226,10 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     stride: number,
   ): { args: RespArg[]; positions: number[] }[] {
     const groups = new Map<number, { args: RespArg[]; positions: number[] }>();
+    const prefix = this.#prefix;
     for (let i = 0; i < items.length; i += stride) {
-      const slot = keySlot(items[i]!);
+      // The group is sent through _cmd, which prefixes it: its slot is the prefixed key's.
+      const slot = keySlot(prefix === undefined ? items[i]! : prefixOne(items[i]!, prefix));
       let group = groups.get(slot);
       if (group === undefined) {
         group = { args: [], positions: [] };
@@ -228,6 +239,22 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       group.positions.push(i / stride);
     }
     return [...groups.values()];
+  }
+
+  /**
+   * Every key of the cluster: SCAN walks each shard's primary in turn, one key at a time.
+   *
+   * The guarantee, with the topology changing during the walk: the shards are those of the
+   * topology when the walk starts, each followed by its first slot. When a shard's primary
+   * changes (failover), or its node is lost and a refresh names another, that shard's walk starts
+   * again from cursor 0 on the new primary (a cursor is only valid on the server that issued
+   * it), so its keys may repeat but none that stayed there is missed. Keys that migrate between
+   * shards during the walk may be missed or repeated, and a shard added after the walk started is
+   * not visited. Like SCAN: a key present for the whole walk, and not migrated, is returned at
+   * least once.
+   */
+  override scanIterator(options: ScanOptions = {}): AsyncGenerator<S> {
+    return scanPrimaries<S>(this.#engine, this.#policy, options);
   }
 
   /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
@@ -245,12 +272,40 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       this.#policy.returnBuffers,
       this.#policy.timeoutMs,
       this.#scope,
+      this.#prefix,
     );
   }
 
-  /** Commands routed one by one (batched per node by auto-pipelining); results per slot. */
+  /**
+   * Commands routed one by one (batched per node by auto-pipelining); results per slot. Script
+   * objects run as on the client (EVALSHA, then EVAL on the node that answered NOSCRIPT).
+   */
   pipeline(): ClusterPipeline<S> {
-    return new ClusterPipeline<S>((args, transform) => this._cmd(args, transform));
+    return new ClusterPipeline<S>({
+      command: (args, transform) => this._cmd(args, transform),
+      script: (script, keys, args) => this.runScript(script, keys, args),
+      fn: (library, name, keys, args, readOnly) =>
+        this.runFunction(library, name, keys, args, { readOnly }),
+    });
+  }
+
+  /** FUNCTION LOAD REPLACE on the primary serving the first key's slot (slot 0 without keys). */
+  protected override async _loadLibrary(
+    library: FunctionLibrary,
+    keys: readonly RespArg[],
+  ): Promise<unknown> {
+    const e = this.#engine;
+    await e.ready();
+    // `keys` are the caller's: the FCALL that missed was sent with them prefixed.
+    const first = keys[0];
+    const slot =
+      first === undefined
+        ? 0
+        : keySlot(this.#prefix === undefined ? first : prefixOne(first, this.#prefix));
+    const core = e.coreFor(slot, false);
+    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+    const load = ['FUNCTION', 'LOAD', 'REPLACE', library.code];
+    return new PromiseCommand(load, this.#policy, undefined, e.counters, undefined).start(core.mux);
   }
 
   /** An exclusive connection to the node serving `key`'s slot, for WATCH/MULTI/EXEC and the like. */
@@ -261,7 +316,8 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   ): Promise<T> {
     const e = this.#engine;
     await e.ready();
-    const core = e.coreFor(keySlot(key), false);
+    const routed = this.#prefix === undefined ? key : prefixOne(key, this.#prefix);
+    const core = e.coreFor(keySlot(routed), false);
     if (core === undefined)
       throw new ClusterDownError(`No node serves the slot of ${String(key)}`, false);
     return core.withConnection(fn, this.#policy, {
@@ -313,10 +369,6 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       listener as MessageListener<string | Buffer>,
       this.#policy.returnBuffers,
     );
-  }
-
-  spublish(channel: RespArg, message: RespArg): Promise<number> {
-    return this._cmd(['SPUBLISH', channel, message], undefined) as Promise<number>;
   }
 
   async #coreForSlot(slot: number) {
@@ -397,6 +449,7 @@ export function createCluster(options: ClusterOptions): RespoolCluster {
     timeoutMs: resolved.node.commandTimeoutMs,
     idempotent: false,
     signal: undefined,
+    keyPrefix: resolved.node.keyPrefix,
   });
   return new RespoolCluster(new ClusterEngine(resolved), policy);
 }
@@ -415,10 +468,12 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
     returnBuffers: boolean,
     timeoutMs: number,
     scope?: ClientScope,
+    keyPrefix?: string,
   ) {
     super({
       mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
       returnBuffers,
+      keyPrefix,
     });
     this.#engine = engine;
     this.#returnBuffers = returnBuffers;
@@ -459,9 +514,11 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
         );
       if (!moved || this.retried) throw error;
       await e.refresher.now('MOVED inside MULTI').catch(() => undefined);
+      // Its queued commands are already prefixed: the retry adds no prefix of its own.
       const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs, this.#scope);
       again.retried = true;
       again.queued.push(...this.queued);
+      for (const [id, load] of this.preloads) again.preloads.set(id, load);
       return again.exec();
     }
   }

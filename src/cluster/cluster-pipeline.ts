@@ -6,20 +6,33 @@
  */
 import { CommandApi } from '../client/command-api.js';
 import type { Transform } from '../client/reply-transforms.js';
+import type { FunctionLibrary, Script } from '../client/script.js';
 import { InvalidArgumentError, ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
 
-type Run = (args: RespArg[], transform: Transform | undefined) => Promise<unknown>;
+/** How the cluster client runs each kind of queued entry. */
+export interface ClusterPipelineRunners {
+  command(args: RespArg[], transform: Transform | undefined): Promise<unknown>;
+  script(script: Script, keys: readonly RespArg[], args: readonly RespArg[]): Promise<unknown>;
+  fn(
+    library: FunctionLibrary,
+    name: string,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+    readOnly: boolean,
+  ): Promise<unknown>;
+}
 
 export class ClusterPipeline<S extends string | Buffer = string> extends CommandApi<'chain', S> {
-  readonly #run: Run;
-  readonly #queued: { args: RespArg[]; transform: Transform | undefined }[] = [];
+  readonly #runners: ClusterPipelineRunners;
+  /** Each entry starts its command (or script) when exec() runs it. */
+  readonly #queued: (() => Promise<unknown>)[] = [];
   #used = false;
 
   /** @internal */
-  constructor(run: Run) {
+  constructor(runners: ClusterPipelineRunners) {
     super();
-    this.#run = run;
+    this.#runners = runners;
   }
 
   get length(): number {
@@ -27,7 +40,32 @@ export class ClusterPipeline<S extends string | Buffer = string> extends Command
   }
 
   protected override _cmd(args: RespArg[], transform: Transform | undefined): this {
-    this.#queued.push({ args, transform });
+    this.#queued.push(() => this.#runners.command(args, transform));
+    return this;
+  }
+
+  /**
+   * Scripts are not loaded ahead here: the commands of one cluster pipeline go to several nodes
+   * and are not one transaction, so each runs as on the client (EVALSHA, then EVAL where
+   * NOSCRIPT). Only then does it run after the pipeline's other commands to that node.
+   */
+  protected override _script(
+    script: Script,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+  ): this {
+    this.#queued.push(() => this.#runners.script(script, keys, args));
+    return this;
+  }
+
+  protected override _function(
+    library: FunctionLibrary,
+    name: string,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+    readOnly: boolean,
+  ): this {
+    this.#queued.push(() => this.#runners.fn(library, name, keys, args, readOnly));
     return this;
   }
 
@@ -40,9 +78,7 @@ export class ClusterPipeline<S extends string | Buffer = string> extends Command
   async exec(): Promise<unknown[]> {
     if (this.#used) throw new InvalidArgumentError('exec() was already called on this pipeline');
     this.#used = true;
-    const settled = await Promise.allSettled(
-      this.#queued.map((q) => this.#run(q.args, q.transform)),
-    );
+    const settled = await Promise.allSettled(this.#queued.map((run) => run()));
     const results: unknown[] = [];
     for (const s of settled) {
       if (s.status === 'fulfilled') results.push(s.value);

@@ -204,8 +204,8 @@ export function isTransactional(args: readonly RespArg[]): boolean {
  * - MULTI/EXEC/DISCARD/WATCH/UNWATCH: other callers' commands would be queued into, or abort,
  *   someone else's transaction (`multi()` sends a whole transaction in one write and does not ask);
  * - MONITOR turns the connection into a feed;
- * - SELECT, HELLO, AUTH, RESET, CLIENT REPLY, CLIENT TRACKING, CLIENT CACHING, READONLY and
- *   READWRITE change database, protocol, user, reply mode, tracking or replica-read mode for
+ * - SELECT, HELLO, AUTH, RESET, CLIENT REPLY, CLIENT TRACKING, CLIENT CACHING, CLIENT NO-EVICT,
+ *   CLIENT NO-TOUCH, READONLY and READWRITE change database, protocol, user, reply mode, tracking or replica-read mode for
  *   whoever uses the connection next;
  * - QUIT closes it under everyone.
  */
@@ -224,6 +224,8 @@ export function requiresExclusive(args: readonly RespArg[]): boolean {
     case 'client|reply':
     case 'client|tracking':
     case 'client|caching':
+    case 'client|no-evict':
+    case 'client|no-touch':
     case 'readonly':
     case 'readwrite':
       return true;

@@ -12,6 +12,7 @@ import {
   type RawCommandRow,
   type RawKeySpec,
 } from './table.generated.js';
+import { SUPPLEMENT_ROWS } from './table-supplement.js';
 
 /**
  * Command flags, as `COMMAND INFO` spells them. Values are bits of {@link CommandSpec.flags}.
@@ -230,9 +231,16 @@ function addBothCases(map: Map<string, CommandSpec>, key: string, spec: CommandS
   map.set(key.toUpperCase(), spec);
 }
 
+/** The generated rows plus the hand-written 7.2 rows the generated table does not have. */
+function allRows(): readonly RawCommandRow[] {
+  const known = new Set(RAW_COMMANDS.map((row) => row[0]));
+  return [...RAW_COMMANDS, ...SUPPLEMENT_ROWS.filter((row) => !known.has(row[0]))];
+}
+
 function buildIndex(): { top: Map<string, CommandSpec>; all: readonly CommandSpec[] } {
+  const rows = allRows();
   const subRows = new Map<string, RawCommandRow[]>();
-  for (const row of RAW_COMMANDS) {
+  for (const row of rows) {
     const bar = row[0].indexOf('|');
     if (bar === -1) continue;
     const parent = row[0].slice(0, bar);
@@ -242,13 +250,13 @@ function buildIndex(): { top: Map<string, CommandSpec>; all: readonly CommandSpe
   }
   const top = new Map<string, CommandSpec>();
   const all: CommandSpec[] = [];
-  for (const row of RAW_COMMANDS) {
+  for (const row of rows) {
     if (row[0].includes('|')) continue;
-    const rows = subRows.get(row[0]);
+    const children = subRows.get(row[0]);
     let subs: Map<string, CommandSpec> | undefined;
-    if (rows !== undefined) {
+    if (children !== undefined) {
       subs = new Map();
-      for (const subRow of rows) {
+      for (const subRow of children) {
         const sub = parseRow(subRow, undefined);
         addBothCases(subs, sub.name.slice(sub.name.indexOf('|') + 1), sub);
         all.push(sub);

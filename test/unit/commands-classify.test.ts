@@ -120,6 +120,8 @@ describe('isBlocking', () => {
       'bzmpop',
       'bzpopmax',
       'bzpopmin',
+      // From the 7.2 supplement (table-supplement.ts): 7.2's waitaof.json flags it BLOCKING.
+      'waitaof',
       'xread',
       'xreadgroup',
     ]);

@@ -197,3 +197,32 @@ describe('command table: generator', () => {
     assert.equal(fresh, checkedIn, 'run `npm run gen:commands` and commit the result');
   });
 });
+
+describe('7.2 supplement', () => {
+  it('adds only commands the generated table lacks, with the 7.2 specs', async () => {
+    const { SUPPLEMENT_ROWS } = await import('../../src/commands/table-supplement.js');
+    const { RAW_COMMANDS } = await import('../../src/commands/table.generated.js');
+    const generated = new Set(RAW_COMMANDS.map((r) => r[0]));
+    for (const row of SUPPLEMENT_ROWS) {
+      assert.equal(generated.has(row[0]), false, `${row[0]} is already generated`);
+      const spec = listCommandSpecs().find((s) => s.name === row[0]);
+      assert.ok(spec, row[0]);
+      assert.equal(spec.since, '7.2.0');
+      assert.equal(spec.keySpecs.length, 0, `${row[0]} is keyless in 7.2`);
+    }
+    assert.equal(getCommandSpec('CLIENT', 'NO-TOUCH')?.name, 'client|no-touch');
+    assert.equal(getCommandSpec('client', 'setinfo')?.arity, 4);
+    assert.equal(getCommandSpec('WAITAOF')?.requestPolicy, 'all_shards');
+    assert.equal(getCommandSpec('CLUSTER', 'MYSHARDID')?.group, 'cluster');
+  });
+
+  it('classifies the 7.2 commands: WAITAOF blocks, CLIENT NO-TOUCH needs its own connection', async () => {
+    const { isBlocking, requiresExclusive, isNoKeyCommand } = await import(
+      '../../src/commands/classify.js'
+    );
+    assert.equal(isBlocking(['WAITAOF', 1, 0, 100]), true);
+    assert.equal(requiresExclusive(['CLIENT', 'NO-TOUCH', 'ON']), true);
+    assert.equal(requiresExclusive(['CLIENT', 'SETINFO', 'LIB-NAME', 'x']), false);
+    assert.equal(isNoKeyCommand(['CLIENT', 'SETINFO', 'LIB-NAME', 'x']), true);
+  });
+});
