@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { parseRedisUrl } from '../client/options.js';
 import { describeError } from '../doctor/describe-error.js';
 import { DEFAULT_DOCTOR_OPTIONS, runDoctor } from '../doctor/doctor.js';
-import { type ChartLibrary, loadChartLibrary, renderHtml } from '../doctor/render-html.js';
+import { renderHtml } from '../doctor/render-html.js';
 import { renderJson } from '../doctor/render-json.js';
 import { REPORT_WIDTH, renderText } from '../doctor/render-text.js';
 import type { DoctorReport } from '../doctor/report-model.js';
@@ -158,7 +158,7 @@ export const doctorCommand: CliCommand = {
       throw new UsageError('--watch-count needs --watch <seconds>', usage());
     }
     const json = values.json === true;
-    const html = values.html === undefined ? undefined : await htmlOutput(values.html);
+    const html = values.html === undefined ? undefined : htmlOutput(values.html);
     const isTty = process.stdout.isTTY === true;
     const style = createStyle(
       !json && colourEnabled({ isTty, env: io.env, noColorFlag: values['no-color'] === true }),
@@ -204,14 +204,13 @@ function watchFrame(
 
 interface HtmlOutput {
   readonly path: string;
-  readonly chartLibrary: ChartLibrary;
 }
 
 /**
  * Check `--html <file>` before auditing, so a typo in the path fails fast as a usage error
- * instead of after the audit, and load Chart.js once for every report written.
+ * instead of after the audit.
  */
-async function htmlOutput(file: string): Promise<HtmlOutput> {
+function htmlOutput(file: string): HtmlOutput {
   if (file.trim() === '') throw new UsageError('--html expects a file name', usage());
   const path = resolve(file);
   try {
@@ -222,13 +221,7 @@ async function htmlOutput(file: string): Promise<HtmlOutput> {
   } catch (error) {
     throw new UsageError(`--html: cannot write ${path}: ${describeError(error)}`, usage());
   }
-  try {
-    return { path, chartLibrary: await loadChartLibrary() };
-  } catch (error) {
-    throw new CliError(`--html: cannot load chart.js: ${describeError(error)}`, {
-      cause: error,
-    });
-  }
+  return { path };
 }
 
 /**
@@ -238,7 +231,7 @@ async function htmlOutput(file: string): Promise<HtmlOutput> {
 function writeHtml(output: HtmlOutput, report: DoctorReport): void {
   const temporary = join(dirname(output.path), `.${basename(output.path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(temporary, renderHtml(report, output.chartLibrary));
+    writeFileSync(temporary, renderHtml(report));
     renameSync(temporary, output.path);
   } catch (error) {
     throw new CliError(`--html: cannot write ${output.path}: ${describeError(error)}`, {

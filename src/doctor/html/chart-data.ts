@@ -1,8 +1,8 @@
 /**
  * The two charts of a node, derived from its report: connections per client host and the
  * idle-time histogram, both stacked by connection name so one pool reads as one colour across
- * both. Computed here, once, and used twice: embedded as JSON for the page's Chart.js and
- * rendered as the text-fallback tables, so the picture and the table cannot disagree.
+ * both. Computed here, once, and used twice: drawn as inline SVG (svg-bar-chart.ts) and
+ * rendered as the data table under it, so the picture and the table cannot disagree.
  */
 import { nameCell } from '../group-label.js';
 import type { ClientGroup, IdleBuckets, NodeReport } from '../report-model.js';
@@ -44,9 +44,9 @@ export interface ChartDataset {
   readonly data: readonly number[];
 }
 
-/** What the page hands to Chart.js for one canvas. */
+/** One chart: its bars, stacked by series. */
 export interface ChartSpec {
-  /** The `id` of the `<canvas>` this chart draws on. */
+  /** The `id` of the chart's `<svg>` element (its data table is `<id>-data`). */
   readonly canvasId: string;
   readonly xTitle: string;
   readonly yTitle: string;

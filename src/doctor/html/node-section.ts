@@ -9,6 +9,7 @@ import { nodeFacts } from '../node-facts.js';
 import type { ClientGroup, NodeReport } from '../report-model.js';
 import type { ChartSpec, NodeCharts } from './chart-data.js';
 import { escapeHtml } from './escape.js';
+import { svgBarChart } from './svg-bar-chart.js';
 import { type Cell, htmlTable, num } from './table.js';
 
 /** Most rows per group table; the embedded JSON (and `--json`) has them all. */
@@ -105,9 +106,9 @@ function figure(spec: ChartSpec, title: string, note: string): string {
   return [
     `<figure class="chart" aria-labelledby="${id}-caption">`,
     `<figcaption id="${id}-caption">${escapeHtml(title)}</figcaption>`,
-    `<div class="chart-box"><canvas id="${id}" role="img" aria-label="${escapeHtml(`${title}: bar chart; the data table below has the numbers`)}"></canvas></div>`,
+    `<div class="chart-box">${svgBarChart(spec, title)}</div>`,
     note === '' ? '' : `<p class="muted">${escapeHtml(note)}</p>`,
-    `<details id="${id}-data" class="chart-data" open><summary>Data table: ${escapeHtml(title.toLowerCase())}</summary>`,
+    `<details id="${id}-data" class="chart-data"><summary>Data table: ${escapeHtml(title.toLowerCase())}</summary>`,
     htmlTable({ caption: title, captionHidden: true, head, rows }),
     '</details>',
     '</figure>',

@@ -58,8 +58,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1.5rem; margin: 1rem 0; }
 figure { margin: 0; padding: 0.75rem; border: 1px solid var(--line); border-radius: 6px; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 0.5rem; }
-.chart-box { position: relative; height: 320px; }
-.no-js .chart-box { display: none; }
+.chart-box svg { display: block; width: 100%; height: auto; }
 details { margin-top: 0.5rem; }
 summary { cursor: pointer; color: var(--muted); }
 .table-wrap { overflow-x: auto; }
@@ -77,7 +76,6 @@ footer { margin-top: 3rem; font-size: 0.85rem; color: var(--muted); border-top: 
   .finding, figure, tr { break-inside: avoid; }
   .finding, .finding.error, .finding.warning, .finding.info { background: #fff; }
   .charts { grid-template-columns: 1fr; }
-  .chart-box { height: 260px; }
   summary { color: var(--fg); }
   nav { display: none; }
   .table-wrap { overflow: visible; }
