@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,6 +29,7 @@ import type { DoctorReport, NodeReport } from '../../src/doctor/report-model.js'
 import { IDLE_POOL_P50_SECONDS } from '../../src/doctor/thresholds.js';
 import { expectClientCount } from '../helpers/baseline.js';
 import { browserSuite, CHROMIUM } from '../helpers/browser.js';
+import { namedConnection as openNamed } from '../helpers/named-connection.js';
 import { countColour, decodePng, distinctColours, pngSize } from '../helpers/png.js';
 import { startCluster } from '../helpers/redis-cluster.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
@@ -63,23 +64,9 @@ let report: DoctorReport;
 let reportUrl: string;
 let startMs: number;
 
-function resp(...args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-}
-
 /** A raw connection that set `name` and answered PING. */
 function namedConnection(name: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(server.port, server.host);
-    let received = '';
-    socket.once('error', reject);
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (received.includes('+PONG\r\n')) resolve(socket);
-      if (received.startsWith('-')) reject(new Error(`SETNAME ${name}: ${received.trim()}`));
-    });
-    socket.write(resp('CLIENT', 'SETNAME', name) + resp('PING'));
-  });
+  return openNamed(server.port, server.host, name);
 }
 
 function onlyNode(r: DoctorReport): NodeReport {

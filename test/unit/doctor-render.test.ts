@@ -40,6 +40,8 @@ function raw(overrides: Partial<RawNode> = {}): RawNode {
     ]),
     config: ok(['timeout', '0', 'maxclients', '10000', 'tcp-keepalive', '300']),
     clientList: ok(naivePoolList()),
+    commandStats: null,
+    doctorCommands: new Map(),
     ...overrides,
   };
 }
@@ -58,6 +60,7 @@ const HOST: HostReport = {
   ],
   ephemeralPorts: { low: 32768, high: 60999 },
   tcpTwReuse: 2,
+  localAddresses: ['127.0.0.1'],
 };
 
 function report(nodes: NodeReport[], host: HostReport = HOST): DoctorReport {
