@@ -336,8 +336,9 @@ export function timeWaitReport(result: TimeWaitResult): ReplayReport {
   const { params, naive, respool } = result;
   const setup = [
     `Bursts of ${fmt(params.burstCallers)} concurrent callers, each one leased INCR: ` +
-      `${fmt(naive.bursts)} through the naive pool, ${fmt(respool.bursts)} through respool ` +
-      `(at least ${fmt(params.bursts)}; they go on while the doctor audits).`,
+      `${fmt(naive.bursts)} through the naive pool,`,
+    `${fmt(respool.bursts)} through respool (at least ${fmt(params.bursts)} each; they go on ` +
+      'while the doctor audits).',
     `naive pool: maxIdle ${fmt(params.maxIdle)}, no active limit, no waiting (redigo): dials ` +
       'whenever nothing is idle,',
     '            and closes from the client side on release when the idle list is full.',
