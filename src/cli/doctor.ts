@@ -12,7 +12,8 @@ import { describeError } from '../doctor/describe-error.js';
 import { DEFAULT_DOCTOR_OPTIONS, runDoctor } from '../doctor/doctor.js';
 import { renderHtml } from '../doctor/render-html.js';
 import { renderJson } from '../doctor/render-json.js';
-import { REPORT_WIDTH, renderText } from '../doctor/render-text.js';
+import { REPORT_WIDTH, renderText, reportWidth } from '../doctor/render-text.js';
+import { renderWatchScreen } from '../doctor/render-watch.js';
 import type { DoctorReport } from '../doctor/report-model.js';
 import { colourEnabled, createStyle, type Style } from '../doctor/style.js';
 import { DOCTOR_EXIT_CODES } from '../doctor/summary.js';
@@ -164,9 +165,10 @@ export const doctorCommand: CliCommand = {
       !json && colourEnabled({ isTty, env: io.env, noColorFlag: values['no-color'] === true }),
     );
 
+    const width = reportWidth(isTty ? process.stdout.columns : undefined);
     if (watchSeconds === undefined) {
       const report = await runDoctor({ url });
-      io.out(json ? renderJson(report) : renderText(report, style));
+      io.out(json ? renderJson(report) : renderText(report, style, width));
       if (html !== undefined) {
         writeHtml(html, report);
         io.err(`respool: HTML report written to ${html.path}`);
@@ -180,7 +182,16 @@ export const doctorCommand: CliCommand = {
       intervalSeconds: watchSeconds,
       ...(watchCount === undefined ? {} : { maxIterations: watchCount }),
       onReport: (report) => {
-        io.out(watchFrame(report, { json, isTty, style, first: printed === 0 }));
+        io.out(
+          watchFrame(report, {
+            json,
+            isTty,
+            style,
+            width,
+            intervalSeconds: watchSeconds,
+            first: printed === 0,
+          }),
+        );
         if (html !== undefined) writeHtml(html, report);
         printed++;
       },
@@ -192,13 +203,26 @@ export const doctorCommand: CliCommand = {
   },
 };
 
-function watchFrame(
-  report: DoctorReport,
-  frame: { json: boolean; isTty: boolean; style: Style; first: boolean },
-): string {
+interface WatchFrame {
+  readonly json: boolean;
+  readonly isTty: boolean;
+  readonly style: Style;
+  readonly width: number;
+  readonly intervalSeconds: number;
+  readonly first: boolean;
+}
+
+/**
+ * One watch report. On a terminal, a screen that fits it (header, deltas, findings, how to
+ * stop) replaces the previous one; in a pipe or a log, the full report each time, separated.
+ */
+function watchFrame(report: DoctorReport, frame: WatchFrame): string {
   if (frame.json) return renderJson(report, true);
-  const text = renderText(report, frame.style);
-  if (frame.isTty) return `${CLEAR_SCREEN}${text}`;
+  if (frame.isTty) {
+    const screen = { columns: frame.width, rows: process.stdout.rows ?? 24 };
+    return `${CLEAR_SCREEN}${renderWatchScreen(report, frame.style, screen, frame.intervalSeconds)}`;
+  }
+  const text = renderText(report, frame.style, frame.width);
   return frame.first ? text : `${'='.repeat(REPORT_WIDTH)}\n${text}`;
 }
 

@@ -17,11 +17,7 @@ export function checkAccess(node: NodeReport): Finding[] {
         node: at,
         group: null,
         message: `Could not audit ${at}: ${node.error}.`,
-        actions: [
-          action(
-            'Check that the server is up and reachable from this host (address, port, firewall, bind) and that the URL carries the right user and password',
-          ),
-        ],
+        actions: unreachableActions(node),
       }),
     ];
   }
@@ -78,4 +74,35 @@ function grantAdvice(reason: string, command: string): FindingAction {
     `Run the doctor as a user allowed +${command}, or ask whoever can`,
     `ACL SETUSER <user> +${command}`,
   );
+}
+
+/** What to do about a node the doctor could not audit, by what went wrong. */
+function unreachableActions(node: NodeReport): FindingAction[] {
+  const error = node.error ?? '';
+  const where = node.port === null ? `unix://${node.host}` : `redis://${node.address}`;
+  const auth = node.port === null ? where : `redis://:PASSWORD@${node.address}`;
+  if (/needs a password/.test(error)) {
+    return [action('Give the doctor the password in the URL', `npx respool doctor ${auth}`)];
+  }
+  if (/authentication failed/.test(error)) {
+    return [
+      action('Check the user and password in the URL (an ACL user: redis://USER:PASSWORD@…)'),
+    ];
+  }
+  if (/connection refused/.test(error)) {
+    return [
+      action(
+        `Check that redis-server runs and listens on ${node.address}`,
+        `redis-cli -u ${where} PING`,
+      ),
+    ];
+  }
+  if (/does not speak RESP/.test(error)) {
+    return [action('Point the doctor at the Redis port (6379 unless configured otherwise)')];
+  }
+  return [
+    action(
+      'Check that the server is up and reachable from this host (address, port, firewall, bind) and that the URL carries the right user and password',
+    ),
+  ];
 }

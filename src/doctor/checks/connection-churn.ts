@@ -9,6 +9,7 @@
 
 import { formatCount } from '../../util/format-table.js';
 import { groupLabel } from '../group-label.js';
+import { signedCount } from '../node-facts.js';
 import { canonicalIp } from '../parse/proc-net-tcp.js';
 import type {
   ClientGroup,
@@ -60,7 +61,7 @@ export function checkConnectionChurn(node: NodeReport, host: HostReport): Findin
     const range = ports === null ? null : ports.high - ports.low + 1;
     const ratio = local === undefined || range === null ? 0 : local.timeWait / range;
     const parts = [
-      `${capitalise(label)} opens and closes connections to ${node.address} instead of reusing them: the server accepted ${formatCount(d.accepted ?? 0)} connections in ${d.intervalSeconds.toFixed(1)} s (${formatCount(Math.round((d.accepted ?? 0) / d.intervalSeconds))}/s) while the number it holds moved by ${signed(d.connectedClients ?? 0)}.`,
+      `${capitalise(label)} opens and closes connections to ${node.address} instead of reusing them: the server accepted ${formatCount(d.accepted ?? 0)} connections in ${d.intervalSeconds.toFixed(1)} s (${formatCount(Math.round((d.accepted ?? 0) / d.intervalSeconds))}/s) while the number it holds moved by ${signedCount(d.connectedClients)}.`,
       `Of the connections seen opening or closing in that window (${d.clientListSamples} CLIENT LIST reads), ${formatCount(mine)} of ${formatCount(seen)} were this pool's; ${formatCount(group.young)} of its ${formatCount(group.count)} connections are under a second old.`,
     ];
     if (local !== undefined && host.status === 'ok') {
@@ -108,10 +109,6 @@ export function localEndpoint(
   const here = host.localAddresses.some((a) => (canonicalIp(a) ?? a) === ip);
   if (!here) return undefined;
   return host.endpoints.find((e) => e.address === node.address);
-}
-
-function signed(n: number): string {
-  return n > 0 ? `+${formatCount(n)}` : n === 0 ? '±0' : formatCount(n);
 }
 
 function capitalise(text: string): string {
