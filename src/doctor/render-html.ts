@@ -27,7 +27,13 @@ export function renderHtml(report: DoctorReport): string {
     nav(report),
     findingsSection(report.findings),
     ...report.nodes.map((node, i) =>
-      nodeSection(node, i, charts[i] ?? null, report.doctorClientName),
+      nodeSection(
+        node,
+        i,
+        charts[i] ?? null,
+        report.doctorClientName,
+        report.findings.filter((f) => f.node === node.address),
+      ),
     ),
     hostSection(report.host),
     footer(),
@@ -90,7 +96,8 @@ function header(report: DoctorReport): string {
     `<span class="pill${s.errors > 0 ? ' error' : ''}">${s.errors} error(s)</span>`,
     `<span class="pill${s.warnings > 0 ? ' warning' : ''}">${s.warnings} warning(s)</span>`,
     `<span class="pill${s.infos > 0 ? ' info' : ''}">${s.infos} info</span>`,
-    `<span class="pill ${s.exitCode === 0 ? 'good' : 'error'}">exit code ${s.exitCode}</span>`,
+    // Green only when there is nothing to look at: exit 0 next to a warning is not "all good".
+    `<span class="pill ${s.exitCode !== 0 ? 'error' : s.warnings > 0 ? 'warning' : 'good'}">exit code ${s.exitCode}${s.exitCode === 0 && s.warnings > 0 ? ' (warnings only)' : ''}</span>`,
   ];
   return [
     '<header>',
@@ -125,7 +132,12 @@ function findingsSection(findings: readonly Finding[]): string {
       `<article class="finding ${f.severity}">`,
       `<h3><span class="badge ${f.severity}">${f.severity}</span> <span>${escapeHtml(where)}</span></h3>`,
       `<p class="message">${escapeHtml(f.message)}</p>`,
-      `<p class="recommendation">${escapeHtml(f.recommendation)}</p>`,
+      '<ul class="actions">',
+      ...f.actions.map(
+        (a) =>
+          `<li>${escapeHtml(a.text)}${a.command === null ? '' : `<pre><code>${escapeHtml(a.command)}</code></pre>`}</li>`,
+      ),
+      '</ul>',
       '</article>',
     );
   }

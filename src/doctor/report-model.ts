@@ -227,6 +227,9 @@ export interface Distribution {
 
 /** Connection counts by idle time; bounds are exclusive above, inclusive below. */
 export interface IdleBuckets {
+  /** Idle under 5 s: in use (a subset of {@link IdleBuckets.under1m}). */
+  readonly under5s: number;
+  /** Idle under a minute, those under 5 s included. */
   readonly under1m: number;
   readonly under10m: number;
   readonly under1h: number;

@@ -9,10 +9,18 @@ export function encodeCommand(...args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
 
-/** A raw connection to `host:port` named `name`, resolved once the server answered PING. */
-export function namedConnection(port: number, host: string, name: string): Promise<Socket> {
+/**
+ * A raw connection to `host:port` named `name`, resolved once the server answered PING; from
+ * `localAddress` when given (any 127.x.y.z on Linux loopback: another "client host").
+ */
+export function namedConnection(
+  port: number,
+  host: string,
+  name: string,
+  localAddress?: string,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, host);
+    const socket = connect({ port, host, ...(localAddress === undefined ? {} : { localAddress }) });
     let received = '';
     const onData = (chunk: Buffer): void => {
       received += chunk.toString('latin1');

@@ -248,7 +248,35 @@ browserSuite('doctor --html in headless Chromium', () => {
 
       const idle = await drawnChart(page, 'chart-idle-0');
       assert.ok(idle !== null, 'an SVG idle histogram');
-      assert.deepEqual(idle.labels, ['< 1 min', '1–10 min', '10 min–1 h', '1 h–1 day', '≥ 1 day']);
+      assert.deepEqual(idle.labels, [
+        '< 5 s',
+        '5 s–1 min',
+        '1–10 min',
+        '10 min–1 h',
+        '1 h–1 day',
+        '≥ 1 day',
+      ]);
+      // The idle-pool finding's connections (idle 6 s) sit in the bar it marks.
+      const naiveIdle = idle.datasets.find((d) => d.label === 'naive-pool');
+      assert.equal(naiveIdle?.data[1], NAIVE_CONNECTIONS);
+      const marked = await page
+        .locator('#chart-idle-0 rect.chart-mark')
+        .evaluateAll((rects) =>
+          rects.map((r) =>
+            (r as unknown as { getAttribute(n: string): string | null }).getAttribute('data-mark'),
+          ),
+        );
+      assert.deepEqual(marked, ['5 s–1 min']);
+      // Exit code 0 next to a warning is not shown as good.
+      assert.equal(await page.locator('.summary .pill.good').count(), 0);
+      assert.match(
+        (await page.locator('.summary .pill.warning').last().textContent()) ?? '',
+        /exit code 0 \(warnings only\)/,
+      );
+      assert.equal(
+        await page.locator('#findings pre code', { hasText: 'CONFIG SET timeout 300' }).count(),
+        1,
+      );
       const histogram = idle.labels.reduce((sum, _, i) => sum + stackTotal(idle, i), 0);
       // Nothing here is blocked or subscribed, so every listed connection but the doctor's own
       // is subject to the timeout and counted.
@@ -346,7 +374,7 @@ browserSuite('doctor --html in headless Chromium', () => {
       );
       const idleFirst =
         (await page.locator('#chart-idle-0-data tbody tr').first().textContent()) ?? '';
-      assert.match(idleFirst, /< 1 min/);
+      assert.match(idleFirst, /< 5 s/);
     } finally {
       await context.close();
     }

@@ -37,7 +37,14 @@ function group(key: Partial<GroupKey>, fields: Partial<ClientGroup> = {}): Clien
     pubsub: 0,
     idle: { p50: 0, p90: 0, max: 0 },
     age: { p50: 0, p90: 0, max: 0 },
-    idleBuckets: { under1m: count, under10m: 0, under1h: 0, under1d: 0, atLeast1d: 0 },
+    idleBuckets: {
+      under5s: count,
+      under1m: count,
+      under10m: 0,
+      under1h: 0,
+      under1d: 0,
+      atLeast1d: 0,
+    },
     young: 0,
     activity: null,
     ...fields,
@@ -188,7 +195,14 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
     {
       count: 400,
       idle: { p50: 900, p90: 4_000, max: 90_000 },
-      idleBuckets: { under1m: 299, under10m: 0, under1h: 50, under1d: 50, atLeast1d: 1 },
+      idleBuckets: {
+        under5s: 0,
+        under1m: 299,
+        under10m: 0,
+        under1h: 50,
+        under1d: 50,
+        atLeast1d: 1,
+      },
     },
   );
   const findings = checkIdlePools(node({}, { byPool: [stale] }));
@@ -203,7 +217,7 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
     {
       count: 100,
       idle: { p50: 700, p90: 700, max: 700 },
-      idleBuckets: { under1m: 0, under10m: 0, under1h: 100, under1d: 0, atLeast1d: 0 },
+      idleBuckets: { under5s: 0, under1m: 0, under10m: 0, under1h: 100, under1d: 0, atLeast1d: 0 },
     },
   );
   assert.equal(checkIdlePools(node({}, { byPool: [hundred] }))[0]?.check, 'idle-pool');
@@ -211,6 +225,7 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
 
 test('idle-timeout: timeout 0 and 10+ connections idle an hour', () => {
   const buckets = (n: number) => ({
+    under5s: 0,
     under1m: 0,
     under10m: 0,
     under1h: 0,

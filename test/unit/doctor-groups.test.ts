@@ -38,8 +38,9 @@ test('distribution sorts its input and reports p50, p90, max', () => {
 });
 
 test('idleBuckets: lower bounds inclusive', () => {
-  assert.deepEqual(idleBuckets([0, 59, 60, 599, 600, 3599, 3600, 86399, 86400]), {
-    under1m: 2,
+  assert.deepEqual(idleBuckets([0, 4, 5, 59, 60, 599, 600, 3599, 3600, 86399, 86400]), {
+    under5s: 2,
+    under1m: 4,
     under10m: 2,
     under1h: 2,
     under1d: 2,

@@ -49,7 +49,9 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .finding.info { border-left-color: var(--info); background: var(--info-bg); }
 .finding h3 { margin: 0 0 0.3rem; font-size: 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; }
 .finding p { margin: 0.3rem 0; }
-.finding .recommendation::before { content: '→ '; font-weight: 700; }
+.finding .actions { margin: 0.4rem 0 0.2rem; padding-left: 1.2rem; }
+.finding .actions li { margin: 0.25rem 0; }
+.finding pre { margin: 0.25rem 0; padding: 0.3rem 0.6rem; background: #fff; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
 .badge { font-size: 0.75rem; font-weight: 700; letter-spacing: 0.05em; text-transform: uppercase; padding: 0.05rem 0.5rem; border-radius: 4px; color: #fff; }
 .badge.error { background: var(--error); }
 .badge.warning { background: var(--warning); }
