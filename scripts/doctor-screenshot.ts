@@ -6,7 +6,8 @@
  * (24 connections kept warm by a FIFO pool running 40 commands/s). The picture shows the
  * findings and the charts that explain them.
  *
- * Run: node --import tsx scripts/doctor-screenshot.ts [out.png]
+ * Run: node --import tsx scripts/doctor-screenshot.ts [out.png] [--text]
+ * (`--text` also prints the same audit's text report, for docs/doctor.md's sample.)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -19,6 +20,7 @@ import { createClient } from '../src/client/client.js';
 import { startPrivateServer } from '../src/demo/private-server.js';
 import { runDoctor } from '../src/doctor/doctor.js';
 import { renderHtml } from '../src/doctor/render-html.js';
+import { renderText } from '../src/doctor/render-text.js';
 import { encodeCommand, namedConnection } from '../test/helpers/named-connection.js';
 
 const OUT = process.argv[2] ?? 'docs/images/doctor-report.png';
@@ -72,6 +74,7 @@ try {
     process.stdout.write(
       `${OUT}: 1200x${height}, findings: ${report.findings.map((f) => f.check).join(', ')}\n`,
     );
+    if (process.argv.includes('--text')) process.stdout.write(`${renderText(report)}\n`);
   } finally {
     await browser.close();
     await rm(dir, { recursive: true });
