@@ -6,14 +6,18 @@
  * The server counts commands per command name (INFO commandstats), not per client. A pool's rate
  * is estimated by sharing each command's rate among the connections whose last command it was
  * (CLIENT LIST `cmd`), in proportion to how many of them are the pool's. That is exact when one
- * pool runs a command alone, and never credits a pool with commands it does not run. The
- * doctor's own commands (it counts what it sent) are taken out first.
+ * pool runs a command alone. A command no listed connection ran last ran on connections that
+ * closed during the window, and is shared among the pools that closed (else opened) some. The doctor's own
+ * commands (it counts what it sent) are taken out first.
  */
 import type { RawNode } from './collect.js';
 import { poolId } from './groups.js';
 import { type ClientEntry, parseClientList } from './parse/client-list.js';
 import { parseCommandStats } from './parse/command-stats.js';
 import type { GroupActivity, GroupKey } from './report-model.js';
+
+/** Commands a cluster client runs to learn the topology (commandstats names). */
+const TOPOLOGY_COMMANDS = new Set(['cluster|slots', 'cluster|shards', 'cluster|nodes']);
 
 /** The window of one node. */
 export interface ActivityWindow {
@@ -66,11 +70,21 @@ export function nodeActivity(window: ActivityWindow): NodeActivity | null {
     if (lastSeen < last) closed.set(pool, (closed.get(pool) ?? 0) + 1);
   }
 
-  const perCommand = commandsRun(before, after);
-  const rates =
-    perCommand === null
-      ? new Map<string, number>()
-      : sharedRates(perCommand, lists[last] ?? [], window);
+  const perCommand = commandsRun(before, after) ?? undefined;
+  const finalList = lists[last] ?? [];
+  // Who ran the commands whose runners are gone: the pools that closed connections, else those
+  // that opened some (a connection opened, used once and closed between two samples).
+  const turnover = closed.size > 0 ? closed : opened;
+  const rates = shared(perCommand, finalList, window, window.seconds, turnover);
+  const topology = shared(
+    perCommand === undefined
+      ? undefined
+      : new Map([...perCommand].filter(([name]) => TOPOLOGY_COMMANDS.has(name))),
+    finalList,
+    window,
+    1,
+    turnover,
+  );
   const pools = new Map<string, GroupActivity>();
   const ids = new Set([...opened.keys(), ...closed.keys(), ...rates.keys()]);
   for (const e of lists[last] ?? []) ids.add(poolId(e, libNameReported));
@@ -79,10 +93,11 @@ export function nodeActivity(window: ActivityWindow): NodeActivity | null {
       commandsPerSecond: rates.get(id) ?? 0,
       opened: opened.get(id) ?? 0,
       closed: closed.get(id) ?? 0,
+      topologyQueries: Math.round(topology.get(id) ?? 0),
     });
   }
   const commands =
-    perCommand === null ? null : [...perCommand.values()].reduce((sum, n) => sum + n, 0);
+    perCommand === undefined ? null : [...perCommand.values()].reduce((sum, n) => sum + n, 0);
   return { pools, keys, commands, clientListSamples: lists.length };
 }
 
@@ -101,11 +116,16 @@ function commandsRun(before: RawNode, after: RawNode): Map<string, number> | nul
   return run;
 }
 
-/** Each command's rate shared among the pools whose connections last ran it. */
-function sharedRates(
-  perCommand: ReadonlyMap<string, number>,
+/**
+ * Each command's count (divided by `per`: the window's seconds for a rate, 1 for a count) shared
+ * among the pools whose connections last ran it.
+ */
+function shared(
+  perCommand: ReadonlyMap<string, number> | undefined,
   entries: readonly ClientEntry[],
   window: ActivityWindow,
+  per: number,
+  turnover: ReadonlyMap<string, number>,
 ): Map<string, number> {
   const holders = new Map<string, Map<string, number>>();
   for (const e of entries) {
@@ -115,9 +135,12 @@ function sharedRates(
     holders.set(e.cmd, byPool);
   }
   const rates = new Map<string, number>();
-  const seconds = Math.max(window.seconds, 0.001);
+  if (perCommand === undefined) return rates;
+  const seconds = Math.max(per, 0.001);
   for (const [command, calls] of perCommand) {
-    const byPool = holders.get(command);
+    // Nobody left whose last command it was: it ran on connections that are gone, so it is
+    // shared among the pools whose connections closed during the window.
+    const byPool = holders.get(command) ?? (turnover.size > 0 ? turnover : undefined);
     if (byPool === undefined) continue;
     const total = [...byPool.values()].reduce((sum, n) => sum + n, 0);
     for (const [id, n] of byPool) {

@@ -216,6 +216,11 @@ export interface GroupActivity {
   readonly opened: number;
   /** Connections of the group seen during the window and gone by its end. */
   readonly closed: number;
+  /**
+   * Cluster topology queries (CLUSTER SLOTS, SHARDS, NODES) it ran in the window, shared the same
+   * way as {@link GroupActivity.commandsPerSecond}; a count, not a rate.
+   */
+  readonly topologyQueries: number;
 }
 
 /** Nearest-rank percentiles of a set of whole seconds; all 0 for an empty set. */

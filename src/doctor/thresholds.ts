@@ -107,3 +107,11 @@ export const CHURN_MIN_ACCEPTED_PER_SECOND = 20;
  * door (with at least a fifth of all seen), so one reconnect is never a finding.
  */
 export const CHURN_MIN_POOL_TURNOVER = 3;
+
+/**
+ * Cluster topology queries (CLUSTER SLOTS, SHARDS, NODES) one pool may run in a sampling window,
+ * over all nodes, before it is a storm: a healthy client refreshes its slot table once in a
+ * while, through one path; one that rebuilds it per caller on every MOVED or connection error,
+ * without a lock, runs dozens at once (incident 5).
+ */
+export const TOPOLOGY_STORM_MIN_QUERIES = 10;

@@ -282,7 +282,7 @@ test('nodeActivity: command rates shared by last command, the doctor removed; op
   const monitor = activity.pools.get(keyId({ host: '10.0.0.3', name: 'monitor', libName: null }));
   // 60 INCRs in 2 s shared by the three connections whose last command was INCR.
   assert.equal(fifo?.commandsPerSecond, 20);
-  assert.deepEqual(churn, { commandsPerSecond: 10, opened: 2, closed: 2 });
+  assert.deepEqual(churn, { commandsPerSecond: 10, opened: 2, closed: 2, topologyQueries: 0 });
   assert.equal(fifo?.opened, 0);
   assert.equal(fifo?.closed, 0);
   assert.equal(monitor?.commandsPerSecond, 2, 'the 4 INFOs that were not the doctor’s');

@@ -2,6 +2,8 @@
  * Every check, run over one set of node reports and the host view. Checks are pure functions of
  * the report model; adding one means writing `checks/<name>.ts` and listing it here.
  */
+
+import { keyId } from '../groups.js';
 import type { Finding, HostReport, NodeReport, Severity } from '../report-model.js';
 import { checkAccess } from './access.js';
 import { checkCloseWait } from './close-wait.js';
@@ -15,6 +17,7 @@ import { checkOversizedPools } from './oversized-pool.js';
 import { checkRejectedConnections } from './rejected-connections.js';
 import { checkTcpKeepalive } from './tcp-keepalive.js';
 import { checkTimeWait } from './time-wait.js';
+import { checkTopologyStorm } from './topology-storm.js';
 
 /** A check over one node. */
 export type NodeCheck = (node: NodeReport) => Finding[];
@@ -47,9 +50,15 @@ export function runChecks({ nodes, host, discoveryError }: AuditSnapshot): Findi
   const findings: Finding[] = [...checkDiscovery(discoveryError, nodes[0]?.address ?? '')];
   const explained = new Set<string>();
   const quiet = new Set<string>();
+  // A topology storm dials every node per rebuild: its new connections are not also "churn".
+  const storms = checkTopologyStorm(nodes);
+  const stormPools = new Set(storms.flatMap((f) => (f.group === null ? [] : [keyId(f.group)])));
+  findings.push(...storms);
   for (const node of nodes) {
     for (const check of NODE_CHECKS) findings.push(...check(node));
-    const churn = checkConnectionChurn(node, host);
+    const churn = checkConnectionChurn(node, host).filter(
+      (f) => f.group === null || !stormPools.has(keyId(f.group)),
+    );
     findings.push(...churn);
     // The churn finding carries this host's TIME_WAIT when the churning pool is here.
     const pools = churningPools(node);
