@@ -88,6 +88,29 @@ export function keyId(key: GroupKey): string {
   return [key.host, key.name, key.libName].join('\0');
 }
 
+/**
+ * True when two groupings split the connections the same way (each host one pool, say): group
+ * for group the same counts and statistics, so a report shows one table, not two identical ones.
+ */
+export function sameGrouping(a: readonly ClientGroup[], b: readonly ClientGroup[]): boolean {
+  const signature = (groups: readonly ClientGroup[]): string =>
+    groups
+      .map((g) =>
+        [
+          g.count,
+          g.idle.p50,
+          g.idle.p90,
+          g.idle.max,
+          g.age.p50,
+          g.age.max,
+          g.blocked,
+          g.pubsub,
+        ].join(','),
+      )
+      .join(';');
+  return signature(a) === signature(b);
+}
+
 /** A group with no connection (a pool seen only during a sampling window). */
 export function emptyGroup(key: GroupKey): ClientGroup {
   return summarise(key, []);

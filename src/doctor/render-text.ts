@@ -9,6 +9,7 @@
 import { formatCount, formatTable, wrapText } from '../util/format-table.js';
 import { formatSeconds } from './format-duration.js';
 import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from './group-label.js';
+import { sameGrouping } from './groups.js';
 import { nodeFacts } from './node-facts.js';
 import type {
   ClientGroup,
@@ -110,7 +111,6 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style, width:
   if (node.clients.status === 'ok') {
     const { groups, libNameReported } = node.clients;
     // Groupings that split the connections exactly as the pools do add nothing: one table.
-    const pools = signature(groups.byPool);
     const same: string[] = [];
     const rest: [string, readonly ClientGroup[], KeyColumn][] = [];
     for (const [title, list, key] of [
@@ -118,7 +118,7 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style, width:
       ['by name', groups.byName, 'name'],
       ...(libNameReported ? [['by lib-name', groups.byLibName, 'lib-name'] as const] : []),
     ] as const) {
-      if (signature(list) === pools) same.push(title);
+      if (sameGrouping(list, groups.byPool)) same.push(title);
       else rest.push([title, list, key]);
     }
     const poolTitle = `Pools (same host, name${libNameReported ? ' and lib-name' : ''})${same.length > 0 ? `; ${same.join(', ')}: the same groups` : ''}`;
@@ -143,17 +143,6 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style, width:
     }
   }
   return lines;
-}
-
-/** Two groupings with the same signature split the connections the same way. */
-function signature(groups: readonly ClientGroup[]): string {
-  return groups
-    .map((g) =>
-      [g.count, g.idle.p50, g.idle.p90, g.idle.max, g.age.p50, g.age.max, g.blocked, g.pubsub].join(
-        ',',
-      ),
-    )
-    .join(';');
 }
 
 type KeyColumn = 'host' | 'name' | 'lib-name';

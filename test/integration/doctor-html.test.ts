@@ -298,6 +298,13 @@ browserSuite('doctor --html in headless Chromium', () => {
         /<\/script><!--<b>pwned<\/b>/,
       );
       assert.ok(hosts.datasets.some((d) => d.label === HOSTILE_NAME));
+      // One host: by name splits the connections as the pools do, so that table is not repeated.
+      const headings = await page.locator('#node-0 h3').allTextContents();
+      assert.ok(
+        headings.includes('Pools (same host, name); by name: the same groups'),
+        `${headings}`,
+      );
+      assert.ok(headings.includes('By host') && !headings.includes('By name'), `${headings}`);
       // The embedded model round-trips exactly, hostile name included.
       const embedded = await page.locator(`#${REPORT_DATA_ID}`).textContent();
       assert.deepEqual(JSON.parse(embedded ?? ''), JSON.parse(JSON.stringify(report)));

@@ -5,6 +5,7 @@
 import { formatCount } from '../../util/format-table.js';
 import { formatSeconds } from '../format-duration.js';
 import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../group-label.js';
+import { sameGrouping } from '../groups.js';
 import { nodeFacts } from '../node-facts.js';
 import type { ClientGroup, Finding, NodeReport } from '../report-model.js';
 import { type ChartSpec, IDLE_BUCKETS, type NodeCharts } from './chart-data.js';
@@ -41,18 +42,33 @@ export function nodeSection(
     if (charts !== null) parts.push(chartsBlock(charts, idleMarks(charts, findings)));
     const { groups, libNameReported } = node.clients;
     const poolKeys: KeyColumn[] = libNameReported ? ['host', 'name', 'lib-name'] : ['host', 'name'];
+    // Groupings that split the connections exactly as the pools do add nothing: one table.
+    const tables: (readonly [string, string, readonly ClientGroup[], KeyColumn])[] = [
+      ['By host', 'Connections by client host', groups.byHost, 'host'],
+      ['By name', 'Connections by name', groups.byName, 'name'],
+      ...(libNameReported
+        ? [['By lib-name', 'Connections by lib-name', groups.byLibName, 'lib-name'] as const]
+        : []),
+    ];
+    const same = tables.filter(([, , list]) => sameGrouping(list, groups.byPool));
+    const sameNote =
+      same.length === 0
+        ? ''
+        : `; ${same.map(([title]) => title.toLowerCase()).join(', ')}: the same groups`;
     parts.push(
-      `<h3>Pools (same host, name${libNameReported ? ' and lib-name' : ''})</h3>`,
+      `<h3>Pools (same host, name${libNameReported ? ' and lib-name' : ''})${escapeHtml(sameNote)}</h3>`,
       groupTable('Connections by pool', groups.byPool, poolKeys, libNameReported),
-      '<h3>By host</h3>',
-      groupTable('Connections by client host', groups.byHost, ['host'], libNameReported),
-      '<h3>By name</h3>',
-      groupTable('Connections by name', groups.byName, ['name'], libNameReported),
-      '<h3>By lib-name</h3>',
-      libNameReported
-        ? groupTable('Connections by lib-name', groups.byLibName, ['lib-name'], true)
-        : `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
     );
+    for (const [title, caption, list, key] of tables) {
+      if (same.some(([t]) => t === title)) continue;
+      parts.push(`<h3>${title}</h3>`, groupTable(caption, list, [key], libNameReported));
+    }
+    if (!libNameReported) {
+      parts.push(
+        '<h3>By lib-name</h3>',
+        `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
+      );
+    }
   }
   parts.push('</section>');
   return parts.join('\n');
