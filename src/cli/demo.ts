@@ -4,8 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DemoError } from '../demo/demo-error.js';
+import { recapLines } from '../demo/recap.js';
 import type { IncidentReplay, ReplayOption, ReplayReport } from '../demo/replay.js';
-import { findReplay, INCIDENT_REPLAYS, runDemo } from '../demo/run-demo.js';
+import { findReplay, INCIDENT_REPLAYS, NOT_REPLAYED, runDemo } from '../demo/run-demo.js';
 import { verdictLines } from '../demo/verdict-text.js';
 import { formatTable, wrapText } from '../util/format-table.js';
 import { CliError, UsageError } from './cli-error.js';
@@ -45,6 +46,7 @@ function usage(): string {
     '',
     'Incidents:',
     formatTable(incidents, { indent: '  ', align: ['right', 'left'] }),
+    ...NOT_REPLAYED.map((n) => wrapText(n.why, 100, '     ', `  ${n.incident}  `)),
     '',
     'Options:',
     formatTable(rows, { indent: '  ', align: ['left', 'left'] }),
@@ -107,27 +109,30 @@ export const demoCommand: CliCommand = {
     }
 
     let result: Awaited<ReturnType<typeof runDemo>>;
+    let failed = false;
     try {
       result = await runDemo({
         replays,
         values: replayValues,
         redisUrl: nonEmpty(io.env['REDIS_URL']),
         progress: io.err,
+        // Each report as soon as its replay is done: the next one takes a while.
+        onResult: ({ replay, target, report }) => {
+          io.out(render(replay, target, report));
+          if (report.failures.length === 0) return;
+          failed = true;
+          io.err('');
+          io.err(`FAILED: the replay of incident ${replay.incident} did not verify its results:`);
+          for (const failure of report.failures) {
+            io.err(wrapText(failure, REPORT_WIDTH, '    ', '  - '));
+          }
+        },
       });
     } catch (error) {
       if (error instanceof DemoError) throw new CliError(error.message, { cause: error });
       throw error;
     }
-    let failed = false;
-    for (const { replay, target, report } of result.results) {
-      io.out(render(replay, target, report));
-      if (report.failures.length === 0) continue;
-      failed = true;
-      io.err('');
-      io.err(`FAILED: the replay of incident ${replay.incident} did not verify its results:`);
-      for (const failure of report.failures)
-        io.err(wrapText(failure, REPORT_WIDTH, '    ', '  - '));
-    }
+    io.out(recapLines(result.results, NOT_REPLAYED, REPORT_WIDTH).join('\n'));
     return failed ? 1 : 0;
   },
 };

@@ -16,6 +16,7 @@ import { LIBRARY_VERSION } from '../version.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
 import { demoCommand } from './demo.js';
+import { didYouMean } from './did-you-mean.js';
 import { doctorCommand } from './doctor.js';
 
 const COMMANDS: readonly CliCommand[] = [demoCommand, doctorCommand];
@@ -49,7 +50,15 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     if (name === undefined) throw new UsageError('no command given');
     if (name === 'help') return help(rest, io);
     command = COMMANDS.find((c) => c.name === name);
-    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    if (command === undefined) {
+      const near = didYouMean(
+        name,
+        COMMANDS.map((c) => c.name),
+      );
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}${near === undefined ? '' : `; did you mean "${near}"?`}`,
+      );
+    }
     return await command.run(rest, io);
   } catch (error) {
     return report(error, command, io);
@@ -94,12 +103,16 @@ function globalUsage(): string {
 
 function report(error: unknown, command: CliCommand | undefined, io: CliIo): number {
   if (isParseArgsError(error)) {
-    return report(new UsageError(error.message, command?.usage), command, io);
+    return report(new UsageError(parseArgsMessage(error, command), command?.usage), command, io);
   }
   if (error instanceof UsageError) {
+    // The one line that matters and where the rest is: the whole usage text would bury it.
     io.err(`respool: ${error.message}`);
-    io.err('');
-    io.err(error.usage ?? globalUsage());
+    io.err(
+      command === undefined
+        ? 'Run "respool --help" for the commands.'
+        : `Run "respool help ${command.name}" for its options.`,
+    );
     return error.exitCode;
   }
   if (error instanceof CliError) {
@@ -113,6 +126,20 @@ function report(error: unknown, command: CliCommand | undefined, io: CliIo): num
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.err(`respool: unexpected error; this is a bug, please report it:\n${detail}`);
   return 1;
+}
+
+/**
+ * parseArgs's message, shortened to what was wrong, with the closest known flag for an unknown
+ * one (the flags are those the command's usage text names).
+ */
+function parseArgsMessage(error: Error, command: CliCommand | undefined): string {
+  const unknown = /Unknown option '([^']+)'/.exec(error.message)?.[1];
+  if (unknown === undefined) return error.message.split('. ')[0] ?? error.message;
+  const known = [
+    ...new Set((command?.usage ?? globalUsage()).match(/--[a-z][a-z-]*|(?<=\s)-[a-z]\b/g) ?? []),
+  ];
+  const near = didYouMean(unknown, known);
+  return `unknown option ${unknown}${near === undefined ? '' : `; did you mean ${near}?`}`;
 }
 
 /** parseArgs reports bad flags with a TypeError carrying an `ERR_PARSE_ARGS_*` code. */

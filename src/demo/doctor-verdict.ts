@@ -7,11 +7,12 @@
  * - `server`: about a node or this host as a whole (a TIME_WAIT count, a config value);
  * - `other`: about someone else's connections (the other side when both are open, or other
  *   clients of a shared server).
- * A server-wide finding that the previous side's audit already had is marked `carriedOver`: this
- * host's TIME_WAIT sockets, for one, outlive the side that left them by 60 s.
+ * A server-wide finding that the previous side's audit already had (or explained: a churning
+ * pool leaves TIME_WAIT behind) is marked `carriedOver`: this host's TIME_WAIT sockets, for one,
+ * outlive the side that left them by 60 s, and are never the next side's doing.
  */
 import { runDoctor } from '../doctor/doctor.js';
-import type { ClientGroup, DoctorReport, Finding, Severity } from '../doctor/report-model.js';
+import type { ClientGroup, DoctorReport, Severity } from '../doctor/report-model.js';
 
 /** Which side an audit is about. */
 export interface VerdictSide {
@@ -100,9 +101,7 @@ export function verdictOf(
   side: VerdictSide,
   previous?: DoctorVerdict,
 ): DoctorVerdict {
-  const before = new Set(
-    (previous?.findings ?? []).filter((f) => f.scope === 'server').map(findingKey),
-  );
+  const before = new Set((previous?.findings ?? []).map((f) => f.check));
   const findings = report.findings.map((f): VerdictFinding => {
     const groupName = f.group?.name ?? null;
     const scope = f.group === null ? 'server' : groupName === side.clientName ? 'own' : 'other';
@@ -115,7 +114,8 @@ export function verdictOf(
       message: f.message,
       carriedOver: false,
     } satisfies VerdictFinding;
-    return { ...judged, carriedOver: scope === 'server' && before.has(findingKey(judged)) };
+    const leftBy = LEFT_BY[f.check] ?? [f.check];
+    return { ...judged, carriedOver: scope === 'server' && leftBy.some((c) => before.has(c)) };
   });
   return {
     ...side,
@@ -131,9 +131,13 @@ export function ownWarnings(verdict: DoctorVerdict): VerdictFinding[] {
   return verdict.findings.filter((f) => f.scope === 'own' && f.severity !== 'info');
 }
 
-function findingKey(f: Pick<Finding, 'check' | 'node'>): string {
-  return `${f.check}|${f.node ?? ''}`;
-}
+/**
+ * Server-wide findings the previous side's audit may have caused, by the checks that show it:
+ * TIME_WAIT on this host outlives by 60 s the churning pool the previous audit named.
+ */
+const LEFT_BY: Readonly<Record<string, readonly string[]>> = {
+  'time-wait': ['time-wait', 'connection-churn'],
+};
 
 function connectionsOf(report: DoctorReport, name: string): VerdictConnections {
   const groups: ClientGroup[] = report.nodes.flatMap((node) =>

@@ -81,6 +81,8 @@ export interface TimeWaitParams {
 export interface TimeWaitSide {
   /** Its CLIENT SETNAME. */
   readonly clientName: string;
+  /** Bursts run: at least the option's, more while the doctor's audit was still sampling. */
+  readonly bursts: number;
   /** Sockets dialled towards the server. */
   readonly dialled: number;
   /** Most of its connections open at once, as the server listed them. */
@@ -256,7 +258,19 @@ async function measure(
   let closed = false;
   try {
     await sampler.start();
-    for (let b = 0; b < params.bursts; b++) {
+    // The doctor audits while the bursts run (its sampling window must see the connections
+    // open and close), so the bursts go on until it is done, at least `bursts` of them.
+    let audited = false;
+    const auditing = auditSide(
+      env.url,
+      { label: side.side, clientName: side.clientName },
+      previous,
+    ).finally(() => {
+      audited = true;
+    });
+    let bursts = 0;
+    for (let b = 0; b < params.bursts || !audited; b++) {
+      bursts++;
       if (b > 0) await delay(PAUSE_BETWEEN_BURSTS_MS);
       const started = performance.now();
       await Promise.all(
@@ -274,20 +288,17 @@ async function measure(
       );
       tally.elapsedMs += performance.now() - started;
     }
+    const verdict = await auditing;
     const peaks = await sampler.stop();
     const value = Number((await monitor.getText(counter)) ?? 0);
     const waited = side.waited();
-    const verdict = await auditSide(
-      env.url,
-      { label: side.side, clientName: side.clientName },
-      previous,
-    );
     await side.close();
     closed = true;
     await drained(env, side.clientName);
     await delay(SETTLE_MS);
     return {
       clientName: side.clientName,
+      bursts,
       dialled: side.recorder.dialled,
       serverPeak: peaks.server,
       clientPeak: peaks.client,
@@ -323,10 +334,11 @@ async function drained(env: ReplayEnv, name: string): Promise<void> {
 /** Turn the measurements into the report the CLI prints. */
 export function timeWaitReport(result: TimeWaitResult): ReplayReport {
   const { params, naive, respool } = result;
-  const total = params.bursts * params.burstCallers;
   const setup = [
-    `${fmt(params.bursts)} bursts x ${fmt(params.burstCallers)} concurrent callers, each one ` +
-      `leased INCR = ${fmt(total)} operations per pool.`,
+    `Bursts of ${fmt(params.burstCallers)} concurrent callers, each one leased INCR: ` +
+      `${fmt(naive.bursts)} through the naive pool,`,
+    `${fmt(respool.bursts)} through respool (at least ${fmt(params.bursts)} each; they go on ` +
+      'while the doctor audits).',
     `naive pool: maxIdle ${fmt(params.maxIdle)}, no active limit, no waiting (redigo): dials ` +
       'whenever nothing is idle,',
     '            and closes from the client side on release when the idle list is full.',
@@ -380,7 +392,7 @@ export function timeWaitReport(result: TimeWaitResult): ReplayReport {
       'succeeded; respool stayed within its budget and left no TIME_WAIT on this host.',
     failures: [...verify('naive pool', naive), ...verifyRespool(respool, params)],
     verdicts: {
-      note: 'after the bursts, before each side closed',
+      note: 'while the bursts ran, before each side closed',
       sides: [naive.verdict, respool.verdict],
     },
   };

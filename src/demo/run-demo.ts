@@ -18,6 +18,21 @@ import { startPrivateServer } from './private-server.js';
 import type { IncidentReplay, ReplayReport, ReplayValues } from './replay.js';
 import { ServerMonitor } from './server-monitor.js';
 
+/**
+ * Incidents without a replay, and why: said in the demo's recap and help, so a reader never
+ * wonders where one went.
+ */
+export const NOT_REPLAYED: readonly { readonly incident: number; readonly why: string }[] = [
+  {
+    incident: 3,
+    why:
+      'not replayed: its signature is connections idle for days next to a server at maxclients, ' +
+      'which a demo cannot wait for. respool doctor reports it on a real server (idle-timeout, ' +
+      'max-clients: the fix is CONFIG SET timeout 300), and test/integration/doctor.test.ts ' +
+      'drives a server to its maxclients.',
+  },
+];
+
 /** Every replay `respool demo --incident N` can run, in incident order. */
 export const INCIDENT_REPLAYS: readonly IncidentReplay[] = [
   incident1,
@@ -40,6 +55,8 @@ export interface DemoOptions {
   /** Server to use instead of a private one (REDIS_URL); cluster replays always run privately. */
   readonly redisUrl: string | undefined;
   readonly progress: (line: string) => void;
+  /** Called with each replay's result as soon as it finishes, before the next one starts. */
+  readonly onResult?: (result: DemoReplayResult) => void;
 }
 
 /** One finished replay. */
@@ -64,6 +81,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const targets = new Targets(options);
   try {
     const results: DemoReplayResult[] = [];
+    const finished = (result: DemoReplayResult): void => {
+      results.push(result);
+      options.onResult?.(result);
+    };
     for (const replay of options.replays) {
       if (options.replays.length > 1) {
         options.progress(`incident ${replay.incident}, ${replay.title}:`);
@@ -73,7 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (replay.target === 'server') {
         const server = await targets.server();
         const report = await replay.run({ ...common, ...server.env });
-        results.push({ replay, target: server.description, report });
+        finished({ replay, target: server.description, report });
       } else {
         const cluster = await targets.cluster();
         const report = await replay.run({
@@ -85,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const description =
           `private 6-node cluster, redis-server ${cluster.version} on ` +
           `${seed?.host ?? '127.0.0.1'} (seed port ${seed?.port ?? '?'}), stopped afterwards`;
-        results.push({ replay, target: description, report });
+        finished({ replay, target: description, report });
       }
     }
     return { results };

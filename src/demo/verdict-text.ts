@@ -45,14 +45,19 @@ export function verdictLines(verdicts: ReplayVerdicts, width: number): string[] 
     );
     if (side.error !== null) return;
     lines.push(wrapText(`the doctor saw ${connectionsText(side)}`, width, '        ', '      '));
-    const shown = side.findings.filter((f) => f.scope !== 'other');
+    // Left over by the previous side (its TIME_WAIT, say): counted, never listed as this side's.
+    const leftOver = side.findings.filter((f) => f.scope !== 'other' && f.carriedOver);
+    const shown = side.findings.filter((f) => f.scope !== 'other' && !f.carriedOver);
     for (const f of shown.slice(0, MAX_FINDINGS_SHOWN)) {
-      lines.push(wrapText(findingText(f, before), width, '            ', '      '));
+      lines.push(wrapText(findingText(f), width, '            ', '      '));
     }
-    const hidden = shown.length - MAX_FINDINGS_SHOWN;
-    const others = side.findings.length - shown.length;
+    const hidden = Math.max(0, shown.length - MAX_FINDINGS_SHOWN);
+    const others = side.findings.filter((f) => f.scope === 'other').length;
     const rest: string[] = [];
     if (hidden > 0) rest.push(`${hidden} more`);
+    if (leftOver.length > 0) {
+      rest.push(`${leftOver.length} host-wide, left over from the ${before ?? 'previous'} run`);
+    }
     if (others > 0) rest.push(`${others} about other clients' connections`);
     if (rest.length > 0) lines.push(`      (+${rest.join(', ')}: run respool doctor for them)`);
   });
@@ -81,15 +86,9 @@ function connectionsText(side: DoctorVerdict): string {
   return `${count}, p50 idle ${formatSeconds(c.idleP50)}, max ${formatSeconds(c.idleMax)}`;
 }
 
-function findingText(f: VerdictFinding, before: string | undefined): string {
-  // A server-wide finding is not this side's doing by itself; say so, and when the previous
-  // side's audit had it too, that it may well be that side's.
-  const whose =
-    f.scope === 'own'
-      ? ''
-      : f.carriedOver && before !== undefined
-        ? ` [server/host-wide; the ${before}'s audit had it too]`
-        : ' [server/host-wide]';
+function findingText(f: VerdictFinding): string {
+  // A server-wide finding is not this side's doing by itself; say so.
+  const whose = f.scope === 'own' ? '' : ' [server/host-wide]';
   return `${SEVERITY_LABELS[f.severity]} ${f.check}${whose}: ${firstSentence(f.message)}`;
 }
 

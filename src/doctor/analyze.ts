@@ -3,18 +3,30 @@
  * CONFIG GET into the three parameters, CLIENT LIST grouped without the doctor's own
  * connections, and, in watch mode, the counters' change since the previous report. Pure.
  */
+import { type NodeActivity, nodeActivity } from './activity.js';
 import type { Fetched, RawNode } from './collect.js';
-import { groupClients } from './groups.js';
+import { emptyGroup, groupClients, keyId } from './groups.js';
 import { parseClientList } from './parse/client-list.js';
 import { configInteger, parseConfigReply } from './parse/config.js';
 import { type InfoSection, infoNumber, parseInfoFields } from './parse/info.js';
-import type { ClientsView, ConfigView, NodeDelta, NodeReport, ServerInfo } from './report-model.js';
+import type {
+  ClientGroup,
+  ClientsView,
+  ConfigView,
+  NodeDelta,
+  NodeReport,
+  ServerInfo,
+} from './report-model.js';
 
-/** The previous report of the same node, for watch-mode deltas. */
+/** The previous read of the same node (watch: the previous report; one-shot: the window's start). */
 export interface PreviousNode {
   readonly node: NodeReport;
-  /** Seconds between the two reports. */
+  /** Seconds between the two reads. */
   readonly intervalSeconds: number;
+  /** Its raw replies, for the pools' activity; without them there is none. */
+  readonly raw?: RawNode;
+  /** CLIENT LIST texts read between the two, oldest first. */
+  readonly samples?: readonly string[];
 }
 
 /** Build the report of one node. `doctorName` is the CLIENT SETNAME to leave out of groups. */
@@ -48,6 +60,18 @@ export function analyzeNode(raw: RawNode, doctorName: string, previous?: Previou
   }
   const readAny = Object.keys(info).length > 0;
   const server = readAny ? serverInfo(info) : null;
+  const clients = clientsView(raw.clientList, doctorName);
+  const activity =
+    previous?.raw === undefined || clients.status !== 'ok'
+      ? null
+      : nodeActivity({
+          before: previous.raw,
+          after: raw,
+          samples: previous.samples ?? [],
+          seconds: previous.intervalSeconds,
+          doctorName,
+          libNameReported: clients.libNameReported,
+        });
   return {
     ...base,
     role: normaliseRole(info['replication']?.['role']),
@@ -55,8 +79,8 @@ export function analyzeNode(raw: RawNode, doctorName: string, previous?: Previou
     server,
     serverError: infoErrors.length === 0 ? null : infoErrors.join('; '),
     config: configView(raw.config),
-    clients: clientsView(raw.clientList, doctorName),
-    delta: previous === undefined || server === null ? null : delta(server, previous),
+    clients: activity === null ? clients : withActivity(clients, activity),
+    delta: previous === undefined || server === null ? null : delta(server, previous, activity),
     info,
   };
 }
@@ -108,7 +132,28 @@ function clientsView(fetched: Fetched<string> | null, doctorName: string): Clien
   };
 }
 
-function delta(server: ServerInfo, previous: PreviousNode): NodeDelta | null {
+function withActivity(clients: ClientsView, activity: NodeActivity): ClientsView {
+  if (clients.status !== 'ok') return clients;
+  const byPool: ClientGroup[] = clients.groups.byPool.map((g) => ({
+    ...g,
+    activity: activity.pools.get(keyId(g.key)) ?? null,
+  }));
+  // A pool seen opening and closing connections during the window may hold none at its end
+  // (a pool that dials per burst): it is listed with no connections, for its activity.
+  const listed = new Set(byPool.map((g) => keyId(g.key)));
+  for (const [id, key] of activity.keys) {
+    const a = activity.pools.get(id);
+    if (listed.has(id) || a === undefined || a.opened + a.closed === 0) continue;
+    byPool.push({ ...emptyGroup(key), activity: a });
+  }
+  return { ...clients, groups: { ...clients.groups, byPool } };
+}
+
+function delta(
+  server: ServerInfo,
+  previous: PreviousNode,
+  activity: NodeActivity | null,
+): NodeDelta | null {
   const before = previous.node.server;
   if (before === null) return null;
   // A restart resets every counter; a difference across it would be meaningless.
@@ -124,6 +169,8 @@ function delta(server: ServerInfo, previous: PreviousNode): NodeDelta | null {
     connectedClients: diff(server.connectedClients, before.connectedClients),
     accepted: diff(server.totalConnectionsReceived, before.totalConnectionsReceived),
     rejected: diff(server.rejectedConnections, before.rejectedConnections),
+    commands: activity?.commands ?? null,
+    clientListSamples: activity?.clientListSamples ?? 0,
   };
 }
 

@@ -46,6 +46,14 @@ export interface RawNode {
   /** `null` when `error` is set. */
   readonly config: Fetched<unknown> | null;
   readonly clientList: Fetched<string> | null;
+  /** INFO commandstats, read before everything else on the node; `null` when `error` is set. */
+  readonly commandStats: Fetched<string> | null;
+  /**
+   * Commands the doctor had sent on this node's connection before that INFO commandstats, by
+   * commandstats name (`info`, `client|list`, …): the server counts them too, and the
+   * difference between two reads is what the doctor itself ran in between.
+   */
+  readonly doctorCommands: ReadonlyMap<string, number>;
 }
 
 /** Everything one `collect()` read. */
@@ -72,6 +80,8 @@ export class Collector {
   readonly #options: CollectorOptions;
   readonly #seed: NodeTarget;
   readonly #clients = new Map<string, RespoolClient>();
+  /** Per node address: commands sent so far, by commandstats name. */
+  readonly #sent = new Map<string, Map<string, number>>();
 
   /** @throws InvalidArgumentError when the URL is invalid (message shows it redacted). */
   constructor(options: CollectorOptions) {
@@ -97,7 +107,15 @@ export class Collector {
     }
     let text: string;
     try {
-      text = asText(await this.#client(this.#seed).call('CLUSTER', 'NODES'));
+      text = asText(
+        await this.#call(
+          this.#seed.address,
+          this.#client(this.#seed),
+          'cluster|nodes',
+          'CLUSTER',
+          'NODES',
+        ),
+      );
     } catch (error) {
       return {
         mode: 'cluster',
@@ -139,15 +157,31 @@ export class Collector {
     } catch (error) {
       return failed(target, describeError(error));
     }
-    const infoReads = INFO_SECTIONS.map((section) => fetch(client.call('INFO', section), asText));
-    const configRead = fetch(client.call('CONFIG', 'GET', ...CONFIG_PARAMETERS), (v) => v);
-    const listRead = fetch(client.call('CLIENT', 'LIST'), asText);
-    const [infos, config, clientList] = await Promise.all([
+    // Sent first, on the node's one connection, so the count before it is exact: the server
+    // runs the doctor's commands in the order they were written.
+    const doctorCommands = new Map(this.#sentTo(target.address));
+    const statsRead = fetch(
+      this.#call(target.address, client, 'info', 'INFO', 'commandstats'),
+      asText,
+    );
+    const infoReads = INFO_SECTIONS.map((section) =>
+      fetch(this.#call(target.address, client, 'info', 'INFO', section), asText),
+    );
+    const configRead = fetch(
+      this.#call(target.address, client, 'config|get', 'CONFIG', 'GET', ...CONFIG_PARAMETERS),
+      (v) => v,
+    );
+    const listRead = fetch(
+      this.#call(target.address, client, 'client|list', 'CLIENT', 'LIST'),
+      asText,
+    );
+    const [commandStats, infos, config, clientList] = await Promise.all([
+      statsRead,
       Promise.all(infoReads),
       configRead,
       listRead,
     ]);
-    const all = [...infos, config, clientList];
+    const all = [commandStats, ...infos, config, clientList];
     // Every read failing without a server reply means the connection itself failed (the server
     // went away between ready() and the reads): the node was not audited.
     const transport = all.every((r) => !r.ok && !r.refused);
@@ -159,7 +193,44 @@ export class Collector {
       info: new Map(INFO_SECTIONS.map((s, i) => [s, strip(infos[i])])),
       config: strip(config),
       clientList: strip(clientList),
+      commandStats: strip(commandStats),
+      doctorCommands,
     };
+  }
+
+  /**
+   * One more CLIENT LIST of every node read by the last `collect()`, keyed by address: the
+   * samples of a sampling window, to see connections open and close. A node that fails is
+   * left out.
+   */
+  async sampleClientLists(): Promise<Map<string, string>> {
+    const reads = [...this.#clients].map(async ([address, client]) => {
+      try {
+        const text = asText(await this.#call(address, client, 'client|list', 'CLIENT', 'LIST'));
+        return [address, text] as const;
+      } catch {
+        return undefined;
+      }
+    });
+    const done = await Promise.all(reads);
+    return new Map(done.filter((entry) => entry !== undefined));
+  }
+
+  #sentTo(address: string): Map<string, number> {
+    let sent = this.#sent.get(address);
+    if (sent === undefined) {
+      sent = new Map();
+      this.#sent.set(address, sent);
+    }
+    return sent;
+  }
+
+  /** `client.call(...args)`, counted under `name` for the node's commandstats arithmetic. */
+  #call(address: string, client: RespoolClient, name: string, ...args: string[]): Promise<unknown> {
+    const sent = this.#sentTo(address);
+    sent.set(name, (sent.get(name) ?? 0) + 1);
+    const [command = '', ...rest] = args;
+    return client.call(command, ...rest);
   }
 
   #client(target: NodeTarget): RespoolClient {
@@ -184,6 +255,7 @@ export class Collector {
     for (const [address, client] of this.#clients) {
       if (keep.has(address)) continue;
       this.#clients.delete(address);
+      this.#sent.delete(address);
       void client.close();
     }
   }
@@ -207,7 +279,15 @@ function strip<T>(attempt: Attempt<T> | undefined): Fetched<T> {
 }
 
 function failed(target: NodeTarget, error: string): RawNode {
-  return { target, error, info: new Map(), config: null, clientList: null };
+  return {
+    target,
+    error,
+    info: new Map(),
+    config: null,
+    clientList: null,
+    commandStats: null,
+    doctorCommands: new Map(),
+  };
 }
 
 /** true/false from INFO cluster; `undefined` when the seed could not be read. */

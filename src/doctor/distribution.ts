@@ -5,6 +5,8 @@
  */
 import type { Distribution, IdleBuckets } from './report-model.js';
 
+/** Idle below this, a connection is in use: the idle-pool check's median threshold. */
+const IN_USE_SECONDS = 5;
 const MINUTE = 60;
 const HOUR = 3_600;
 const DAY = 86_400;
@@ -28,19 +30,21 @@ export function distribution(values: readonly number[]): Distribution {
 
 /** Count idle times into the report's buckets. */
 export function idleBuckets(idleSeconds: readonly number[]): IdleBuckets {
+  let under5s = 0;
   let under1m = 0;
   let under10m = 0;
   let under1h = 0;
   let under1d = 0;
   let atLeast1d = 0;
   for (const s of idleSeconds) {
+    if (s < IN_USE_SECONDS) under5s++;
     if (s < MINUTE) under1m++;
     else if (s < 10 * MINUTE) under10m++;
     else if (s < HOUR) under1h++;
     else if (s < DAY) under1d++;
     else atLeast1d++;
   }
-  return { under1m, under10m, under1h, under1d, atLeast1d };
+  return { under5s, under1m, under10m, under1h, under1d, atLeast1d };
 }
 
 /** Connections idle at least ten minutes, from buckets. */

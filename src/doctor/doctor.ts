@@ -4,10 +4,12 @@
  * {@link DoctorReport}. A session keeps its connections between audits (watch mode) and
  * remembers the previous report for deltas; `runDoctor` is the one-off form.
  */
+
+import { setTimeout as delay } from 'node:timers/promises';
 import { redactUrl } from '../client/options.js';
-import { analyzeNode, type PreviousNode } from './analyze.js';
+import { analyzeNode } from './analyze.js';
 import { runChecks } from './checks/run-checks.js';
-import { Collector } from './collect.js';
+import { Collector, type RawAudit } from './collect.js';
 import { type HostTarget, readHostView } from './host.js';
 import { DOCTOR_SCHEMA_VERSION, type DoctorReport, type NodeReport } from './report-model.js';
 import { summarise } from './summary.js';
@@ -19,7 +21,11 @@ export const DOCTOR_CLIENT_NAME = 'respool-doctor';
 export const DEFAULT_DOCTOR_OPTIONS = Object.freeze({
   connectTimeoutMs: 3_000,
   commandTimeoutMs: 5_000,
+  sampleWindowMs: 1_000,
 });
+
+/** CLIENT LIST reads per second inside a sampling window: enough to see a burst's connections. */
+const SAMPLE_EVERY_MS = 100;
 
 /** Options of {@link runDoctor} and {@link DoctorSession}. */
 export interface DoctorOptions {
@@ -29,10 +35,24 @@ export interface DoctorOptions {
   readonly connectTimeoutMs?: number;
   /** @default 5000 */
   readonly commandTimeoutMs?: number;
+  /**
+   * One-shot audits read every node twice, this far apart, with CLIENT LIST samples in between:
+   * what the pools did in that window (command rates, connections opened and closed) is what
+   * tells a pool far larger than its work, or one that dials and closes per burst. 0 reads once
+   * (no activity, no deltas). Watch mode uses its interval instead. @default 1000
+   */
+  readonly sampleWindowMs?: number;
   /** Root of the proc filesystem for the host view (tests). @default '/proc' */
   readonly procRoot?: string;
   /** Milliseconds since the epoch (tests). @default Date.now */
   readonly now?: () => number;
+}
+
+/** A read the next audit compares with: the previous report's (watch) or the window's start. */
+interface PreviousRead {
+  readonly nodes: readonly NodeReport[];
+  readonly raw: RawAudit;
+  readonly atMs: number;
 }
 
 /** Audits the same target repeatedly over the same connections. Close it when done. */
@@ -41,7 +61,8 @@ export class DoctorSession {
   readonly #target: string;
   readonly #procRoot: string | undefined;
   readonly #now: () => number;
-  #previous: { readonly report: DoctorReport; readonly atMs: number } | undefined;
+  readonly #sampleWindowMs: number;
+  #previous: PreviousRead | undefined;
   #iteration = 0;
 
   /** @throws InvalidArgumentError for an invalid URL (shown redacted). */
@@ -55,6 +76,7 @@ export class DoctorSession {
     this.#target = redactUrl(options.url);
     this.#procRoot = options.procRoot;
     this.#now = options.now ?? Date.now;
+    this.#sampleWindowMs = options.sampleWindowMs ?? DEFAULT_DOCTOR_OPTIONS.sampleWindowMs;
   }
 
   /**
@@ -62,17 +84,30 @@ export class DoctorSession {
    * and the growing-rejections check. Never rejects for server trouble: that is in the report.
    */
   async audit(options: { readonly watch?: boolean } = {}): Promise<DoctorReport> {
+    const watch = options.watch === true;
+    let previous = watch ? this.#previous : undefined;
+    const samples = new Map<string, string[]>();
+    if (!watch && this.#sampleWindowMs > 0) previous = await this.#window(samples);
     const atMs = this.#now();
     const raw = await this.#collector.collect();
-    const previous = options.watch === true ? this.#previous : undefined;
     const intervalSeconds = previous === undefined ? 0 : (atMs - previous.atMs) / 1000;
-    const nodes = raw.nodes.map((node) =>
-      analyzeNode(
+    const nodes = raw.nodes.map((node) => {
+      const address = node.target.address;
+      const before = previous?.nodes.find((n) => n.address === address);
+      const beforeRaw = previous?.raw.nodes.find((n) => n.target.address === address);
+      return analyzeNode(
         node,
         DOCTOR_CLIENT_NAME,
-        previousNode(previous?.report, node.target.address, intervalSeconds),
-      ),
-    );
+        before === undefined
+          ? undefined
+          : {
+              node: before,
+              intervalSeconds,
+              ...(beforeRaw === undefined ? {} : { raw: beforeRaw }),
+              samples: samples.get(address) ?? [],
+            },
+      );
+    });
     const targets: HostTarget[] = nodes.flatMap((n) =>
       n.port === null ? [] : [{ address: n.address, host: n.host, port: n.port }],
     );
@@ -94,8 +129,31 @@ export class DoctorSession {
       findings,
       summary: summarise(findings, nodes),
     };
-    if (options.watch === true) this.#previous = { report, atMs };
+    if (watch) this.#previous = { nodes, raw, atMs };
     return report;
+  }
+
+  /**
+   * The start of a one-shot audit's window: a full read, then CLIENT LIST samples (into
+   * `samples`, per node) until the window has passed.
+   */
+  async #window(samples: Map<string, string[]>): Promise<PreviousRead> {
+    const atMs = this.#now();
+    const raw = await this.#collector.collect();
+    const nodes = raw.nodes.map((node) => analyzeNode(node, DOCTOR_CLIENT_NAME));
+    const endMs = atMs + this.#sampleWindowMs;
+    for (;;) {
+      const leftMs = endMs - this.#now();
+      if (leftMs <= SAMPLE_EVERY_MS / 2) break;
+      await delay(Math.min(SAMPLE_EVERY_MS, leftMs));
+      if (endMs - this.#now() <= SAMPLE_EVERY_MS / 2) break;
+      for (const [address, text] of await this.#collector.sampleClientLists()) {
+        const list = samples.get(address) ?? [];
+        list.push(text);
+        samples.set(address, list);
+      }
+    }
+    return { nodes, raw, atMs };
   }
 
   /** Close the doctor's connections. Idempotent. */
@@ -112,13 +170,4 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } finally {
     await session.close();
   }
-}
-
-function previousNode(
-  report: DoctorReport | undefined,
-  address: string,
-  intervalSeconds: number,
-): PreviousNode | undefined {
-  const node: NodeReport | undefined = report?.nodes.find((n) => n.address === address);
-  return node === undefined ? undefined : { node, intervalSeconds };
 }

@@ -5,7 +5,12 @@
  */
 import { distribution, idleBuckets } from './distribution.js';
 import type { ClientEntry } from './parse/client-list.js';
-import type { ClientGroup, ClientGroups, GroupKey } from './report-model.js';
+import {
+  type ClientGroup,
+  type ClientGroups,
+  type GroupKey,
+  YOUNG_AGE_SECONDS,
+} from './report-model.js';
 
 // Commands that park a connection server-side; a connection whose last command is one of these
 // is a blocking consumer even between calls. XREAD/XREADGROUP count even without BLOCK: the
@@ -68,6 +73,49 @@ export function groupClients(
   };
 }
 
+/** The id of `entry`'s pool (host, name and lib-name), as the byPool grouping keys it. */
+export function poolId(entry: ClientEntry, libNameReported: boolean): string {
+  return keyId({
+    host: entry.host,
+    name: entry.name,
+    libName: libNameReported ? (entry.libName ?? '') : null,
+  });
+}
+
+/** A group key as one string. */
+export function keyId(key: GroupKey): string {
+  // NUL cannot occur in a name, host or lib-name, so the joined id is unambiguous.
+  return [key.host, key.name, key.libName].join('\0');
+}
+
+/**
+ * True when two groupings split the connections the same way (each host one pool, say): group
+ * for group the same counts and statistics, so a report shows one table, not two identical ones.
+ */
+export function sameGrouping(a: readonly ClientGroup[], b: readonly ClientGroup[]): boolean {
+  const signature = (groups: readonly ClientGroup[]): string =>
+    groups
+      .map((g) =>
+        [
+          g.count,
+          g.idle.p50,
+          g.idle.p90,
+          g.idle.max,
+          g.age.p50,
+          g.age.max,
+          g.blocked,
+          g.pubsub,
+        ].join(','),
+      )
+      .join(';');
+  return signature(a) === signature(b);
+}
+
+/** A group with no connection (a pool seen only during a sampling window). */
+export function emptyGroup(key: GroupKey): ClientGroup {
+  return summarise(key, []);
+}
+
 function groupBy(
   entries: readonly ClientEntry[],
   keyOf: (entry: ClientEntry) => GroupKey,
@@ -75,8 +123,7 @@ function groupBy(
   const buckets = new Map<string, { key: GroupKey; entries: ClientEntry[] }>();
   for (const entry of entries) {
     const key = keyOf(entry);
-    // NUL cannot occur in a name, host or lib-name, so the joined id is unambiguous.
-    const id = [key.host, key.name, key.libName].join('\0');
+    const id = keyId(key);
     let bucket = buckets.get(id);
     if (bucket === undefined) {
       bucket = { key, entries: [] };
@@ -114,6 +161,9 @@ function summarise(key: GroupKey, entries: readonly ClientEntry[]): ClientGroup 
     idle: distribution(entries.map((e) => e.idle)),
     age: distribution(entries.map((e) => e.age)),
     idleBuckets: idleBuckets(timeoutIdle),
+    young: entries.filter((e) => e.age <= YOUNG_AGE_SECONDS).length,
+    // Filled in by activity.ts when the audit had a sampling window.
+    activity: null,
   };
 }
 

@@ -9,7 +9,7 @@
  * node's port on the local side and are not counted.
  */
 import { readFile } from 'node:fs/promises';
-import { endianness as osEndianness } from 'node:os';
+import { networkInterfaces, endianness as osEndianness } from 'node:os';
 import { join } from 'node:path';
 import {
   canonicalIp,
@@ -36,6 +36,8 @@ export interface HostViewOptions {
   readonly procRoot?: string;
   /** Byte order of the addresses in /proc/net/tcp. @default os.endianness() */
   readonly endianness?: Endianness;
+  /** This host's IP addresses. @default those of os.networkInterfaces() */
+  readonly localAddresses?: readonly string[];
 }
 
 /** Read this host's sockets towards `targets`. Never throws: unreadable files become `null`. */
@@ -67,7 +69,13 @@ export async function readHostView(
     endpoints: targets.map((target) => countSockets(sockets, target)),
     ephemeralPorts: parsePortRange(range),
     tcpTwReuse: parseSmallInteger(twReuse),
+    localAddresses: options.localAddresses ?? interfaceAddresses(),
   };
+}
+
+/** Every address of every interface, loopback included. */
+function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
 
 /** Sockets of `sockets` whose remote end is `target`, by state. */

@@ -33,7 +33,7 @@ export function nodeFacts(node: NodeReport, doctorClientName: string): [string, 
     const d = node.delta;
     rows.push([
       `last ${d.intervalSeconds.toFixed(1)} s`,
-      `${signedCount(d.connectedClients)} connections · ${countOrUnknown(d.accepted)} accepted · ${countOrUnknown(d.rejected)} rejected`,
+      `${signedCount(d.connectedClients)} connections · ${countOrUnknown(d.accepted)} accepted · ${countOrUnknown(d.rejected)} rejected${d.commands === null ? '' : ` · ${formatCount(Math.round(d.commands / Math.max(d.intervalSeconds, 0.001)))} commands/s`}`,
     ]);
   }
   rows.push(['config', configText(node)]);
@@ -70,7 +70,9 @@ export function countOrUnknown(value: number | null): string {
   return value === null ? '?' : formatCount(value);
 }
 
-function signedCount(value: number | null): string {
+/** `+3`, `-2`, `±0`; `?` when unknown. */
+export function signedCount(value: number | null): string {
   if (value === null) return '?';
+  if (value === 0) return '±0';
   return value > 0 ? `+${formatCount(value)}` : formatCount(value);
 }

@@ -2,53 +2,49 @@
  * `--html <file>`: the report as one self-contained HTML page, from the same model as the text
  * and JSON reports. Findings, per node its facts, a chart of connections per client host and an
  * idle-time histogram (each with a data table as text fallback), the group tables, and this
- * host's sockets. Chart.js, the stylesheet, the page script and the model (as JSON) are all
- * inlined: the page opens from disk, offline, and makes no request at all, which its
- * Content-Security-Policy enforces. Without JavaScript every finding and table still shows.
+ * host's sockets. The charts are inline SVG drawn at render time (no chart library, no script):
+ * the stylesheet, the charts and the model (as JSON) are all inlined, the page opens from disk,
+ * offline, and makes no request at all, which its Content-Security-Policy enforces.
  */
-import { createHash } from 'node:crypto';
 import { formatCount } from '../util/format-table.js';
 import { LIBRARY_VERSION } from '../version.js';
 import { groupLabel } from './group-label.js';
-import { type ChartSpec, nodeCharts } from './html/chart-data.js';
-import type { ChartLibrary } from './html/chart-library.js';
+import { nodeCharts } from './html/chart-data.js';
 import { escapeHtml, jsonForScript } from './html/escape.js';
 import { nodeSection } from './html/node-section.js';
-import { PAGE_SCRIPT } from './html/page-script.js';
 import { PAGE_STYLE } from './html/page-style.js';
 import { htmlTable, num } from './html/table.js';
 import type { DoctorReport, Finding, HostReport } from './report-model.js';
 
-export { type ChartLibrary, loadChartLibrary } from './html/chart-library.js';
-
 /** `id` of the `<script type="application/json">` holding the report model. */
 export const REPORT_DATA_ID = 'respool-report';
-/** `id` of the `<script type="application/json">` holding the chart specs. */
-export const CHART_DATA_ID = 'respool-charts';
-
-/** Render `report` as a complete HTML document, with `chartLibrary` (see `loadChartLibrary`). */
-export function renderHtml(report: DoctorReport, chartLibrary: ChartLibrary): string {
+/** Render `report` as a complete HTML document. */
+export function renderHtml(report: DoctorReport): string {
   const charts = report.nodes.map((node, i) => nodeCharts(node, i));
-  const specs: ChartSpec[] = charts.flatMap((c) => (c === null ? [] : [c.hosts, c.idle]));
-  const scripts = [chartLibrary.source, PAGE_SCRIPT];
   const title = `respool doctor · ${report.target}`;
   const body = [
     header(report),
     nav(report),
     findingsSection(report.findings),
     ...report.nodes.map((node, i) =>
-      nodeSection(node, i, charts[i] ?? null, report.doctorClientName),
+      nodeSection(
+        node,
+        i,
+        charts[i] ?? null,
+        report.doctorClientName,
+        report.findings.filter((f) => f.node === node.address),
+      ),
     ),
     hostSection(report.host),
-    footer(chartLibrary),
+    footer(),
   ];
   return [
     '<!doctype html>',
-    '<html lang="en" class="no-js">',
+    '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(scripts))}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(CONTENT_SECURITY_POLICY)}">`,
     // An empty inline icon: otherwise the browser asks for /favicon.ico.
     '<link rel="icon" href="data:,">',
     `<title>${escapeHtml(title)}</title>`,
@@ -57,8 +53,6 @@ export function renderHtml(report: DoctorReport, chartLibrary: ChartLibrary): st
     '<body>',
     ...body,
     `<script type="application/json" id="${REPORT_DATA_ID}">${jsonForScript(report)}</script>`,
-    `<script type="application/json" id="${CHART_DATA_ID}">${jsonForScript(specs)}</script>`,
-    ...scripts.map((source) => `<script>${source}</script>`),
     '</body>',
     '</html>',
     '',
@@ -66,23 +60,18 @@ export function renderHtml(report: DoctorReport, chartLibrary: ChartLibrary): st
 }
 
 /**
- * Nothing may load from anywhere; only the two inlined scripts (by hash) may run. A page that
- * embeds text from the audited server should not be able to run anything else even if an
- * escaping bug let markup through.
+ * Nothing may load from anywhere and no script may run: the page has none. A page that embeds
+ * text from the audited server should not be able to run anything even if an escaping bug let
+ * markup through. (The model's JSON block is data, which a policy does not block.)
  */
-function contentSecurityPolicy(scripts: readonly string[]): string {
-  const hashes = scripts.map(
-    (source) => `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`,
-  );
-  return [
-    "default-src 'none'",
-    `script-src ${hashes.join(' ')}`,
-    "style-src 'unsafe-inline'",
-    'img-src data:',
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'none'",
+  "style-src 'unsafe-inline'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
 
 function header(report: DoctorReport): string {
   const audited = report.nodes.filter((n) => n.error === null).length;
@@ -107,7 +96,8 @@ function header(report: DoctorReport): string {
     `<span class="pill${s.errors > 0 ? ' error' : ''}">${s.errors} error(s)</span>`,
     `<span class="pill${s.warnings > 0 ? ' warning' : ''}">${s.warnings} warning(s)</span>`,
     `<span class="pill${s.infos > 0 ? ' info' : ''}">${s.infos} info</span>`,
-    `<span class="pill ${s.exitCode === 0 ? 'good' : 'error'}">exit code ${s.exitCode}</span>`,
+    // Green only when there is nothing to look at: exit 0 next to a warning is not "all good".
+    `<span class="pill ${s.exitCode !== 0 ? 'error' : s.warnings > 0 ? 'warning' : 'good'}">exit code ${s.exitCode}${s.exitCode === 0 && s.warnings > 0 ? ' (warnings only)' : ''}</span>`,
   ];
   return [
     '<header>',
@@ -142,7 +132,12 @@ function findingsSection(findings: readonly Finding[]): string {
       `<article class="finding ${f.severity}">`,
       `<h3><span class="badge ${f.severity}">${f.severity}</span> <span>${escapeHtml(where)}</span></h3>`,
       `<p class="message">${escapeHtml(f.message)}</p>`,
-      `<p class="recommendation">${escapeHtml(f.recommendation)}</p>`,
+      '<ul class="actions">',
+      ...f.actions.map(
+        (a) =>
+          `<li>${escapeHtml(a.text)}${a.command === null ? '' : `<pre><code>${escapeHtml(a.command)}</code></pre>`}</li>`,
+      ),
+      '</ul>',
       '</article>',
     );
   }
@@ -193,11 +188,10 @@ function hostSection(host: HostReport): string {
   return parts.join('\n');
 }
 
-function footer(chartLibrary: ChartLibrary): string {
-  const chartJs = `Chart.js${chartLibrary.version === null ? '' : ` ${chartLibrary.version}`}`;
+function footer(): string {
   return [
     '<footer>',
-    `<p>Generated by respool ${escapeHtml(LIBRARY_VERSION)} doctor. Self-contained: this page opens offline and makes no network requests. Charts drawn with ${escapeHtml(chartJs)} (MIT License), inlined. The full report model is embedded as JSON in <code>#${REPORT_DATA_ID}</code>.</p>`,
+    `<p>Generated by respool ${escapeHtml(LIBRARY_VERSION)} doctor. Self-contained: this page opens offline, runs no script and makes no network requests; the charts are SVG drawn when the report was written. The full report model is embedded as JSON in <code>#${REPORT_DATA_ID}</code>.</p>`,
     '</footer>',
   ].join('\n');
 }

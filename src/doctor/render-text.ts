@@ -1,12 +1,15 @@
 /**
- * The terminal report: per node a header (connections, counters, config), the connections
- * grouped by pool, host, name and lib-name; then this host's sockets; then the findings with
- * their recommendations and the exit code. Plain text laid out by `formatTable`; colour (when
+ * The terminal report, verdict first: a one-line summary and the findings, each with its actions
+ * (commands on lines of their own, ready to copy); then per node a header (connections,
+ * counters, config) and the connections grouped by pool, host, name and lib-name (groupings
+ * that split them as the pools do are merged into the pool table); then this host's sockets.
+ * Fitted to the terminal's width: wide tables give up their rarest columns first. Plain text laid out by `formatTable`; colour (when
  * the style has it) is added to whole lines afterwards so alignment never breaks.
  */
 import { formatCount, formatTable, wrapText } from '../util/format-table.js';
 import { formatSeconds } from './format-duration.js';
 import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from './group-label.js';
+import { sameGrouping } from './groups.js';
 import { nodeFacts } from './node-facts.js';
 import type {
   ClientGroup,
@@ -18,8 +21,12 @@ import type {
 } from './report-model.js';
 import { createStyle, type Style } from './style.js';
 
-/** Columns the report is wrapped to. */
+/** Columns the report is wrapped to when the terminal's width is unknown (a pipe, a log). */
 export const REPORT_WIDTH = 100;
+
+/** Narrowest and widest layouts: below 60 nothing reads well, above 160 lines get too long. */
+const MIN_WIDTH = 60;
+const MAX_WIDTH = 160;
 
 /** Most rows per group table; the JSON report has them all. */
 export const MAX_GROUP_ROWS = 15;
@@ -30,22 +37,58 @@ const SEVERITY_LABELS: Readonly<Record<Severity, string>> = {
   info: 'INFO ',
 };
 
-/** Render `report` for a terminal. */
-export function renderText(report: DoctorReport, style: Style = createStyle(false)): string {
+/** The width to lay a report out in: the terminal's columns, clamped; 100 without a terminal. */
+export function reportWidth(columns: number | undefined): number {
+  if (columns === undefined || columns <= 0) return REPORT_WIDTH;
+  return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, columns));
+}
+
+/**
+ * Render `report` for a terminal, `width` columns wide: the verdict first (a one-line summary and
+ * the findings with what to do), then the evidence (per node its facts and connection groups,
+ * then this host's sockets).
+ */
+export function renderText(
+  report: DoctorReport,
+  style: Style = createStyle(false),
+  width: number = REPORT_WIDTH,
+): string {
   const lines: string[] = [];
   const watch = report.iteration === null ? '' : ` · report ${report.iteration}`;
   lines.push(
     style.bold(`respool doctor · ${report.target} · ${report.mode}${watch}`),
-    style.dim(`generated ${report.generatedAt}`),
+    summaryLine(report, style),
+    '',
+    ...renderFindings(report.findings, style, width),
   );
-  for (const node of report.nodes) lines.push('', ...renderNode(node, report, style));
-  lines.push('', ...renderHost(report.host, style));
-  lines.push('', ...renderFindings(report.findings, style));
-  lines.push('', renderSummary(report, style));
+  for (const node of report.nodes) lines.push('', ...renderNode(node, report, style, width));
+  lines.push('', ...renderHost(report.host, style, width));
+  lines.push('', style.dim(`generated ${report.generatedAt}`));
   return lines.join('\n');
 }
 
-function renderNode(node: NodeReport, report: DoctorReport, style: Style): string[] {
+/** `1 error · 2 warnings · 0 info · exit code 1`, coloured by the exit code. */
+export function summaryLine(report: DoctorReport, style: Style): string {
+  const s = report.summary;
+  const counts = `${plural(s.errors, 'error')} · ${plural(s.warnings, 'warning')} · ${s.infos} info`;
+  const meaning =
+    s.exitCode === 0
+      ? s.warnings > 0
+        ? ' (warnings only)'
+        : ''
+      : s.exitCode === 3
+        ? ' (a node could not be audited)'
+        : ' (an error-level finding)';
+  const text = `${counts} · exit code ${s.exitCode}${meaning}`;
+  if (s.exitCode !== 0) return style.severity('error', text);
+  return s.warnings > 0 ? style.severity('warning', text) : style.good(text);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function renderNode(node: NodeReport, report: DoctorReport, style: Style, width: number): string[] {
   const head = [`Node ${node.address}`];
   if (node.server?.version != null) head.push(`Redis ${node.server.version}`);
   if (node.role !== null) head.push(node.role);
@@ -54,32 +97,49 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style): strin
     head.push(`up ${formatSeconds(node.server.uptimeSeconds)}`);
   const lines = [style.bold(head.join(' · '))];
   if (node.error !== null) {
-    lines.push(style.severity('error', `  not audited: ${node.error}`));
+    lines.push(
+      style.severity('error', wrapText(`not audited: ${node.error}`, width, '    ', '  ')),
+    );
     return lines;
   }
   const facts = nodeFacts(node, report.doctorClientName);
-  lines.push(formatTable(facts, { indent: '  ', align: ['left', 'left'] }));
+  const labelWidth = facts.reduce((m, [label]) => Math.max(m, label.length), 0);
+  for (const [label, value] of facts) {
+    const indent = ' '.repeat(2 + labelWidth + 3);
+    lines.push(wrapText(value, width, indent, `  ${label.padEnd(labelWidth)}   `));
+  }
   if (node.clients.status === 'ok') {
     const { groups, libNameReported } = node.clients;
+    // Groupings that split the connections exactly as the pools do add nothing: one table.
+    const same: string[] = [];
+    const rest: [string, readonly ClientGroup[], KeyColumn][] = [];
+    for (const [title, list, key] of [
+      ['by host', groups.byHost, 'host'],
+      ['by name', groups.byName, 'name'],
+      ...(libNameReported ? [['by lib-name', groups.byLibName, 'lib-name'] as const] : []),
+    ] as const) {
+      if (sameGrouping(list, groups.byPool)) same.push(title);
+      else rest.push([title, list, key]);
+    }
+    const poolTitle = `Pools (same host, name${libNameReported ? ' and lib-name' : ''})${same.length > 0 ? `; ${same.join(', ')}: the same groups` : ''}`;
     lines.push(
       '',
       ...groupTable(
-        `Pools (same host, name${libNameReported ? ' and lib-name' : ''})`,
+        poolTitle,
         groups.byPool,
         libNameReported ? ['host', 'name', 'lib-name'] : ['host', 'name'],
         libNameReported,
         style,
+        width,
       ),
     );
-    lines.push('', ...groupTable('By host', groups.byHost, ['host'], libNameReported, style));
-    lines.push('', ...groupTable('By name', groups.byName, ['name'], libNameReported, style));
-    if (libNameReported) {
-      lines.push('', ...groupTable('By lib-name', groups.byLibName, ['lib-name'], true, style));
-    } else {
-      lines.push(
-        '',
-        `  ${style.bold('By lib-name')}: ${LIB_NAME_NOT_REPORTED} (CLIENT LIST has lib-name from Redis 7.2)`,
-      );
+    for (const [title, list, key] of rest) {
+      const heading = title.charAt(0).toUpperCase() + title.slice(1);
+      lines.push('', ...groupTable(heading, list, [key], libNameReported, style, width));
+    }
+    if (!libNameReported) {
+      const text = `By lib-name: ${LIB_NAME_NOT_REPORTED} (CLIENT LIST has lib-name from Redis 7.2)`;
+      lines.push('', wrapText(text, width, '    ', '  '));
     }
   }
   return lines;
@@ -87,60 +147,74 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style): strin
 
 type KeyColumn = 'host' | 'name' | 'lib-name';
 
+// Columns given up, in this order, when a table is wider than the report: the rarest first.
+const DROP_ORDER = ['pub/sub', 'blocking cmd', 'blocked', 'age max', 'age p50', 'p90'];
+
 function groupTable(
   title: string,
   groups: readonly ClientGroup[],
   keys: readonly KeyColumn[],
   libNameReported: boolean,
   style: Style,
+  width: number,
 ): string[] {
-  const header = [
-    ...keys,
-    'conns',
-    'idle p50',
-    'p90',
-    'max',
-    'age p50',
-    'max',
-    'blocked',
-    'blocking cmd',
-    'pub/sub',
+  const columns: [string, (g: ClientGroup) => string][] = [
+    ['conns', (g) => formatCount(g.count)],
+    ['idle p50', (g) => formatSeconds(g.idle.p50)],
+    ['p90', (g) => formatSeconds(g.idle.p90)],
+    ['max', (g) => formatSeconds(g.idle.max)],
+    ['age p50', (g) => formatSeconds(g.age.p50)],
+    ['age max', (g) => formatSeconds(g.age.max)],
+    ['blocked', (g) => formatCount(g.blocked)],
+    ['blocking cmd', (g) => formatCount(g.blockingCommand)],
+    ['pub/sub', (g) => formatCount(g.pubsub)],
   ];
-  const rows = groups
-    .slice(0, MAX_GROUP_ROWS)
-    .map((g) => [
-      ...keys.map((k) =>
-        k === 'host'
-          ? (g.key.host ?? '')
-          : k === 'name'
-            ? nameCell(g.key.name)
-            : libNameCell(g.key.libName, libNameReported),
-      ),
-      formatCount(g.count),
-      formatSeconds(g.idle.p50),
-      formatSeconds(g.idle.p90),
-      formatSeconds(g.idle.max),
-      formatSeconds(g.age.p50),
-      formatSeconds(g.age.max),
-      formatCount(g.blocked),
-      formatCount(g.blockingCommand),
-      formatCount(g.pubsub),
-    ]);
   const lines = [`  ${style.bold(title)}`];
-  if (rows.length === 0) {
+  if (groups.length === 0) {
     lines.push('    (no connections besides the doctor)');
     return lines;
   }
-  const align = header.map((_, i) => (i < keys.length ? 'left' : 'right') as 'left' | 'right');
-  const table = formatTable([header, ...rows], { indent: '    ', header: true, align }).split('\n');
+  const shown = groups.slice(0, MAX_GROUP_ROWS);
+  const keyCells = shown.map((g) =>
+    keys.map((k) =>
+      k === 'host'
+        ? (g.key.host ?? '')
+        : k === 'name'
+          ? nameCell(g.key.name)
+          : libNameCell(g.key.libName, libNameReported),
+    ),
+  );
+  const hidden: string[] = [];
+  let table: string[];
+  for (;;) {
+    const header = [...keys, ...columns.map(([name]) => name)];
+    const rows = shown.map((g, i) => [
+      ...(keyCells[i] ?? []),
+      ...columns.map(([, cell]) => cell(g)),
+    ]);
+    const align = header.map((_, i) => (i < keys.length ? 'left' : 'right') as 'left' | 'right');
+    table = formatTable([header, ...rows], { indent: '    ', header: true, align }).split('\n');
+    const widest = table.reduce((m, line) => Math.max(m, line.length), 0);
+    const drop = DROP_ORDER.find((name) => columns.some(([c]) => c === name));
+    if (widest <= width || drop === undefined) break;
+    columns.splice(
+      columns.findIndex(([c]) => c === drop),
+      1,
+    );
+    hidden.push(drop);
+  }
   lines.push(style.dim(table[0] ?? ''), ...table.slice(1));
   if (groups.length > MAX_GROUP_ROWS) {
     lines.push(`    … and ${groups.length - MAX_GROUP_ROWS} more (all of them in --json)`);
   }
+  if (hidden.length > 0) {
+    const note = `(${hidden.join(', ')} left out to fit ${width} columns; --json has them)`;
+    lines.push(style.dim(wrapText(note, width, '     ', '    ')));
+  }
   return lines;
 }
 
-function renderHost(host: HostReport, style: Style): string[] {
+function renderHost(host: HostReport, style: Style, width: number): string[] {
   const lines = [style.bold('This host: sockets towards the audited nodes')];
   if (host.status === 'unavailable') {
     lines.push(`  not available: ${host.reason}`);
@@ -170,30 +244,31 @@ function renderHost(host: HostReport, style: Style): string[] {
     host.tcpTwReuse === null
       ? 'tcp_tw_reuse unknown'
       : `tcp_tw_reuse ${host.tcpTwReuse}${host.tcpTwReuse === 2 ? ' (loopback only)' : ''}`;
-  lines.push(`  ${ports} · ${reuse}`);
+  lines.push(wrapText(`${ports} · ${reuse}`, width, '    ', '  '));
   return lines;
 }
 
-function renderFindings(findings: readonly Finding[], style: Style): string[] {
+function renderFindings(findings: readonly Finding[], style: Style, width: number): string[] {
   const lines = [style.bold('Findings')];
   if (findings.length === 0) {
     lines.push(style.good('  none: nothing here needs attention'));
     return lines;
   }
-  for (const f of findings) {
+  for (const [i, f] of findings.entries()) {
+    if (i > 0) lines.push('');
     const where = [f.check, f.node ?? 'this host', f.group === null ? '' : groupLabel(f.group)]
       .filter((part) => part !== '')
       .join(' · ');
-    lines.push(`  ${style.severity(f.severity, SEVERITY_LABELS[f.severity])}  ${style.dim(where)}`);
-    lines.push(wrapText(f.message, REPORT_WIDTH, '         '));
-    lines.push(wrapText(f.recommendation, REPORT_WIDTH, '           ', '         → '));
+    const head = wrapText(where, width, '         ', '         ').trimStart();
+    lines.push(`  ${style.severity(f.severity, SEVERITY_LABELS[f.severity])}  ${style.dim(head)}`);
+    lines.push(wrapText(f.message, width, '         '));
+    for (const a of f.actions) {
+      lines.push(
+        wrapText(a.command === null ? a.text : `${a.text}:`, width, '           ', '         → '),
+      );
+      // A command on a line of its own, never wrapped, so it can be copied as is.
+      if (a.command !== null) lines.push(`             ${style.bold(a.command)}`);
+    }
   }
   return lines;
-}
-
-function renderSummary(report: DoctorReport, style: Style): string {
-  const s = report.summary;
-  const text = `${s.errors} error(s) · ${s.warnings} warning(s) · ${s.infos} info · exit code ${s.exitCode}`;
-  if (s.exitCode === 0) return style.good(text);
-  return style.severity('error', text);
 }

@@ -190,6 +190,37 @@ export interface ClientGroup {
   readonly age: Distribution;
   /** Idle times of the connections {@link ClientGroup.subjectToTimeout}, bucketed. */
   readonly idleBuckets: IdleBuckets;
+  /** Connections opened at most {@link YOUNG_AGE_SECONDS} ago (`age` ≤ 1). */
+  readonly young: number;
+  /**
+   * What the group did during the audit's sampling window (one-shot: a short window before the
+   * report; watch: the interval since the previous report). `null` without a window, and for
+   * every grouping but {@link ClientGroups.byPool}.
+   */
+  readonly activity: GroupActivity | null;
+}
+
+/** Seconds of age up to which a connection counts as just opened. */
+export const YOUNG_AGE_SECONDS = 1;
+
+/** One pool's traffic and connection turnover over a sampling window. */
+export interface GroupActivity {
+  /**
+   * Commands per second the group ran, estimated: the rate of each command (INFO commandstats,
+   * the doctor's own calls removed) shared among the connections whose last command it was
+   * (CLIENT LIST `cmd`), in proportion to how many of them are this group's. Exact when one
+   * group runs a command alone.
+   */
+  readonly commandsPerSecond: number;
+  /** Connections of the group first seen during the window (CLIENT LIST samples). */
+  readonly opened: number;
+  /** Connections of the group seen during the window and gone by its end. */
+  readonly closed: number;
+  /**
+   * Cluster topology queries (CLUSTER SLOTS, SHARDS, NODES) it ran in the window, shared the same
+   * way as {@link GroupActivity.commandsPerSecond}; a count, not a rate.
+   */
+  readonly topologyQueries: number;
 }
 
 /** Nearest-rank percentiles of a set of whole seconds; all 0 for an empty set. */
@@ -201,6 +232,9 @@ export interface Distribution {
 
 /** Connection counts by idle time; bounds are exclusive above, inclusive below. */
 export interface IdleBuckets {
+  /** Idle under 5 s: in use (a subset of {@link IdleBuckets.under1m}). */
+  readonly under5s: number;
+  /** Idle under a minute, those under 5 s included. */
   readonly under1m: number;
   readonly under10m: number;
   readonly under1h: number;
@@ -217,6 +251,10 @@ export interface NodeDelta {
   readonly accepted: number | null;
   /** Connections refused at maxclients in the interval (`rejected_connections`). */
   readonly rejected: number | null;
+  /** Commands the server ran in the interval for clients other than the doctor. */
+  readonly commands: number | null;
+  /** CLIENT LIST reads the window's turnover counts come from (2 or more). */
+  readonly clientListSamples: number;
 }
 
 /** The doctor's own machine: TCP sockets towards the audited nodes and the kernel's port settings. */
@@ -229,6 +267,8 @@ export type HostReport =
       readonly ephemeralPorts: { readonly low: number; readonly high: number } | null;
       /** `net.ipv4.tcp_tw_reuse`: 0 off, 1 on, 2 loopback only; `null` when unreadable. */
       readonly tcpTwReuse: number | null;
+      /** This host's own IP addresses (loopback included), to tell whether a client is here. */
+      readonly localAddresses: readonly string[];
     }
   | {
       readonly status: 'unavailable';
@@ -262,6 +302,16 @@ export interface Finding {
   readonly group: GroupKey | null;
   /** What is wrong, with the numbers. One or two sentences. */
   readonly message: string;
-  /** What to do about it, concretely. */
+  /** What to do about it, concretely: the {@link Finding.actions} as one paragraph. */
   readonly recommendation: string;
+  /** The same advice as separate steps, each with the command to run when there is one. */
+  readonly actions: readonly FindingAction[];
+}
+
+/** One step of a finding's recommendation. */
+export interface FindingAction {
+  /** What to do, one sentence. */
+  readonly text: string;
+  /** A command to run or a setting to use, verbatim (`CONFIG SET timeout 300`); else `null`. */
+  readonly command: string | null;
 }

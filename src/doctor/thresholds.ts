@@ -79,3 +79,39 @@ export const TIME_WAIT_WARNING_RATIO = 0.2;
 
 /** ...and an error: `connect: cannot assign requested address` is close (incident 4). */
 export const TIME_WAIT_ERROR_RATIO = 0.5;
+
+/**
+ * How long a connection is taken per command when sizing what a pool needs: a round trip on a
+ * LAN is well under a millisecond, so 10 ms leaves room for the application's own work between
+ * borrow and return. Needed connections = command rate × this (Little's law), at least 1.
+ */
+export const COMMAND_HOLD_SECONDS = 0.01;
+
+/** A pool this large, all kept warm, is compared with what its traffic needs... */
+export const OVERSIZED_POOL_MIN_CONNECTIONS = 16;
+
+/**
+ * ...and reported when it holds this many times more: room for bursts, yet far from a pool
+ * that cycles every connection to keep it alive (incident 2: 3,000 for 10–20 requests/s).
+ */
+export const OVERSIZED_POOL_FACTOR = 4;
+
+/**
+ * Connections accepted per second, with `connected_clients` flat, from which a node is being
+ * churned: clients open and close connections instead of reusing them (incident 4).
+ */
+export const CHURN_MIN_ACCEPTED_PER_SECOND = 20;
+
+/**
+ * Connections of one pool seen opening or closing in the window before the churn is laid at its
+ * door (with at least a fifth of all seen), so one reconnect is never a finding.
+ */
+export const CHURN_MIN_POOL_TURNOVER = 3;
+
+/**
+ * Cluster topology queries (CLUSTER SLOTS, SHARDS, NODES) one pool may run in a sampling window,
+ * over all nodes, before it is a storm: a healthy client refreshes its slot table once in a
+ * while, through one path; one that rebuilds it per caller on every MOVED or connection error,
+ * without a lock, runs dozens at once (incident 5).
+ */
+export const TOPOLOGY_STORM_MIN_QUERIES = 10;

@@ -74,6 +74,10 @@ test('incident 5: the naive client rebuilds the topology per caller, respool rec
     assert.ok(side.verdict.connections.count > 0, `${side.clientName}: the doctor saw none`);
   }
   assert.deepEqual(ownWarnings(respool.verdict), []);
+  // Audited across the burst, the naive client is named for its storm of slot-table rebuilds.
+  const storm = ownWarnings(naive.verdict).find((f) => f.check === 'topology-storm');
+  assert.ok(storm !== undefined, JSON.stringify(naive.verdict.findings));
+  assert.match(storm.message, /ran \d+ cluster topology queries/);
 
   const report = stampedeReport(result);
   assert.deepEqual(report.failures, []);

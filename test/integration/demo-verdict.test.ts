@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { ownWarnings } from '../../src/demo/doctor-verdict.js';
 import { replayUnboundedPool, unboundedPoolReport } from '../../src/demo/incident-1.js';
+import { fifoIdleReport, replayFifoIdleQueue } from '../../src/demo/incident-2.js';
 import { replayTimeWaitStorm, timeWaitReport } from '../../src/demo/incident-4.js';
 import type { ReplayEnv } from '../../src/demo/replay.js';
 import { ServerMonitor } from '../../src/demo/server-monitor.js';
@@ -75,23 +76,56 @@ test('incident 1: the doctor warns about the naive pool by name, not about respo
   assert.match(text, new RegExp(`respool \\(${respool.clientName}\\): exit 0, no findings`));
 });
 
-test("incident 4: TIME_WAIT is host-wide, and marked carried over in respool's audit", async (t) => {
+test("incident 4: the doctor names the churning naive pool, with this host's TIME_WAIT; respool's audit shows it left over", async (t) => {
   if (process.platform !== 'linux') {
     t.skip('the doctor reads TIME_WAIT from /proc/net/tcp');
     return;
   }
-  // About 230 sockets closed by the naive side: over the doctor's 100 for a TIME_WAIT note.
+  // Bursts go on while the doctor samples; each leaves about 56 sockets closed by the naive side.
   const params = { bursts: 4, burstCallers: 60, maxIdle: 4, maxConnections: 8 };
   const result = await replayTimeWaitStorm(env, params);
   const { naive, respool } = result;
-  const naiveTimeWait = naive.verdict.findings.find((f) => f.check === 'time-wait');
-  assert.ok(naiveTimeWait !== undefined, JSON.stringify(naive.verdict.findings));
-  assert.equal(naiveTimeWait.scope, 'server');
-  assert.equal(naiveTimeWait.carriedOver, false);
+  const churn = ownWarnings(naive.verdict).find((f) => f.check === 'connection-churn');
+  assert.ok(churn !== undefined, JSON.stringify(naive.verdict.findings));
+  assert.equal(churn.groupName, naive.clientName);
+  assert.match(churn.message, /sockets are in TIME_WAIT towards/);
+  assert.equal(
+    naive.verdict.findings.find((f) => f.check === 'time-wait'),
+    undefined,
+    'the churn finding carries the TIME_WAIT',
+  );
+  assert.ok(naive.bursts >= params.bursts);
   const respoolTimeWait = respool.verdict.findings.find((f) => f.check === 'time-wait');
   assert.ok(respoolTimeWait !== undefined, "the naive side's TIME_WAIT outlives it by 60 s");
+  assert.equal(respoolTimeWait.scope, 'server');
   assert.equal(respoolTimeWait.carriedOver, true);
+  assert.match(respoolTimeWait.message, /No client of .* was opening and closing connections/);
   assert.deepEqual(ownWarnings(respool.verdict), []);
   assert.equal(respool.timeWait, 0);
   assert.deepEqual(timeWaitReport(result).failures, []);
+  const block = verdictLines(timeWaitReport(result).verdicts!, 100).join('\n');
+  assert.doesNotMatch(
+    block.split('respool (')[1] ?? '',
+    /INFO time-wait/,
+    'not listed as respool’s',
+  );
+  assert.match(block, /1 host-wide, left over from the naive pool run/);
+});
+
+test('incident 2: the doctor names the FIFO pool as far larger than its work, not respool', async () => {
+  const params = {
+    burstLeases: 32,
+    ratePerSecond: 50,
+    idleTimeoutMs: 1_000,
+    seconds: 4,
+    minIdle: 1,
+  };
+  const result = await replayFifoIdleQueue(env, params);
+  const { naive, respool } = result;
+  const oversized = ownWarnings(naive.verdict).find((f) => f.check === 'oversized-pool');
+  assert.ok(oversized !== undefined, JSON.stringify(naive.verdict.findings));
+  assert.equal(oversized.groupName, naive.clientName);
+  assert.match(oversized.message, /held, about 1 needed/);
+  assert.deepEqual(ownWarnings(respool.verdict), [], JSON.stringify(respool.verdict.findings));
+  assert.deepEqual(fifoIdleReport(result).failures, []);
 });

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -299,7 +299,14 @@ test('an unreachable server: a clear message and exit code 3 from the CLI', asyn
   const port = await freePort();
   const run = await runCliProcess(['doctor', `redis://:secret-pw@127.0.0.1:${port}`]);
   assert.equal(run.code, 3);
-  assert.match(run.stderr, new RegExp(`could not audit 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `could not audit 127\\.0\\.0\\.1:${port}: connection refused: nothing listens there`,
+    ),
+  );
+  assert.doesNotMatch(run.stdout + run.stderr, /ERR_CONNECTION_CLOSED/, 'refused is not "closed"');
+  assert.match(run.stdout, /redis-cli -u redis:\/\/127\.0\.0\.1:\d+ PING/);
   assert.match(run.stdout, /not audited/);
   assert.match(run.stdout, /exit code 3/);
   assert.doesNotMatch(run.stdout + run.stderr, /secret-pw/);
@@ -335,5 +342,42 @@ test('a cluster seed: every node listed by CLUSTER NODES is audited', async () =
     assert.equal(report.summary.exitCode, 0);
   } finally {
     await cluster.stop();
+  }
+});
+
+test('a server that wants a password: the report says to put it in the URL', async () => {
+  const locked = await startRedis({ password: 'doctor-test-pw' });
+  try {
+    const report = await runDoctor({ url: locked.url.replace(/\/\/[^@]*@/, '//') });
+    const node = onlyNode(report);
+    assert.match(
+      node.error ?? '',
+      /the server needs a password .*put it in the URL, redis:\/\/:PASSWORD@host:port/,
+    );
+    const [finding] = report.findings;
+    assert.equal(finding?.check, 'node-unreachable');
+    assert.match(
+      finding?.actions[0]?.command ?? '',
+      /^npx respool doctor redis:\/\/:PASSWORD@127\.0\.0\.1:\d+$/,
+    );
+    assert.equal(report.summary.exitCode, 3);
+  } finally {
+    await locked.stop();
+  }
+});
+
+test('a port that does not speak RESP: "is this Redis?"', async () => {
+  // An HTTP-like listener: it answers anything with an HTTP status line.
+  const http = createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  try {
+    const report = await runDoctor({ url: `redis://127.0.0.1:${port}`, sampleWindowMs: 0 });
+    assert.match(onlyNode(report).error ?? '', /does not speak RESP: is this Redis\?/);
+    assert.match(report.findings[0]?.recommendation ?? '', /Point the doctor at the Redis port/);
+  } finally {
+    await new Promise((resolve) => http.close(resolve));
   }
 });

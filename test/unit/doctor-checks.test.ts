@@ -37,7 +37,16 @@ function group(key: Partial<GroupKey>, fields: Partial<ClientGroup> = {}): Clien
     pubsub: 0,
     idle: { p50: 0, p90: 0, max: 0 },
     age: { p50: 0, p90: 0, max: 0 },
-    idleBuckets: { under1m: count, under10m: 0, under1h: 0, under1d: 0, atLeast1d: 0 },
+    idleBuckets: {
+      under5s: count,
+      under1m: count,
+      under10m: 0,
+      under1h: 0,
+      under1d: 0,
+      atLeast1d: 0,
+    },
+    young: 0,
+    activity: null,
     ...fields,
   };
 }
@@ -97,6 +106,7 @@ function hostView(endpoint: Partial<EndpointSockets>, tcpTwReuse: number | null 
     ],
     ephemeralPorts: { low: 32768, high: 60999 },
     tcpTwReuse,
+    localAddresses: ['127.0.0.1'],
   };
 }
 
@@ -185,7 +195,14 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
     {
       count: 400,
       idle: { p50: 900, p90: 4_000, max: 90_000 },
-      idleBuckets: { under1m: 299, under10m: 0, under1h: 50, under1d: 50, atLeast1d: 1 },
+      idleBuckets: {
+        under5s: 0,
+        under1m: 299,
+        under10m: 0,
+        under1h: 50,
+        under1d: 50,
+        atLeast1d: 1,
+      },
     },
   );
   const findings = checkIdlePools(node({}, { byPool: [stale] }));
@@ -200,7 +217,7 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
     {
       count: 100,
       idle: { p50: 700, p90: 700, max: 700 },
-      idleBuckets: { under1m: 0, under10m: 0, under1h: 100, under1d: 0, atLeast1d: 0 },
+      idleBuckets: { under5s: 0, under1m: 0, under10m: 0, under1h: 100, under1d: 0, atLeast1d: 0 },
     },
   );
   assert.equal(checkIdlePools(node({}, { byPool: [hundred] }))[0]?.check, 'idle-pool');
@@ -208,6 +225,7 @@ test('stale-pool: more than 100 idle ≥ 10 min replaces the idle-pool finding',
 
 test('idle-timeout: timeout 0 and 10+ connections idle an hour', () => {
   const buckets = (n: number) => ({
+    under5s: 0,
     under1m: 0,
     under10m: 0,
     under1h: 0,
@@ -264,7 +282,14 @@ test('rejected-connections: warning since start, error when growing in watch mod
   const growing = checkRejectedConnections(
     node({
       server: server({ rejectedConnections: 20 }),
-      delta: { intervalSeconds: 5, connectedClients: 0, accepted: 10, rejected: 8 },
+      delta: {
+        intervalSeconds: 5,
+        connectedClients: 0,
+        accepted: 10,
+        rejected: 8,
+        commands: null,
+        clientListSamples: 0,
+      },
     }),
   );
   assert.equal(growing[0]?.severity, 'error');
@@ -309,9 +334,27 @@ test('time-wait: info from 100 sockets, warning from 20% of the port range, erro
   const warn = checkTimeWait(hostView({ timeWait: 6_000 }));
   assert.equal(warn[0]?.severity, 'warning');
   assert.match(warn[0]?.message ?? '', /6,000 sockets in TIME_WAIT .* 21\.3% of the 28,232/);
-  assert.match(warn[0]?.recommendation ?? '', /tcp_tw_reuse=1 \(now 0\)/);
+  assert.match(
+    warn[0]?.recommendation ?? '',
+    /tcp_tw_reuse is 0 now\): sysctl -w net\.ipv4\.tcp_tw_reuse=1/,
+  );
   assert.equal(checkTimeWait(hostView({ timeWait: 14_116 }))[0]?.severity, 'error');
-  assert.match(checkTimeWait(hostView({ timeWait: 200 }, 1))[0]?.recommendation ?? '', /already 1/);
+  assert.doesNotMatch(
+    checkTimeWait(hostView({ timeWait: 200 }, 1))[0]?.recommendation ?? '',
+    /tcp_tw_reuse/,
+    'no stopgap to suggest when it is already 1',
+  );
+  const explained = new Set(['10.0.0.9:6379']);
+  assert.deepEqual(
+    checkTimeWait(hostView({ timeWait: 14_116 }), { explained, quiet: new Set() }),
+    [],
+    'a churn finding that names the pool carries it',
+  );
+  assert.match(
+    checkTimeWait(hostView({ timeWait: 200 }), { explained: new Set(), quiet: explained })[0]
+      ?.message ?? '',
+    /No client of 10\.0\.0\.9:6379 was opening and closing connections/,
+  );
   assert.deepEqual(checkTimeWait({ status: 'unavailable', reason: 'not Linux' }), []);
 });
 

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nodeActivity } from '../../src/doctor/activity.js';
 import { analyzeNode } from '../../src/doctor/analyze.js';
 import type { Fetched, RawNode } from '../../src/doctor/collect.js';
 import { distribution, idleBuckets, percentile } from '../../src/doctor/distribution.js';
-import { clientTraits, groupClients } from '../../src/doctor/groups.js';
+import { clientTraits, groupClients, keyId } from '../../src/doctor/groups.js';
 import { type ClientEntry, parseClientLine } from '../../src/doctor/parse/client-list.js';
 
 function entry(fields: string): ClientEntry {
@@ -37,8 +38,9 @@ test('distribution sorts its input and reports p50, p90, max', () => {
 });
 
 test('idleBuckets: lower bounds inclusive', () => {
-  assert.deepEqual(idleBuckets([0, 59, 60, 599, 600, 3599, 3600, 86399, 86400]), {
-    under1m: 2,
+  assert.deepEqual(idleBuckets([0, 4, 5, 59, 60, 599, 600, 3599, 3600, 86399, 86400]), {
+    under5s: 2,
+    under1m: 4,
     under10m: 2,
     under1h: 2,
     under1d: 2,
@@ -149,6 +151,8 @@ function rawNode(overrides: Partial<RawNode> = {}): RawNode {
     ]),
     config: ok(['timeout', '0', 'maxclients', '10000', 'tcp-keepalive', '300']),
     clientList: ok(clientList),
+    commandStats: null,
+    doctorCommands: new Map(),
     ...overrides,
   };
 }
@@ -222,10 +226,65 @@ test('analyzeNode watch deltas: accepted, rejected, connections; none across a r
     connectedClients: 2,
     accepted: 15,
     rejected: 4,
+    commands: null,
+    clientListSamples: 0,
   });
   const restarted = rawNode({ info: new Map([['server', ok('uptime_in_seconds:1\r\n')]]) });
   assert.equal(
     analyzeNode(restarted, 'respool-doctor', { node: first, intervalSeconds: 5 }).delta,
     null,
   );
+});
+
+test('nodeActivity: command rates shared by last command, the doctor removed; opened and closed per pool', () => {
+  const before = rawNode({
+    clientList: ok(
+      [
+        'id=1 addr=127.0.0.1:1 name=respool-doctor age=1 idle=0 flags=N cmd=client|list',
+        'id=2 addr=10.0.0.1:2 name=fifo age=9 idle=0 flags=N cmd=incr',
+        'id=3 addr=10.0.0.1:3 name=fifo age=9 idle=0 flags=N cmd=incr',
+        'id=4 addr=10.0.0.2:4 name=churn age=0 idle=0 flags=N cmd=incr',
+      ].join('\n'),
+    ),
+    commandStats: ok(
+      '# Commandstats\r\ncmdstat_incr:calls=100,usec=1\r\ncmdstat_info:calls=10,usec=1\r\n',
+    ),
+    doctorCommands: new Map([['info', 4]]),
+  });
+  const after = rawNode({
+    clientList: ok(
+      [
+        'id=1 addr=127.0.0.1:1 name=respool-doctor age=2 idle=0 flags=N cmd=client|list',
+        'id=2 addr=10.0.0.1:2 name=fifo age=10 idle=0 flags=N cmd=incr',
+        'id=3 addr=10.0.0.1:3 name=fifo age=10 idle=0 flags=N cmd=incr',
+        'id=9 addr=10.0.0.2:9 name=churn age=0 idle=0 flags=N cmd=incr',
+        'id=10 addr=10.0.0.3:10 name=monitor age=50 idle=0 flags=N cmd=info',
+      ].join('\n'),
+    ),
+    // 60 INCRs by others; 8 INFOs, of which the doctor sent 8 - 4 = 4 more since.
+    commandStats: ok('cmdstat_incr:calls=160,usec=1\r\ncmdstat_info:calls=18,usec=1\r\n'),
+    doctorCommands: new Map([['info', 8]]),
+  });
+  const sample = 'id=5 addr=10.0.0.2:5 name=churn age=0 idle=0 flags=N cmd=incr';
+  const activity = nodeActivity({
+    before,
+    after,
+    samples: [sample],
+    seconds: 2,
+    doctorName: 'respool-doctor',
+    libNameReported: false,
+  });
+  assert.ok(activity !== null);
+  assert.equal(activity.commands, 64, '60 INCR + 4 INFO not the doctor’s');
+  assert.equal(activity.clientListSamples, 3);
+  const fifo = activity.pools.get(keyId({ host: '10.0.0.1', name: 'fifo', libName: null }));
+  const churn = activity.pools.get(keyId({ host: '10.0.0.2', name: 'churn', libName: null }));
+  const monitor = activity.pools.get(keyId({ host: '10.0.0.3', name: 'monitor', libName: null }));
+  // 60 INCRs in 2 s shared by the three connections whose last command was INCR.
+  assert.equal(fifo?.commandsPerSecond, 20);
+  assert.deepEqual(churn, { commandsPerSecond: 10, opened: 2, closed: 2, topologyQueries: 0 });
+  assert.equal(fifo?.opened, 0);
+  assert.equal(fifo?.closed, 0);
+  assert.equal(monitor?.commandsPerSecond, 2, 'the 4 INFOs that were not the doctor’s');
+  assert.equal(monitor?.opened, 1);
 });

@@ -11,6 +11,7 @@ import { runChecks } from '../../src/doctor/checks/run-checks.js';
 import type { RawNode } from '../../src/doctor/collect.js';
 import { renderJson } from '../../src/doctor/render-json.js';
 import { renderText } from '../../src/doctor/render-text.js';
+import { renderWatchScreen } from '../../src/doctor/render-watch.js';
 import type { DoctorReport, HostReport, NodeReport } from '../../src/doctor/report-model.js';
 import { colourEnabled, createStyle } from '../../src/doctor/style.js';
 import { summarise } from '../../src/doctor/summary.js';
@@ -40,6 +41,8 @@ function raw(overrides: Partial<RawNode> = {}): RawNode {
     ]),
     config: ok(['timeout', '0', 'maxclients', '10000', 'tcp-keepalive', '300']),
     clientList: ok(naivePoolList()),
+    commandStats: null,
+    doctorCommands: new Map(),
     ...overrides,
   };
 }
@@ -58,6 +61,7 @@ const HOST: HostReport = {
   ],
   ephemeralPorts: { low: 32768, high: 60999 },
   tcpTwReuse: 2,
+  localAddresses: ['127.0.0.1'],
 };
 
 function report(nodes: NodeReport[], host: HostReport = HOST): DoctorReport {
@@ -84,8 +88,15 @@ test('text report: node facts, groups, lib-name not reported, host view, finding
   assert.match(text, /302 of maxclients 10,000 \(3%\)/);
   assert.match(text, /timeout 0 \(idle clients never closed\)/);
   assert.match(text, /1 named respool-doctor \(this doctor\) left out of the groups/);
-  assert.match(text, /127\.0\.0\.1\s+naive-pool\s+300\s+8s\s+10s\s+10s\s+20s\s+20s\s+0\s+0\s+0/);
+  assert.match(text, /127\.0\.0\.1\s+naive-pool\s+300\s+8s\s+10s\s+10s\s+20s\s+20s\s+0\n/);
+  assert.match(text, /\(pub\/sub, blocking cmd left out to fit 100 columns; --json has them\)/);
   assert.match(text, /10\.0\.0\.7\s+\(no name\)\s+1/);
+  // Each host has one pool and each name one host: one table, not three identical ones.
+  assert.match(text, /Pools \(same host, name\); by host, by name: the same groups/);
+  assert.doesNotMatch(text, /By host|By name\n/);
+  // The verdict comes first: summary, then findings, then the evidence.
+  assert.ok(text.indexOf('Findings') < text.indexOf('Node 127.0.0.1:6379'));
+  assert.match(text.split('\n')[1] ?? '', /^0 errors · 1 warning · 0 info · exit code 0/);
   assert.match(text, /By lib-name: \(not reported by this server\)/);
   assert.match(text, /127\.0\.0\.1:6379\s+302\s+50\s+0/);
   assert.match(text, /tcp_tw_reuse 2 \(loopback only\)/);
@@ -93,7 +104,10 @@ test('text report: node facts, groups, lib-name not reported, host view, finding
   assert.match(text, /→ Bound pool "naive-pool"/);
   // Prose is wrapped: compare it with the line breaks folded.
   assert.match(text.replace(/\s+/g, ' '), /CONFIG SET timeout 300/);
-  assert.match(text, /0 error\(s\) · 1 warning\(s\) · 0 info · exit code 0/);
+  assert.match(text, / {13}CONFIG SET timeout 300\n/, 'the command on a line of its own');
+  const narrow = renderText(report([analyzeNode(raw(), 'respool-doctor')]), undefined, 60);
+  const widest = Math.max(...narrow.split('\n').map((line) => line.length));
+  assert.ok(widest <= 66, `fitted to 60 columns (tables may keep their keys): ${widest}`);
   assert.doesNotMatch(text, /secret/);
 });
 
@@ -161,4 +175,34 @@ test('JSON round-trips the model; compact is one line', () => {
   const compact = renderJson(r, true);
   assert.equal(compact.includes('\n'), false);
   assert.deepEqual(JSON.parse(compact), r);
+});
+
+test('watch screen: header, ±0 deltas, summary, findings and the Ctrl-C hint fit 80x24', () => {
+  const before = analyzeNode(raw(), 'respool-doctor');
+  const node = analyzeNode(raw(), 'respool-doctor', { node: before, intervalSeconds: 5 });
+  const many: NodeReport[] = Array.from({ length: 20 }, (_, i) => ({
+    ...node,
+    address: `10.0.0.${i}:6379`,
+  }));
+  const watched = { ...report(many), iteration: 7 };
+  assert.ok(watched.findings.length > 12, 'more findings than fit');
+  const screen = renderWatchScreen(watched, createStyle(false), { columns: 80, rows: 24 }, 5);
+  const lines = screen.split('\n');
+  assert.ok(lines.length <= 23, `${lines.length} lines`);
+  for (const line of lines) assert.ok(line.length <= 80, `too wide: ${line}`);
+  assert.match(lines[0] ?? '', /^respool doctor · .* · report 7 · every 5 s/);
+  assert.match(
+    lines[1] ?? '',
+    /^10\.0\.0\.0:6379: 302 conns · last 5\.0 s: ±0 · 0 accepted · 0 rejected$/,
+  );
+  assert.ok(
+    lines.some((l) => /^0 errors · \d+ warnings/.test(l)),
+    'the summary line',
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith('WARN  idle-pool')),
+    'findings',
+  );
+  assert.match(screen, /more findings: run without --watch for the full report/);
+  assert.match(lines.at(-1) ?? '', /Ctrl-C to stop · next report in 5 s/);
 });

@@ -12,6 +12,7 @@ import {
   HOST_IMBALANCE_MIN_CONNECTIONS,
   HOST_IMBALANCE_MIN_PEERS,
 } from '../thresholds.js';
+import { action, finding } from './finding.js';
 
 /** A warning per host above both the peer-median multiple and the absolute minimum. */
 export function checkHostImbalance(node: NodeReport): Finding[] {
@@ -28,14 +29,21 @@ export function checkHostImbalance(node: NodeReport): Finding[] {
     const median = percentile(peers, 50);
     if (group.count <= HOST_IMBALANCE_FACTOR * median) continue;
     const host = group.key.host ?? '';
-    findings.push({
-      check: 'host-imbalance',
-      severity: 'warning',
-      node: node.address,
-      group: group.key,
-      message: `Host ${host} holds ${formatCount(group.count)} connections to ${node.address}, more than ${HOST_IMBALANCE_FACTOR}× the median of the other ${peers.length} hosts (${formatCount(median)}); p50 idle ${formatSeconds(group.idle.p50)}, p90 ${formatSeconds(group.idle.p90)}.`,
-      recommendation: `Look at the processes on ${host} (the pools in the table name them): a pool without an upper bound, one that never shrinks, or connections leaked on an error path. Bound the pool and close connections on every path.`,
-    });
+    findings.push(
+      finding({
+        check: 'host-imbalance',
+        severity: 'warning',
+        node: node.address,
+        group: group.key,
+        message: `Host ${host} holds ${formatCount(group.count)} connections to ${node.address}, more than ${HOST_IMBALANCE_FACTOR}× the median of the other ${peers.length} hosts (${formatCount(median)}); p50 idle ${formatSeconds(group.idle.p50)}, p90 ${formatSeconds(group.idle.p90)}.`,
+        actions: [
+          action(
+            `Look at the processes on ${host} (the pools in the table name them): a pool without an upper bound, one that never shrinks, or connections leaked on an error path`,
+          ),
+          action('Bound the pool and close connections on every path'),
+        ],
+      }),
+    );
   }
   return findings;
 }

@@ -1,9 +1,11 @@
 /**
  * Pools that hold many connections and use few of them. Two patterns, one finding per pool:
  * - stale: more than STALE_POOL_MIN_CONNECTIONS idle ten minutes or more, longer than any pool's
- *   own idle timeout: a leak, or a FIFO pool cycling through everything (incident 2);
+ *   own idle timeout: a leak;
  * - idle: at least IDLE_POOL_MIN_CONNECTIONS with a median idle of IDLE_POOL_P50_SECONDS: a pool
- *   sized for a past peak that never shrinks (incident 1) or a FIFO pool.
+ *   sized for a past peak that never shrinks (incident 1).
+ * A pool whose connections are all busy-looking but far more than its traffic needs (a FIFO
+ * idle queue, incident 2) is oversized-pool.ts's.
  * Both name the pool, its size and idle distribution, and end with the `timeout` advice.
  */
 import { formatCount } from '../../util/format-table.js';
@@ -17,6 +19,7 @@ import {
   STALE_IDLE_SECONDS,
   STALE_POOL_MIN_CONNECTIONS,
 } from '../thresholds.js';
+import { action, finding } from './finding.js';
 import { timeoutAdvice } from './timeout-advice.js';
 
 /** At most one warning per pool. */
@@ -33,27 +36,40 @@ export function checkIdlePools(node: NodeReport): Finding[] {
 function stale(node: NodeReport, group: ClientGroup): Finding | undefined {
   const staleCount = idleAtLeast10m(group.idleBuckets);
   if (staleCount <= STALE_POOL_MIN_CONNECTIONS) return undefined;
-  return {
+  return finding({
     check: 'stale-pool',
     severity: 'warning',
     node: node.address,
     group: group.key,
-    message: `${capitalise(groupLabel(group.key))} holds ${formatCount(group.count)} connections to ${node.address}, ${formatCount(staleCount)} of them idle for ${formatSeconds(STALE_IDLE_SECONDS)} or more (${distributionText(group)}): longer than any pool's own idle timeout, so they are leaked or kept alive by a FIFO pool (incident 2).`,
-    recommendation: `Find what opens connections in ${groupLabel(group.key)} and does not close them on every path (an exception on the release path leaks them); a pool should hand out its most recently used connection (LIFO) so the cold ones age out. ${timeoutAdvice(node, group.idle.p90)}`,
-  };
+    message: `${capitalise(groupLabel(group.key))} holds ${formatCount(group.count)} connections to ${node.address}, ${formatCount(staleCount)} of them idle for ${formatSeconds(STALE_IDLE_SECONDS)} or more (${distributionText(group)}): longer than any pool's own idle timeout, so they are leaked.`,
+    actions: [
+      action(
+        `Find what opens connections in ${groupLabel(group.key)} and does not close them on every path (an exception on the release path leaks them)`,
+      ),
+      ...timeoutAdvice(node, group.idle.p90),
+    ],
+  });
 }
 
 function idle(node: NodeReport, group: ClientGroup): Finding | undefined {
   if (group.subjectToTimeout < IDLE_POOL_MIN_CONNECTIONS) return undefined;
   if (group.idle.p50 < IDLE_POOL_P50_SECONDS) return undefined;
-  return {
+  return finding({
     check: 'idle-pool',
     severity: 'warning',
     node: node.address,
     group: group.key,
-    message: `${capitalise(groupLabel(group.key))} holds ${formatCount(group.count)} connections to ${node.address}, ${distributionText(group)}: most of them do nothing. A pool that grew to a past peak and never shrinks (incident 1) or a FIFO pool that keeps every connection warm (incident 2).`,
-    recommendation: `Bound ${groupLabel(group.key)} and let it shrink (an idle timeout, LIFO reuse), or multiplex: one connection per process carries ordinary commands for any number of callers. ${timeoutAdvice(node, group.idle.p90)}`,
-  };
+    message: `${capitalise(groupLabel(group.key))} holds ${formatCount(group.count)} connections to ${node.address}, ${distributionText(group)}: most of them do nothing. A pool that grew to a past peak and never shrinks.`,
+    actions: [
+      action(
+        `Bound ${groupLabel(group.key)} and let it shrink (a maximum size and an idle timeout; redis-py: ConnectionPool(max_connections=…), or BlockingConnectionPool)`,
+      ),
+      action(
+        'Or multiplex: one connection per process carries ordinary commands for any number of callers (respool does)',
+      ),
+      ...timeoutAdvice(node, group.idle.p90),
+    ],
+  });
 }
 
 function distributionText(group: ClientGroup): string {

@@ -6,6 +6,7 @@ import { formatCount } from '../../util/format-table.js';
 import { idleAtLeast1h } from '../distribution.js';
 import type { Finding, NodeReport } from '../report-model.js';
 import { LONG_IDLE_MIN_CONNECTIONS, RECOMMENDED_TIMEOUT_SECONDS } from '../thresholds.js';
+import { action, finding } from './finding.js';
 
 /** A warning when timeout is 0 and enough connections subject to it have been idle an hour. */
 export function checkIdleTimeout(node: NodeReport): Finding[] {
@@ -16,13 +17,19 @@ export function checkIdleTimeout(node: NodeReport): Finding[] {
   if (longIdle < LONG_IDLE_MIN_CONNECTIONS) return [];
   const maxIdle = pools.reduce((m, g) => Math.max(m, g.idle.max), 0);
   return [
-    {
+    finding({
       check: 'idle-timeout',
       severity: 'warning',
       node: node.address,
       group: null,
       message: `${node.address} has timeout 0 (idle clients are never closed) and ${formatCount(longIdle)} connections have been idle for an hour or more (longest ${formatCount(maxIdle)} s).`,
-      recommendation: `CONFIG SET timeout ${RECOMMENDED_TIMEOUT_SECONDS}, and the same in redis.conf: the server then closes a client after ${RECOMMENDED_TIMEOUT_SECONDS} s without a command. Blocked and pub/sub clients are exempt, pools with a shorter idle timeout are unaffected, and clients that reconnect on demand recover by themselves. Then find the pools that left them (see the groups).`,
-    },
+      actions: [
+        action(
+          `Let the server close clients idle ${RECOMMENDED_TIMEOUT_SECONDS} s (and put timeout ${RECOMMENDED_TIMEOUT_SECONDS} in redis.conf so a restart keeps it); blocked and pub/sub clients are exempt, pools with a shorter idle timeout are unaffected, and clients that reconnect on demand recover by themselves`,
+          `CONFIG SET timeout ${RECOMMENDED_TIMEOUT_SECONDS}`,
+        ),
+        action('Then find the pools that left them (see the groups)'),
+      ],
+    }),
   ];
 }

@@ -11,14 +11,31 @@ import {
   TIME_WAIT_INFO_MIN,
   TIME_WAIT_WARNING_RATIO,
 } from '../thresholds.js';
+import { action, finding } from './finding.js';
 
-/** One finding per endpoint with notable TIME_WAIT. */
-export function checkTimeWait(host: HostReport): Finding[] {
+/** What the node checks already know about an endpoint's TIME_WAIT. */
+export interface TimeWaitContext {
+  /** Endpoints whose TIME_WAIT a connection-churn finding already names the pool for. */
+  readonly explained: ReadonlySet<string>;
+  /** Endpoints watched over a window in which no pool opened and closed connections. */
+  readonly quiet: ReadonlySet<string>;
+}
+
+/**
+ * One finding per endpoint with notable TIME_WAIT that no churn finding explains. It names no
+ * pool: TIME_WAIT sockets belong to no process, and a pool that is not churning now did not
+ * leave them (they last 60 s after the connection that left them closed).
+ */
+export function checkTimeWait(
+  host: HostReport,
+  context: TimeWaitContext = { explained: new Set(), quiet: new Set() },
+): Finding[] {
   if (host.status !== 'ok') return [];
   const range = host.ephemeralPorts;
   const ports = range === null ? null : range.high - range.low + 1;
   const findings: Finding[] = [];
   for (const endpoint of host.endpoints) {
+    if (context.explained.has(endpoint.address)) continue;
     const ratio = ports === null ? 0 : endpoint.timeWait / ports;
     const severity =
       ratio >= TIME_WAIT_ERROR_RATIO
@@ -29,28 +46,44 @@ export function checkTimeWait(host: HostReport): Finding[] {
             ? 'info'
             : undefined;
     if (severity === undefined) continue;
-    findings.push({
-      check: 'time-wait',
-      severity,
-      node: null,
-      group: null,
-      message: message(endpoint, ports),
-      recommendation: `Keep connections open and reuse them instead of closing them after use: never close a healthy connection because of an idle cap; wait for a free one instead of dialling more. ${reuseAdvice(host.tcpTwReuse)}`,
-    });
+    const quiet = context.quiet.has(endpoint.address)
+      ? ` No client of ${endpoint.address} was opening and closing connections during the audit's window: these were left by connections closed in the last minute.`
+      : '';
+    const actions = [
+      action(
+        'Keep connections open and reuse them instead of closing them after use: never close a healthy connection because of an idle cap; wait for a free one instead of dialling more',
+      ),
+      action(
+        'Find the process that dials: run the doctor again while it happens; the pool opening and closing connections is then named',
+        `npx respool doctor redis://${endpoint.address}`,
+      ),
+    ];
+    if (host.tcpTwReuse !== 1) {
+      actions.push(
+        action(
+          `Stopgap: let new outgoing connections reuse TIME_WAIT ports (tcp_tw_reuse is ${host.tcpTwReuse === null ? 'unknown' : host.tcpTwReuse === 2 ? '2, loopback only' : String(host.tcpTwReuse)} now)`,
+          'sysctl -w net.ipv4.tcp_tw_reuse=1',
+        ),
+      );
+    }
+    findings.push(
+      finding({
+        check: 'time-wait',
+        severity,
+        node: null,
+        group: null,
+        message: `${message(endpoint, ports)}${quiet}`,
+        actions,
+      }),
+    );
   }
   return findings;
 }
 
 function message(endpoint: EndpointSockets, ports: number | null): string {
   const count = formatCount(endpoint.timeWait);
-  const base = `This host holds ${count} sockets in TIME_WAIT towards ${endpoint.address}: something here opens and closes connections to it instead of reusing them`;
+  const base = `This host holds ${count} sockets in TIME_WAIT towards ${endpoint.address}: something here opened and closed connections to it instead of reusing them`;
   if (ports === null) return `${base}.`;
   const percent = ((endpoint.timeWait / ports) * 100).toFixed(1);
   return `${base}; that is ${percent}% of the ${formatCount(ports)} ephemeral ports, and each stays taken for 60 s.`;
-}
-
-function reuseAdvice(twReuse: number | null): string {
-  if (twReuse === 1) return 'net.ipv4.tcp_tw_reuse is already 1.';
-  const now = twReuse === null ? 'unknown' : twReuse === 2 ? '2, loopback only' : String(twReuse);
-  return `As a stopgap, sysctl net.ipv4.tcp_tw_reuse=1 (now ${now}) lets new outgoing connections reuse TIME_WAIT ports.`;
 }

@@ -1,8 +1,8 @@
 /**
  * The two charts of a node, derived from its report: connections per client host and the
  * idle-time histogram, both stacked by connection name so one pool reads as one colour across
- * both. Computed here, once, and used twice: embedded as JSON for the page's Chart.js and
- * rendered as the text-fallback tables, so the picture and the table cannot disagree.
+ * both. Computed here, once, and used twice: drawn as inline SVG (svg-bar-chart.ts) and
+ * rendered as the data table under it, so the picture and the table cannot disagree.
  */
 import { nameCell } from '../group-label.js';
 import type { ClientGroup, IdleBuckets, NodeReport } from '../report-model.js';
@@ -26,15 +26,33 @@ const PALETTE = [
 ] as const;
 const OTHER_COLOUR = '#999999';
 
-/** The idle buckets in order, with the labels the histogram shows. */
-export const IDLE_BUCKETS: readonly { readonly key: keyof IdleBuckets; readonly label: string }[] =
-  [
-    { key: 'under1m', label: '< 1 min' },
-    { key: 'under10m', label: '1–10 min' },
-    { key: 'under1h', label: '10 min–1 h' },
-    { key: 'under1d', label: '1 h–1 day' },
-    { key: 'atLeast1d', label: '≥ 1 day' },
-  ];
+/**
+ * The histogram's bars in order: a count from the model's buckets (cumulative `under1m` less
+ * `under5s` for 5 s–1 min), and which checks' thresholds the bar stands for, so the bar that
+ * explains a finding can be marked. The bounds are the checks' own: 5 s the idle-pool median,
+ * 10 min stale, 1 h the idle-timeout check.
+ */
+export const IDLE_BUCKETS: readonly {
+  readonly label: string;
+  readonly count: (b: IdleBuckets) => number;
+  /** Checks whose finding this bar shows the connections of. */
+  readonly explains: readonly string[];
+}[] = [
+  { label: '< 5 s', count: (b) => b.under5s, explains: ['oversized-pool'] },
+  { label: '5 s–1 min', count: (b) => b.under1m - b.under5s, explains: ['idle-pool'] },
+  { label: '1–10 min', count: (b) => b.under10m, explains: ['idle-pool'] },
+  { label: '10 min–1 h', count: (b) => b.under1h, explains: ['idle-pool', 'stale-pool'] },
+  {
+    label: '1 h–1 day',
+    count: (b) => b.under1d,
+    explains: ['idle-pool', 'stale-pool', 'idle-timeout'],
+  },
+  {
+    label: '≥ 1 day',
+    count: (b) => b.atLeast1d,
+    explains: ['idle-pool', 'stale-pool', 'idle-timeout'],
+  },
+];
 
 /** One stacked series: the connections of one name (or of the folded rest). */
 export interface ChartDataset {
@@ -44,9 +62,9 @@ export interface ChartDataset {
   readonly data: readonly number[];
 }
 
-/** What the page hands to Chart.js for one canvas. */
+/** One chart: its bars, stacked by series. */
 export interface ChartSpec {
-  /** The `id` of the `<canvas>` this chart draws on. */
+  /** The `id` of the chart's `<svg>` element (its data table is `<id>-data`). */
   readonly canvasId: string;
   readonly xTitle: string;
   readonly yTitle: string;
@@ -98,7 +116,7 @@ export function nodeCharts(node: NodeReport, index: number): NodeCharts | null {
     const host = hostIndex.get(group.key.host ?? '') ?? hosts.length;
     hostRow[host] = (hostRow[host] ?? 0) + group.count;
     IDLE_BUCKETS.forEach((bucket, i) => {
-      bucketRow[i] = (bucketRow[i] ?? 0) + group.idleBuckets[bucket.key];
+      bucketRow[i] = (bucketRow[i] ?? 0) + bucket.count(group.idleBuckets);
     });
     subjectToTimeout += group.subjectToTimeout;
   }

@@ -4,11 +4,13 @@
  */
 import { formatCount } from '../../util/format-table.js';
 import { formatSeconds } from '../format-duration.js';
-import { LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../group-label.js';
+import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../group-label.js';
+import { sameGrouping } from '../groups.js';
 import { nodeFacts } from '../node-facts.js';
-import type { ClientGroup, NodeReport } from '../report-model.js';
-import type { ChartSpec, NodeCharts } from './chart-data.js';
+import type { ClientGroup, Finding, NodeReport } from '../report-model.js';
+import { type ChartSpec, IDLE_BUCKETS, type NodeCharts } from './chart-data.js';
 import { escapeHtml } from './escape.js';
+import { type ChartMark, svgBarChart } from './svg-bar-chart.js';
 import { type Cell, htmlTable, num } from './table.js';
 
 /** Most rows per group table; the embedded JSON (and `--json`) has them all. */
@@ -22,6 +24,7 @@ export function nodeSection(
   index: number,
   charts: NodeCharts | null,
   doctorClientName: string,
+  findings: readonly Finding[] = [],
 ): string {
   const id = `node-${index}`;
   const parts = [
@@ -36,21 +39,36 @@ export function nodeSection(
   }
   parts.push(facts(node, doctorClientName));
   if (node.clients.status === 'ok') {
-    if (charts !== null) parts.push(chartsBlock(charts));
+    if (charts !== null) parts.push(chartsBlock(charts, idleMarks(charts, findings)));
     const { groups, libNameReported } = node.clients;
     const poolKeys: KeyColumn[] = libNameReported ? ['host', 'name', 'lib-name'] : ['host', 'name'];
+    // Groupings that split the connections exactly as the pools do add nothing: one table.
+    const tables: (readonly [string, string, readonly ClientGroup[], KeyColumn])[] = [
+      ['By host', 'Connections by client host', groups.byHost, 'host'],
+      ['By name', 'Connections by name', groups.byName, 'name'],
+      ...(libNameReported
+        ? [['By lib-name', 'Connections by lib-name', groups.byLibName, 'lib-name'] as const]
+        : []),
+    ];
+    const same = tables.filter(([, , list]) => sameGrouping(list, groups.byPool));
+    const sameNote =
+      same.length === 0
+        ? ''
+        : `; ${same.map(([title]) => title.toLowerCase()).join(', ')}: the same groups`;
     parts.push(
-      `<h3>Pools (same host, name${libNameReported ? ' and lib-name' : ''})</h3>`,
+      `<h3>Pools (same host, name${libNameReported ? ' and lib-name' : ''})${escapeHtml(sameNote)}</h3>`,
       groupTable('Connections by pool', groups.byPool, poolKeys, libNameReported),
-      '<h3>By host</h3>',
-      groupTable('Connections by client host', groups.byHost, ['host'], libNameReported),
-      '<h3>By name</h3>',
-      groupTable('Connections by name', groups.byName, ['name'], libNameReported),
-      '<h3>By lib-name</h3>',
-      libNameReported
-        ? groupTable('Connections by lib-name', groups.byLibName, ['lib-name'], true)
-        : `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
     );
+    for (const [title, caption, list, key] of tables) {
+      if (same.some(([t]) => t === title)) continue;
+      parts.push(`<h3>${title}</h3>`, groupTable(caption, list, [key], libNameReported));
+    }
+    if (!libNameReported) {
+      parts.push(
+        '<h3>By lib-name</h3>',
+        `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
+      );
+    }
   }
   parts.push('</section>');
   return parts.join('\n');
@@ -76,7 +94,25 @@ function facts(node: NodeReport, doctorClientName: string): string {
   return `<dl class="facts">${items.join('')}</dl>`;
 }
 
-function chartsBlock(charts: NodeCharts): string {
+/**
+ * The histogram bars that explain this node's findings (an idle-pool finding: the bars of 5 s
+ * and more), each with the findings it explains as its tooltip.
+ */
+export function idleMarks(charts: NodeCharts, findings: readonly Finding[]): ChartMark[] {
+  const marks: ChartMark[] = [];
+  IDLE_BUCKETS.forEach((bucket, labelIndex) => {
+    if ((charts.idle.totals[labelIndex] ?? 0) === 0) return;
+    const explained = findings.filter((f) => bucket.explains.includes(f.check));
+    if (explained.length === 0) return;
+    const note = explained
+      .map((f) => `${f.check}${f.group === null ? '' : `: ${groupLabel(f.group)}`}`)
+      .join('; ');
+    marks.push({ labelIndex, note: `${bucket.label}: behind ${note}` });
+  });
+  return marks;
+}
+
+function chartsBlock(charts: NodeCharts, marks: readonly ChartMark[]): string {
   const hostNote =
     charts.hostsFolded > 0
       ? `The ${formatCount(charts.hostsFolded)} smallest hosts share the last bar.`
@@ -89,12 +125,29 @@ function chartsBlock(charts: NodeCharts): string {
     '<h3>Charts</h3>',
     '<div class="charts">',
     figure(charts.hosts, 'Connections per client host, by name', hostNote),
-    figure(charts.idle, 'Idle time since the last command, by name', idleNote),
+    figure(
+      charts.idle,
+      'Idle time since the last command, by name',
+      [
+        idleNote,
+        marks.length === 0
+          ? ''
+          : `Dashed outline: the bars behind a finding (${marks.map((m) => m.note).join(' · ')}).`,
+      ]
+        .filter((n) => n !== '')
+        .join(' '),
+      marks,
+    ),
     '</div>',
   ].join('\n');
 }
 
-function figure(spec: ChartSpec, title: string, note: string): string {
+function figure(
+  spec: ChartSpec,
+  title: string,
+  note: string,
+  marks: readonly ChartMark[] = [],
+): string {
   const id = escapeHtml(spec.canvasId);
   const head: Cell[] = [spec.xTitle, 'total', ...spec.datasets.map((d) => d.label)];
   const rows = spec.labels.map((label, x): Cell[] => [
@@ -105,9 +158,9 @@ function figure(spec: ChartSpec, title: string, note: string): string {
   return [
     `<figure class="chart" aria-labelledby="${id}-caption">`,
     `<figcaption id="${id}-caption">${escapeHtml(title)}</figcaption>`,
-    `<div class="chart-box"><canvas id="${id}" role="img" aria-label="${escapeHtml(`${title}: bar chart; the data table below has the numbers`)}"></canvas></div>`,
+    `<div class="chart-box">${svgBarChart(spec, title, marks)}</div>`,
     note === '' ? '' : `<p class="muted">${escapeHtml(note)}</p>`,
-    `<details id="${id}-data" class="chart-data" open><summary>Data table: ${escapeHtml(title.toLowerCase())}</summary>`,
+    `<details id="${id}-data" class="chart-data"><summary>Data table: ${escapeHtml(title.toLowerCase())}</summary>`,
     htmlTable({ caption: title, captionHidden: true, head, rows }),
     '</details>',
     '</figure>',

@@ -49,7 +49,9 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .finding.info { border-left-color: var(--info); background: var(--info-bg); }
 .finding h3 { margin: 0 0 0.3rem; font-size: 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; }
 .finding p { margin: 0.3rem 0; }
-.finding .recommendation::before { content: '→ '; font-weight: 700; }
+.finding .actions { margin: 0.4rem 0 0.2rem; padding-left: 1.2rem; }
+.finding .actions li { margin: 0.25rem 0; }
+.finding pre { margin: 0.25rem 0; padding: 0.3rem 0.6rem; background: #fff; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
 .badge { font-size: 0.75rem; font-weight: 700; letter-spacing: 0.05em; text-transform: uppercase; padding: 0.05rem 0.5rem; border-radius: 4px; color: #fff; }
 .badge.error { background: var(--error); }
 .badge.warning { background: var(--warning); }
@@ -58,8 +60,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1.5rem; margin: 1rem 0; }
 figure { margin: 0; padding: 0.75rem; border: 1px solid var(--line); border-radius: 6px; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 0.5rem; }
-.chart-box { position: relative; height: 320px; }
-.no-js .chart-box { display: none; }
+.chart-box svg { display: block; width: 100%; height: auto; }
 details { margin-top: 0.5rem; }
 summary { cursor: pointer; color: var(--muted); }
 .table-wrap { overflow-x: auto; }
@@ -77,7 +78,6 @@ footer { margin-top: 3rem; font-size: 0.85rem; color: var(--muted); border-top: 
   .finding, figure, tr { break-inside: avoid; }
   .finding, .finding.error, .finding.warning, .finding.info { background: #fff; }
   .charts { grid-template-columns: 1fr; }
-  .chart-box { height: 260px; }
   summary { color: var(--fg); }
   nav { display: none; }
   .table-wrap { overflow: visible; }
