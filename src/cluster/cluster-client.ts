@@ -20,12 +20,13 @@ import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, SubscribeKind, Subscription } from '../client/subscriber.js';
 import { prefixOne } from '../commands/key-prefix.js';
-import { ClusterDownError, ReplyError } from '../errors.js';
+import { ClusterDownError, InvalidArgumentError, ReplyError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
 import { ClusterMulti } from './cluster-multi.js';
+import { ClusterNode, type NodeRole } from './cluster-node.js';
 import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
 import { ClusterPipeline } from './cluster-pipeline.js';
 import { scanPrimaries } from './cluster-scan.js';
@@ -303,6 +304,41 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
       signal: options.signal,
       timeoutMs: options.acquireTimeoutMs,
     });
+  }
+
+  /**
+   * The cluster's nodes as clients with the full typed API, to run a command on each:
+   * `for (const n of await cluster.nodes('primary')) await n.dbsize()`. `'primary'` (default),
+   * `'replica'` or `'all'`, as the current topology has them (loaded first if need be). Each
+   * shares the cluster's connection to its node and sends there unrouted; the cluster keeps
+   * the node open while the topology lists it, and closing the cluster closes them.
+   * @throws InvalidArgumentError for another role.
+   */
+  async nodes(role: NodeRole = 'primary'): Promise<ClusterNode<S>[]> {
+    if (role !== 'primary' && role !== 'replica' && role !== 'all') {
+      throw new InvalidArgumentError(
+        `nodes(role): expected 'primary', 'replica' or 'all', got ${String(role)}`,
+      );
+    }
+    const e = this.#engine;
+    await e.ready();
+    const shards = e.topology?.shards ?? [];
+    const picked = [
+      ...(role === 'replica' ? [] : shards.map((s) => ({ info: s.primary, primary: true }))),
+      ...(role === 'primary'
+        ? []
+        : shards.flatMap((s) => s.replicas.map((info) => ({ info, primary: false })))),
+    ];
+    return picked.map(
+      ({ info, primary }) =>
+        new ClusterNode<S>(
+          e.registry.pin(info),
+          primary ? 'primary' : 'replica',
+          this.#policy,
+          e.counters,
+          this.clientId,
+        ),
+    );
   }
 
   /** Load the topology now (otherwise it loads on the first command). */

@@ -73,9 +73,9 @@ export class ClusterEngine {
       randomIndex: (bound) => Math.floor(Math.random() * bound),
       onServerError: this.redirects.onServerError,
     });
-    this.subscriptions = new ClusterSubscriptions(this, this.events);
     this.registry = registry;
     this.source = source;
+    this.subscriptions = new ClusterSubscriptions(this, this.events);
 
     source.events.on('refresh', (info) => this.events.emit('refresh', info));
     source.events.on('failed', (error) => this.router.failParked(error));
@@ -103,6 +103,11 @@ export class ClusterEngine {
     return this.registry.all;
   }
 
+  /** Ask for a refresh now, past the jitter (still after the cooldown). */
+  refresh(reason: string): void {
+    this.source.refresher.trigger(reason, true);
+  }
+
   /** Load the first topology from the seeds, trying each; resolves when one answered. */
   ready(): Promise<void> {
     return this.source.ready();
@@ -123,7 +128,8 @@ export class ClusterEngine {
         : topology.nodes()
       ).map((n) => n.address),
     );
-    this.registry.retain(serving, (cmd) => this.router.reroute(cmd));
+    const known = new Set(topology.nodes().map((n) => n.address));
+    this.registry.retain(serving, known, (cmd) => this.router.reroute(cmd));
     this.router.routeParked();
     this.subscriptions.follow('topology changed');
   }

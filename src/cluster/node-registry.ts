@@ -25,6 +25,8 @@ export class NodeRegistry {
   readonly #options: ResolvedClusterOptions;
   readonly #factory: NodeClientFactory;
   readonly #nodes = new Map<string, NodeClient>();
+  /** Nodes handed to the application (`cluster.nodes()`): kept while the topology lists them. */
+  readonly #pinned = new Set<string>();
   /**
    * maxConnectionsTotal across nodes. Each open multiplexed connection holds a reserved slot
    * (without it the node cannot be reached at all); leases share what is left.
@@ -72,14 +74,27 @@ export class NodeRegistry {
     return node;
   }
 
+  /** As get(), and kept open while the topology lists the node, serving or not. */
+  pin(info: { readonly host: string; readonly port: number }): NodeClient {
+    const node = this.get(info);
+    this.#pinned.add(node.address);
+    return node;
+  }
+
   /**
-   * Keep the nodes in `serving`; from every other, take back its unwritten commands (given to
+   * Keep the nodes in `serving`, and pinned ones the topology still lists (`known`); from every
+   * other, take back its unwritten commands (given to
    * `reroute`), and close it unless it holds subscriptions (classic pub/sub reaches every node,
    * a demoted primary included: closing it would end them without a word).
    */
-  retain(serving: ReadonlySet<string>, reroute: (cmd: PendingCommand) => void): void {
+  retain(
+    serving: ReadonlySet<string>,
+    known: ReadonlySet<string>,
+    reroute: (cmd: PendingCommand) => void,
+  ): void {
+    for (const address of this.#pinned) if (!known.has(address)) this.#pinned.delete(address);
     for (const [address, node] of this.#nodes) {
-      if (serving.has(address)) continue;
+      if (serving.has(address) || this.#pinned.has(address)) continue;
       for (const cmd of node.takeWaiting()) reroute(cmd);
       if (node.subscriptionCount > 0) continue;
       this.#nodes.delete(address);
