@@ -138,13 +138,13 @@ export class ClusterEngine {
     this.#stop(
       new ClientClosedError('The cluster client closed before a node could serve this command'),
     );
-    await this.subscriptions.close();
+    this.subscriptions.close();
     await this.registry.close();
   }
 
   destroy(): void {
     this.#stop(new ClientClosedError('The cluster client was destroyed'));
-    void this.subscriptions.close();
+    this.subscriptions.close();
     this.registry.destroy();
   }
 

@@ -165,12 +165,15 @@ export class ClusterSubscriptions {
     }).finally(() => this.#retryLater());
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stop following. A move in flight is not waited for (it may be waiting on a lost node): the
+   * node clients, closed next by the cluster, end what it started.
+   */
+  close(): void {
     this.#closed = true;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     for (const entry of this.#entries) entry.active = false;
     this.#entries.clear();
-    await this.#serial;
   }
 
   /** Where `entry` belongs now: its slot's primary, or for cluster-wide channels a live node. */

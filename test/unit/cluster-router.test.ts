@@ -201,4 +201,18 @@ describe('cluster routing (fake nodes)', () => {
     assert.equal(nodes.at(7001).closed, true);
     await cluster.close();
   });
+
+  it('sends a multi() to the node of its one slot: MULTI, the commands, EXEC', async () => {
+    const key = keyIn(8192, 16383, '{t}');
+    const { cluster, nodes } = setup((node, args) => {
+      if (args[0] === 'MULTI') return 'OK';
+      if (args[0] === 'EXEC') return [`a@${node.port}`, `b@${node.port}`];
+      return 'QUEUED';
+    });
+    const results = await cluster.multi().set(key, '1').get(key).exec();
+    assert.deepEqual(results, ['a@7002', 'b@7002']);
+    assert.deepEqual(nodes.at(7002).names(), ['MULTI', 'SET', 'GET', 'EXEC']);
+    assert.deepEqual(nodes.at(7001).names(), []);
+    await cluster.close();
+  });
 });
