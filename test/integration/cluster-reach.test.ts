@@ -1,7 +1,8 @@
 /**
  * Cluster reach, against a real 6-node cluster: `nodes()` runs a command on every node or every
- * primary; a sharded subscription follows its channel through a CLUSTER FAILOVER and a slot
- * migration; a classic subscription whose node is killed resumes on another node.
+ * primary; a sharded subscription follows its channel through a CLUSTER FAILOVER, a slot
+ * migration and a killed primary; a classic subscription whose node is killed resumes on
+ * another node.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -133,6 +134,21 @@ describe('cluster reach', () => {
     const moved = await up;
     t.diagnostic(`down ${moved.downMs} ms, resumed on ${moved.node}`);
     assert.equal(moved.node, `127.0.0.1:${target.port}`);
+    await publishUntilSeen(() => c.spublish(channel, 'after'), received, 'after');
+    await sub.unsubscribe();
+  });
+
+  test('a sharded subscription follows its channel when its primary is killed and replaced', async (t) => {
+    const channel = '{killed}events';
+    const owner = await cluster.slotOwner(keySlot(channel));
+    const received: string[] = [];
+    const sub = await c.ssubscribe(channel, (m) => received.push(m));
+    await publishUntilSeen(() => c.spublish(channel, 'before'), received, 'before');
+    const up = next(c, 'subscriptionUp', 20_000);
+    const promoted = await cluster.killPrimary(owner);
+    const moved = await up;
+    t.diagnostic(`down ${moved.downMs} ms, resumed on ${moved.node}`);
+    assert.equal(moved.node, `127.0.0.1:${promoted.port}`);
     await publishUntilSeen(() => c.spublish(channel, 'after'), received, 'after');
     await sub.unsubscribe();
   });
