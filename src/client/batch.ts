@@ -61,8 +61,8 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
   protected readonly preloads = new Map<string, RespArg[]>();
   /** The first preload the server refused (a Lua syntax error): shown in the slots it broke. */
   protected preloadError: Error | undefined;
-  /** Where exec() sends; a cluster multi() sets it once it knows the slot. */
-  protected target: BatchTarget;
+  /** Where exec() sends (a cluster multi() gives a sink it routes once it knows the slot). */
+  protected readonly target: BatchTarget;
   #used = false;
 
   constructor(target: BatchTarget) {

@@ -10,16 +10,11 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
-import { prefixKeys } from '../commands/key-prefix.js';
-import { InvalidArgumentError } from '../errors.js';
-import { commandTraced } from '../metrics/channels.js';
-import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
-import { CommandApi, type Out } from './command-api.js';
+import { ClientFacade } from './client-facade.js';
 import type { ClientEvents } from './events.js';
 import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
@@ -30,7 +25,7 @@ export type { CallOptions } from './call-options.js';
 
 import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
-import type { MessageListener, Subscription } from './subscriber.js';
+import type { MessageListener, SubscribeKind, Subscription } from './subscriber.js';
 
 /** Options of one `withConnection` call. */
 export interface LeaseOptions {
@@ -40,71 +35,52 @@ export interface LeaseOptions {
   readonly acquireTimeoutMs?: number;
 }
 
-export class RespoolClient<S extends string | Buffer = string> extends CommandApi<'async', S> {
+export class RespoolClient<S extends string | Buffer = string> extends ClientFacade<
+  S,
+  ClientEvents
+> {
   readonly #core: ClientCore;
   readonly #policy: CommandPolicy;
-  /** The keyPrefix option, read once: one field check per command when there is none. */
-  readonly #prefix: string | undefined;
 
   /** @internal Use `createClient()`. */
   constructor(core: ClientCore, policy: CommandPolicy) {
-    super();
+    super(policy, core.scope);
     this.#core = core;
     this.#policy = policy;
-    this.#prefix = policy.keyPrefix;
   }
 
-  protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
-    // Diagnostics: one inlined check per command when nobody listens (channels.bench.ts).
-    if (commandTraced()) {
-      return traceCommand(this.#core.scope, args, () => this.#send(args, transform));
-    }
-    return this.#send(args, transform);
-  }
-
-  #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+  protected override _send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
     const core = this.#core;
     const mux = core.mux;
     return new PromiseCommand(args, this.#policy, transform, mux.counters, core.resend).start(mux);
   }
 
-  protected override _block(
+  protected override _runBlocking(
     args: RespArg[],
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
-    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
-    const core = this.#core;
-    if (commandTraced()) {
-      return traceCommand(core.scope, args, () =>
-        core.runBlocking(args, this.#policy, transform, serverTimeoutMs),
-      );
-    }
-    return core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
+    return this.#core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
   }
 
-  /**
-   * Any command, by name. Blocking commands run on a leased connection. Commands that would
-   * change the shared connection's state (WATCH, MULTI, SELECT, SUBSCRIBE, MONITOR, …) are
-   * refused here: use `withConnection`, `multi()` or `subscribe()`.
-   */
-  override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
-    const full: RespArg[] = [name, ...args];
-    if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
-    if (requiresExclusive(full)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} cannot run on the shared multiplexed connection: it would change the state of a connection every caller shares; use withConnection(), multi() or subscribe()`,
-        ),
-      );
-    }
-    return this._cmd(full, undefined);
+  protected override _subscribe(
+    kind: SubscribeKind,
+    names: string | readonly string[],
+    listener: MessageListener<string | Buffer>,
+  ): Promise<Subscription> {
+    return this.#core.subscriber.subscribe(kind, names, listener, this.#policy.returnBuffers);
   }
 
-  /** Like `call`, with blob and simple strings decoded to Buffers. */
-  callBuffer(name: string, ...args: RespArg[]): Promise<unknown> {
-    return this.withOptions({ returnBuffers: true }).call(name, ...args);
+  protected override get _emitter(): EventEmitter {
+    return this.#core.events as EventEmitter;
+  }
+
+  protected override get _leaks(): EventEmitter {
+    return this.#core.pool;
+  }
+
+  protected override get _exclusiveHint(): string {
+    return 'withConnection(), multi() or subscribe()';
   }
 
   /** A view of this client (same connections) with other per-call options. */
@@ -140,7 +116,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       returnBuffers: this.#policy.returnBuffers,
       scope: core.scope,
       timeoutMs: this.#policy.timeoutMs,
-      keyPrefix: this.#prefix,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 
@@ -152,84 +128,16 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
       returnBuffers: this.#policy.returnBuffers,
       scope: core.scope,
       timeoutMs: this.#policy.timeoutMs,
-      keyPrefix: this.#prefix,
+      keyPrefix: this.#policy.keyPrefix,
     });
   }
 
   /**
-   * SUBSCRIBE: `listener(message, channel)` for each message. All subscriptions of a client share
-   * one dedicated connection from the budget; it returns to the pool when the last one ends.
-   * Resolves once the server confirmed. Use a `withOptions({ returnBuffers: true })` view for
-   * Buffer messages.
+   * Events (on/once/off): `connect`, `ready`, `close`, `reconnecting`, `error`. `error` fires only
+   * for what needs action (authentication refused, maxclients, a protocol violation); routine
+   * closes and reconnects never reach it. Pub/sub: all subscriptions of a client share one
+   * dedicated connection from the budget; it returns to the pool when the last one ends.
    */
-  subscribe(
-    channels: string | readonly string[],
-    listener: (message: S, channel: string) => void,
-  ): Promise<Subscription> {
-    return this.#core.subscriber.subscribe(
-      'subscribe',
-      channels,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
-    );
-  }
-
-  /** PSUBSCRIBE: `listener(message, channel, pattern)` for messages on matching channels. */
-  psubscribe(
-    patterns: string | readonly string[],
-    listener: (message: S, channel: string, pattern: string) => void,
-  ): Promise<Subscription> {
-    return this.#core.subscriber.subscribe(
-      'psubscribe',
-      patterns,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
-    );
-  }
-
-  /** SSUBSCRIBE (sharded pub/sub, Redis 7): `listener(message, channel)`. */
-  ssubscribe(
-    channels: string | readonly string[],
-    listener: (message: S, channel: string) => void,
-  ): Promise<Subscription> {
-    return this.#core.subscriber.subscribe(
-      'ssubscribe',
-      channels,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
-    );
-  }
-
-  /**
-   * Client events: `connect`, `ready`, `close`, `reconnecting`, `error`. `error` fires only for
-   * what needs action (authentication refused, maxclients, a protocol violation); routine
-   * closes and reconnects never reach it.
-   */
-  on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
-    this.#emitter.on(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  once<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
-    this.#emitter.once(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
-    this.#emitter.off(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  /** The core's emitter, untyped: the public methods above carry the event types. */
-  get #emitter(): EventEmitter {
-    return this.#core.events as EventEmitter;
-  }
-
-  /** Listen for lease leak warnings (a lease held longer than leakWarningMs). */
-  onLeak(listener: (info: { heldMs: number; stack: string }) => void): () => void {
-    this.#core.pool.on('leak', listener);
-    return () => this.#core.pool.off('leak', listener);
-  }
 
   /** Connect the multiplexed connection now instead of on the first command. */
   async ready(): Promise<void> {
@@ -264,11 +172,6 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   /** Immediate: pending commands fail, sockets are destroyed. Idempotent. */
   destroy(): void {
     this.#core.destroy();
-  }
-
-  /** Close on `await using` (explicit resource management). */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 
   [inspect.custom](): string {

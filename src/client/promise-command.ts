@@ -34,10 +34,10 @@ export interface CommandPolicy {
 }
 
 /**
- * Server replies that mean "not executed, try again shortly". TRYAGAIN and CLUSTERDOWN come only
- * from a cluster, whose resend routes the command again (to the slot's current owner).
+ * Server replies that mean "not executed, try again shortly". The cluster's own (TRYAGAIN,
+ * CLUSTERDOWN) are its server-error hook's to judge: it calls retryTransient() for them.
  */
-const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN']);
+const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
 
 /**
  * Sees every error reply before the command's own handling; returns true when it took the
@@ -58,12 +58,6 @@ export class PromiseCommand implements PendingCommand {
   deadline: number;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
-  /** The cluster slot this command routes by (-1: keyless, or not in a cluster). */
-  slot = -1;
-  /** MOVED/ASK redirects followed so far (bounded by the cluster's maxRedirects). */
-  hops = 0;
-  /** Set when a replica could not serve this read (LOADING): it goes to the primary. */
-  primaryOnly = false;
   readonly #onServerError: ServerErrorHook | undefined;
   readonly #transform: Transform | undefined;
   readonly #counters: ClientCounters;
@@ -136,7 +130,7 @@ export class PromiseCommand implements PendingCommand {
     if (this.#settled) return;
     if (value instanceof ReplyError) {
       if (this.#onServerError?.(this, value) === true) return;
-      if (TRANSIENT.has(value.prefix) && this.#retryTransient()) return;
+      if (TRANSIENT.has(value.prefix) && this.retryTransient()) return;
       this.#counters.errorReplies++;
       this.#finish();
       this.reject(value);
@@ -171,7 +165,11 @@ export class PromiseCommand implements PendingCommand {
     return true;
   }
 
-  #retryTransient(): boolean {
+  /**
+   * Send the command again after a backoff, as for a "not executed" reply, while its deadline
+   * allows; false when it does not (the caller then fails it with the reply).
+   */
+  retryTransient(): boolean {
     const resend = this.#resend;
     if (resend === undefined) return false;
     const now = performance.now();

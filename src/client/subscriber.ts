@@ -13,6 +13,7 @@
  * A lost subscriber connection is replaced and every live channel subscribed again; messages
  * published while it was down are lost (pub/sub has no replay).
  */
+import { EventEmitter } from 'node:events';
 import type { Connection } from '../connection/connection.js';
 import { ClientClosedError, ConnectionClosedError, InvalidArgumentError } from '../errors.js';
 import type { RespPush, RespValue } from '../protocol/resp-types.js';
@@ -28,6 +29,16 @@ export interface Subscription {
 }
 
 export type MessageListener<S> = (message: S, channel: string, pattern?: string) => void;
+
+/** What a subscriber reports to its owner (a cluster moves subscriptions on these). */
+export interface SubscriberEvents {
+  /** The server ended channels on its own (a cluster node that lost their slot: SUNSUBSCRIBE). */
+  dropped: [kind: SubscribeKind, names: string[]];
+  /** The subscriber connection was lost; its channels are being subscribed again. */
+  lost: [error: Error];
+  /** After `lost`: every live channel is subscribed again. */
+  restored: [];
+}
 
 interface Entry {
   readonly listener: MessageListener<string | Buffer>;
@@ -48,6 +59,7 @@ const KINDS: readonly SubscribeKind[] = ['subscribe', 'psubscribe', 'ssubscribe'
 
 export class Subscriber {
   readonly #pool: ConnectionPool;
+  readonly events = new EventEmitter<SubscriberEvents>();
   #conn: Connection | null = null;
   #acquiring: Promise<Connection> | null = null;
   /** `kind:name` → listeners. */
@@ -205,7 +217,8 @@ export class Subscriber {
         const list = this.#waiters.get(key);
         const waiter = list?.shift();
         if (list !== undefined && list.length === 0) this.#waiters.delete(key);
-        waiter?.resolve();
+        if (waiter !== undefined) waiter.resolve();
+        else this.#serverUnsubscribed(push.kind, text(d[1]));
       }
     }
   }
@@ -228,6 +241,18 @@ export class Subscriber {
         process.emitWarning(error as Error, { code: 'RESPOOL_LISTENER_ERROR' });
       }
     }
+  }
+
+  /**
+   * An unsubscribe nobody asked for: the server dropped the channel (a cluster node whose slot
+   * moved away). Its listeners are forgotten here, so a reconnect does not subscribe it again on
+   * this node; the owner is told, and may subscribe it where it lives now.
+   */
+  #serverUnsubscribed(pushKind: string, name: string): void {
+    const kind = KINDS.find((k) => UNSUBSCRIBE[k] === pushKind);
+    if (kind === undefined || !this.#listeners.delete(`${kind}:${name}`)) return;
+    this.events.emit('dropped', kind, [name]);
+    void this.#run(() => this.#releaseIfUnused());
   }
 
   /** Remove `entry` from each name; returns the names no listener is left for. */
@@ -276,8 +301,10 @@ export class Subscriber {
     if (conn === null) return;
     this.#detach(conn);
     this.#pool.release(conn); // not clean any more: the pool destroys it and frees the slot
-    this.#rejectWaiters(new ConnectionClosedError('The subscriber connection closed', true));
+    const error = new ConnectionClosedError('The subscriber connection closed', true);
+    this.#rejectWaiters(error);
     if (this.#closed || this.#listeners.size === 0) return;
+    this.events.emit('lost', error);
     void this.#resubscribe(0);
   }
 
@@ -293,6 +320,7 @@ export class Subscriber {
             .map((k) => k.slice(kind.length + 1));
           if (names.length > 0) await this.#command(conn, kind, names);
         }
+        if (!this.#closed && this.#listeners.size > 0) this.events.emit('restored');
       });
     } catch {
       if (this.#closed) return;

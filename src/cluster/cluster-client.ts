@@ -9,38 +9,33 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { Multi } from '../client/batch.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
-import { CommandApi, type Out } from '../client/command-api.js';
+import { ClientFacade } from '../client/client-facade.js';
 import type { ScanOptions } from '../client/command-options.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
 import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
-import type { MessageListener, Subscription } from '../client/subscriber.js';
-import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
-import { prefixKeys, prefixOne } from '../commands/key-prefix.js';
-import {
-  ClusterDownError,
-  CrossSlotError,
-  InvalidArgumentError,
-  ReplyError,
-  TransactionAbortedError,
-} from '../errors.js';
-import { commandTraced } from '../metrics/channels.js';
+import type { MessageListener, SubscribeKind, Subscription } from '../client/subscriber.js';
+import { prefixOne } from '../commands/key-prefix.js';
+import { ClusterDownError, InvalidArgumentError, ReplyError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
-import { traceCommand } from '../metrics/command-tracing.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
+import { ClusterMulti } from './cluster-multi.js';
+import { ClusterNode, type NodeRole } from './cluster-node.js';
 import { type ClusterOptions, resolveClusterOptions } from './cluster-options.js';
 import { ClusterPipeline } from './cluster-pipeline.js';
 import { scanPrimaries } from './cluster-scan.js';
+import type { NodeClientFactory } from './node-client.js';
 import { parseRedirect } from './redirect.js';
 import { keySlot } from './slot.js';
 import { sumStats } from './sum-stats.js';
+
+export { ClusterMulti } from './cluster-multi.js';
 
 /** A point-in-time view of a cluster client. */
 export interface ClusterStats {
@@ -55,7 +50,10 @@ export interface ClusterStats {
   readonly shards: number;
 }
 
-export class RespoolCluster<S extends string | Buffer = string> extends CommandApi<'async', S> {
+export class RespoolCluster<S extends string | Buffer = string> extends ClientFacade<
+  S,
+  ClusterEvents
+> {
   readonly #engine: ClusterEngine;
   readonly #policy: CommandPolicy;
   readonly #scope: ClientScope;
@@ -64,18 +62,20 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
 
   /** @internal Use `createCluster()`. */
   constructor(engine: ClusterEngine, policy: CommandPolicy) {
-    super();
-    this.#engine = engine;
-    this.#policy = policy;
-    this.#prefix = policy.keyPrefix;
     const seed = engine.options.seeds[0];
-    this.#scope = createClientScope({
+    // The server address in a trace is the first seed's: the node is only chosen when routed.
+    const scope = createClientScope({
       clientId: engine.options.node.clientId,
       db: 0,
       host: seed?.host ?? '',
       port: seed?.port ?? 0,
       path: undefined,
     });
+    super(policy, scope);
+    this.#engine = engine;
+    this.#policy = policy;
+    this.#prefix = policy.keyPrefix;
+    this.#scope = scope;
   }
 
   /** Identifies this client's diagnostics messages (shared by its node connections). */
@@ -100,54 +100,23 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     };
   }
 
-  protected override _cmd(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
-    // Diagnostics: one inlined check per command when nobody listens. The server address in the
-    // trace is the first seed's: the node is only chosen inside dispatch.
-    if (commandTraced()) return traceCommand(this.#scope, args, () => this.#send(args, transform));
-    return this.#send(args, transform);
+  protected override _send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    return this.#engine.router.run(args, this.#policy, transform);
   }
 
-  #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
-    const e = this.#engine;
-    const cmd = new PromiseCommand(
-      args,
-      this.#policy,
-      transform,
-      e.counters,
-      e.resend,
-      e.onServerError,
-    );
-    return cmd.start(e);
-  }
-
-  protected override _block(
-    args: RespArg[],
-    transform: Transform | undefined,
-    serverTimeoutMs: number | undefined,
-  ): Promise<unknown> {
-    if (this.#prefix !== undefined) args = prefixKeys(args, this.#prefix);
-    if (commandTraced()) {
-      return traceCommand(this.#scope, args, () =>
-        this.#blocking(args, transform, serverTimeoutMs),
-      );
-    }
-    return this.#blocking(args, transform, serverTimeoutMs);
-  }
-
-  async #blocking(
+  protected override async _runBlocking(
     args: RespArg[],
     transform: Transform | undefined,
     serverTimeoutMs: number | undefined,
   ): Promise<unknown> {
     const e = this.#engine;
-    const slot = e.slotOf(args);
+    const slot = e.router.slotOf(args);
     await e.ready();
     for (let attempt = 0; ; attempt++) {
-      const core = e.coreFor(slot, false);
-      if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+      const node = e.nodeFor(slot, false);
+      if (node === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
       try {
-        return await core.runBlocking(args, this.#policy, transform, serverTimeoutMs);
+        return await node.runBlocking(args, this.#policy, transform, serverTimeoutMs);
       } catch (error) {
         // A blocking command refused with MOVED never ran: follow it once, like any command.
         const redirect = error instanceof ReplyError ? parseRedirect(error, '') : undefined;
@@ -158,17 +127,29 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     }
   }
 
-  override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
-    const full: RespArg[] = [name, ...args];
-    if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
-    if (requiresExclusive(full)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} cannot run on a shared connection; use withConnection(key, fn), multi() or subscribe()`,
-        ),
-      );
-    }
-    return this._cmd(full, undefined);
+  protected override get _exclusiveHint(): string {
+    return 'withConnection(key, fn), multi() or subscribe()';
+  }
+
+  protected override get _emitter(): EventEmitter {
+    return this.#engine.events as EventEmitter;
+  }
+
+  protected override get _leaks(): EventEmitter {
+    return this.#engine.events as EventEmitter;
+  }
+
+  /**
+   * SUBSCRIBE and PSUBSCRIBE: cluster-wide channels, on one node's connection. SSUBSCRIBE: shard
+   * channels on the node serving their slot (all must share one). Each follows its node across
+   * failovers and slot moves (docs/cluster.md, "Pub/sub").
+   */
+  protected override _subscribe(
+    kind: SubscribeKind,
+    names: string | readonly string[],
+    listener: MessageListener<string | Buffer>,
+  ): Promise<Subscription> {
+    return this.#engine.subscriptions.subscribe(kind, names, listener, this.#policy.returnBuffers);
   }
 
   // ── splitting helpers: keys in many slots, answered in the caller's order ─────────────────
@@ -267,13 +248,12 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
 
   /** MULTI…EXEC on the node serving the slot all its keys share (ERR_CROSS_SLOT otherwise). */
   multi(): ClusterMulti<S> {
-    return new ClusterMulti<S>(
-      this.#engine,
-      this.#policy.returnBuffers,
-      this.#policy.timeoutMs,
-      this.#scope,
-      this.#prefix,
-    );
+    return new ClusterMulti<S>(this.#engine, {
+      returnBuffers: this.#policy.returnBuffers,
+      timeoutMs: this.#policy.timeoutMs,
+      scope: this.#scope,
+      keyPrefix: this.#prefix,
+    });
   }
 
   /**
@@ -302,10 +282,10 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       first === undefined
         ? 0
         : keySlot(this.#prefix === undefined ? first : prefixOne(first, this.#prefix));
-    const core = e.coreFor(slot, false);
-    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+    const node = e.nodeFor(slot, false);
+    if (node === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
     const load = ['FUNCTION', 'LOAD', 'REPLACE', library.code];
-    return new PromiseCommand(load, this.#policy, undefined, e.counters, undefined).start(core.mux);
+    return new PromiseCommand(load, this.#policy, undefined, e.counters, undefined).start(node);
   }
 
   /** An exclusive connection to the node serving `key`'s slot, for WATCH/MULTI/EXEC and the like. */
@@ -317,78 +297,48 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     const e = this.#engine;
     await e.ready();
     const routed = this.#prefix === undefined ? key : prefixOne(key, this.#prefix);
-    const core = e.coreFor(keySlot(routed), false);
-    if (core === undefined)
+    const node = e.nodeFor(keySlot(routed), false);
+    if (node === undefined)
       throw new ClusterDownError(`No node serves the slot of ${String(key)}`, false);
-    return core.withConnection(fn, this.#policy, {
+    return node.withConnection(fn, this.#policy, {
       signal: options.signal,
       timeoutMs: options.acquireTimeoutMs,
     });
   }
 
-  /** SUBSCRIBE: cluster-wide channels; all subscriptions share one connection on one node. */
-  async subscribe(
-    channels: string | readonly string[],
-    listener: (message: S, channel: string) => void,
-  ): Promise<Subscription> {
-    const core = await this.#coreForSlot(0);
-    return core.subscriber.subscribe(
-      'subscribe',
-      channels,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
+  /**
+   * The cluster's nodes as clients with the full typed API, to run a command on each:
+   * `for (const n of await cluster.nodes('primary')) await n.dbsize()`. `'primary'` (default),
+   * `'replica'` or `'all'`, as the current topology has them (loaded first if need be). Each
+   * shares the cluster's connection to its node and sends there unrouted; the cluster keeps
+   * the node open while the topology lists it, and closing the cluster closes them.
+   * @throws InvalidArgumentError for another role.
+   */
+  async nodes(role: NodeRole = 'primary'): Promise<ClusterNode<S>[]> {
+    if (role !== 'primary' && role !== 'replica' && role !== 'all') {
+      throw new InvalidArgumentError(
+        `nodes(role): expected 'primary', 'replica' or 'all', got ${String(role)}`,
+      );
+    }
+    const e = this.#engine;
+    await e.ready();
+    const shards = e.topology?.shards ?? [];
+    const picked = [
+      ...(role === 'replica' ? [] : shards.map((s) => ({ info: s.primary, primary: true }))),
+      ...(role === 'primary'
+        ? []
+        : shards.flatMap((s) => s.replicas.map((info) => ({ info, primary: false })))),
+    ];
+    return picked.map(
+      ({ info, primary }) =>
+        new ClusterNode<S>(
+          e.registry.pin(info),
+          primary ? 'primary' : 'replica',
+          this.#policy,
+          e.counters,
+          this.clientId,
+        ),
     );
-  }
-
-  async psubscribe(
-    patterns: string | readonly string[],
-    listener: (message: S, channel: string, pattern: string) => void,
-  ): Promise<Subscription> {
-    const core = await this.#coreForSlot(0);
-    return core.subscriber.subscribe(
-      'psubscribe',
-      patterns,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
-    );
-  }
-
-  /** SSUBSCRIBE: shard channels live on the node serving their slot; all must share one slot. */
-  async ssubscribe(
-    channels: string | readonly string[],
-    listener: (message: S, channel: string) => void,
-  ): Promise<Subscription> {
-    const list = typeof channels === 'string' ? [channels] : [...channels];
-    const slots = new Set(list.map((c) => keySlot(c)));
-    if (slots.size !== 1)
-      throw new CrossSlotError('SSUBSCRIBE channels must share one slot (use a hash tag)');
-    const core = await this.#coreForSlot([...slots][0]!);
-    return core.subscriber.subscribe(
-      'ssubscribe',
-      list,
-      listener as MessageListener<string | Buffer>,
-      this.#policy.returnBuffers,
-    );
-  }
-
-  async #coreForSlot(slot: number) {
-    await this.#engine.ready();
-    const core = this.#engine.coreFor(slot, false);
-    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
-    return core;
-  }
-
-  on<K extends keyof ClusterEvents>(event: K, listener: (...args: ClusterEvents[K]) => void): this {
-    (this.#engine.events as EventEmitter).on(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  off<K extends keyof ClusterEvents>(
-    event: K,
-    listener: (...args: ClusterEvents[K]) => void,
-  ): this {
-    (this.#engine.events as EventEmitter).off(event, listener as (...args: unknown[]) => void);
-    return this;
   }
 
   /** Load the topology now (otherwise it loads on the first command). */
@@ -396,10 +346,18 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     return this.#engine.ready();
   }
 
+  /**
+   * Reload the topology now (or join the refresh in flight), past the cooldown; rejects when no
+   * node answered. Rarely needed: MOVED, lost nodes and the periodic check refresh it.
+   */
+  refreshTopology(): Promise<void> {
+    return this.#engine.refresher.now('asked by the application');
+  }
+
   stats(): ClusterStats {
     const e = this.#engine;
     const nodes: Record<string, ClientStats> = {};
-    for (const [address, core] of e.nodes) nodes[address] = core.stats();
+    for (const [address, node] of e.nodes) nodes[address] = node.stats();
     const total = sumStats(Object.values(nodes));
     return Object.freeze({
       total: Object.freeze({
@@ -413,7 +371,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
       }),
       nodes: Object.freeze(nodes),
       refreshes: e.refresher.count,
-      redirects: e.redirects,
+      redirects: e.redirects.count,
       slotsCovered: e.topology?.coveredSlots ?? 0,
       shards: e.topology?.shards.length ?? 0,
     });
@@ -427,10 +385,6 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     this.#engine.destroy();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
   [inspect.custom](): string {
     const s = this.stats();
     return `RespoolCluster { shards: ${s.shards}, nodes: ${Object.keys(s.nodes).length}, slotsCovered: ${s.slotsCovered}, open: ${s.total.open}, closed: ${this.#engine.closed} }`;
@@ -442,7 +396,13 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
  * seeds, tried in turn.
  * @throws InvalidArgumentError synchronously for invalid options.
  */
-export function createCluster(options: ClusterOptions): RespoolCluster {
+export function createCluster(options: ClusterOptions): RespoolCluster;
+/** @internal Inject the node clients (tests use fakes). */
+export function createCluster(options: ClusterOptions, factory: NodeClientFactory): RespoolCluster;
+export function createCluster(
+  options: ClusterOptions,
+  factory?: NodeClientFactory,
+): RespoolCluster {
   const resolved = resolveClusterOptions(options);
   const policy: CommandPolicy = Object.freeze({
     returnBuffers: resolved.node.returnBuffers,
@@ -451,78 +411,5 @@ export function createCluster(options: ClusterOptions): RespoolCluster {
     signal: undefined,
     keyPrefix: resolved.node.keyPrefix,
   });
-  return new RespoolCluster(new ClusterEngine(resolved), policy);
-}
-
-/** MULTI…EXEC routed to the one slot all its keys share; retried once after a MOVED abort. */
-export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
-  readonly #engine: ClusterEngine;
-  readonly #returnBuffers: boolean;
-  readonly #timeoutMs: number;
-  /** Diagnostics scope: when set, exec() is traced on respool:command, as on a client. */
-  readonly #scope: ClientScope | undefined;
-
-  /** @internal */
-  constructor(
-    engine: ClusterEngine,
-    returnBuffers: boolean,
-    timeoutMs: number,
-    scope?: ClientScope,
-    keyPrefix?: string,
-  ) {
-    super({
-      mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
-      returnBuffers,
-      keyPrefix,
-    });
-    this.#engine = engine;
-    this.#returnBuffers = returnBuffers;
-    this.#timeoutMs = timeoutMs;
-    this.#scope = scope;
-  }
-
-  override async exec(): Promise<unknown[]> {
-    const e = this.#engine;
-    let slot = -1;
-    for (const q of this.queued) {
-      const s = e.slotOf(q.args);
-      if (s === -1) continue;
-      if (slot !== -1 && s !== slot) {
-        throw new CrossSlotError(
-          `multi() keys are in different slots (${slot} and ${s}); use a hash tag so they share one`,
-        );
-      }
-      slot = s;
-    }
-    await e.ready();
-    const core = e.coreFor(slot, false);
-    if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
-    this.target = {
-      mux: core.mux,
-      returnBuffers: this.#returnBuffers,
-      timeoutMs: this.#timeoutMs,
-      ...(this.#scope === undefined ? {} : { scope: this.#scope }),
-    };
-    try {
-      return await super.exec();
-    } catch (error) {
-      // A transaction aborted because the slot moved never ran: refresh and run it once more.
-      const moved =
-        error instanceof TransactionAbortedError &&
-        error.replies.some(
-          (r) => r instanceof ReplyError && (r.prefix === 'MOVED' || r.prefix === 'ASK'),
-        );
-      if (!moved || this.retried) throw error;
-      await e.refresher.now('MOVED inside MULTI').catch(() => undefined);
-      // Its queued commands are already prefixed: the retry adds no prefix of its own.
-      const again = new ClusterMulti<S>(e, this.#returnBuffers, this.#timeoutMs, this.#scope);
-      again.retried = true;
-      again.queued.push(...this.queued);
-      for (const [id, load] of this.preloads) again.preloads.set(id, load);
-      return again.exec();
-    }
-  }
-
-  /** @internal */
-  retried = false;
+  return new RespoolCluster(new ClusterEngine(resolved, factory), policy);
 }

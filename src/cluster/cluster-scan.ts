@@ -28,9 +28,9 @@ export async function* scanPrimaries<S>(
     let cursor = '0';
     let failures = 0;
     do {
-      const core = e.coreFor(slot, false);
-      if (core === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
-      const address = `${core.options.host}:${core.options.port}`;
+      const node = e.nodeFor(slot, false);
+      if (node === undefined) throw new ClusterDownError(`No node serves slot ${slot}`, false);
+      const address = node.address;
       if (address !== primary) {
         // A cursor is only meaningful on the server that issued it: start the shard again.
         primary = address;
@@ -40,7 +40,7 @@ export async function* scanPrimaries<S>(
       let page: { cursor: string; items: S[] };
       try {
         page = (await new PromiseCommand(args, scanPolicy, toScanPage, e.counters, undefined).start(
-          core.mux,
+          node,
         )) as { cursor: string; items: S[] };
       } catch (error) {
         if (error instanceof ReplyError || ++failures > MAX_SCAN_NODE_FAILURES) throw error;
