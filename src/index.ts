@@ -71,6 +71,7 @@ export {
   ClusterDownError,
   CommandTimeoutError,
   ConnectionClosedError,
+  ConnectionStateError,
   ConnectTimeoutError,
   CrossSlotError,
   type ErrorCode,

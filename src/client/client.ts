@@ -10,9 +10,9 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { prefixKeys } from '../commands/key-prefix.js';
-import { InvalidArgumentError } from '../errors.js';
+
 import { commandTraced } from '../metrics/channels.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
@@ -20,6 +20,7 @@ import { Multi, Pipeline } from './batch.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
 import { CommandApi, type Out } from './command-api.js';
+import { sharedConnectionRefusal } from './connection-state-guard.js';
 import type { ClientEvents } from './events.js';
 import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
@@ -92,13 +93,8 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
     const full: RespArg[] = [name, ...args];
     if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
-    if (requiresExclusive(full)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} cannot run on the shared multiplexed connection: it would change the state of a connection every caller shares; use withConnection(), multi() or subscribe()`,
-        ),
-      );
-    }
+    const refusal = sharedConnectionRefusal(full);
+    if (refusal !== undefined) return Promise.reject(refusal);
     return this._cmd(full, undefined);
   }
 

@@ -14,18 +14,18 @@ import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
 import { CommandApi, type Out } from '../client/command-api.js';
 import type { ScanOptions } from '../client/command-options.js';
+import { CLUSTER_LEASE, sharedConnectionRefusal } from '../client/connection-state-guard.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
 import type { FunctionLibrary } from '../client/script.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, Subscription } from '../client/subscriber.js';
-import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { prefixKeys, prefixOne } from '../commands/key-prefix.js';
 import {
   ClusterDownError,
   CrossSlotError,
-  InvalidArgumentError,
   ReplyError,
   TransactionAbortedError,
 } from '../errors.js';
@@ -161,13 +161,8 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
     const full: RespArg[] = [name, ...args];
     if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
-    if (requiresExclusive(full)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} cannot run on a shared connection; use withConnection(key, fn), multi() or subscribe()`,
-        ),
-      );
-    }
+    const refusal = sharedConnectionRefusal(full, CLUSTER_LEASE);
+    if (refusal !== undefined) return Promise.reject(refusal);
     return this._cmd(full, undefined);
   }
 
@@ -474,6 +469,7 @@ export class ClusterMulti<S extends string | Buffer = string> extends Multi<S> {
       mux: { send: (cmd) => cmd.fail(new ClusterDownError('not routed', false)) },
       returnBuffers,
       keyPrefix,
+      leaseHint: CLUSTER_LEASE,
     });
     this.#engine = engine;
     this.#returnBuffers = returnBuffers;
