@@ -12,7 +12,6 @@ import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { prefixKeys } from '../commands/key-prefix.js';
-
 import { commandTraced } from '../metrics/channels.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';

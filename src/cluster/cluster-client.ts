@@ -9,6 +9,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
+import { functionArgument } from '../client/argument-guard.js';
 import { Multi } from '../client/batch.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
@@ -309,6 +310,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends CommandA
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     options: LeaseOptions = {},
   ): Promise<T> {
+    functionArgument(fn, 'withConnection', 'fn');
     const e = this.#engine;
     await e.ready();
     const routed = this.#prefix === undefined ? key : prefixOne(key, this.#prefix);
