@@ -18,6 +18,7 @@ import {
   validateOneOf,
   validateString,
 } from '../validate.js';
+import { rejectForeignOptions } from './foreign-options.js';
 
 /**
  * The highest database index accepted. The server allocates every database at start-up, so
@@ -225,6 +226,9 @@ const KNOWN = new Set<string>([
   'socketFactory',
 ]);
 
+/** Every option name `createClient` accepts (createCluster accepts these and its own). */
+export const CLIENT_OPTION_NAMES: ReadonlySet<string> = KNOWN;
+
 interface UrlParts {
   host?: string;
   port?: number;
@@ -251,6 +255,7 @@ export function resolveClientOptions(
       `createClient expects a URL string or an options object, got ${Array.isArray(options) ? 'an array' : typeof options}`,
     );
   }
+  rejectForeignOptions(options, 'client options');
   rejectUnknownKeys(options, KNOWN, 'client options');
   const fromUrl = options.url !== undefined ? parseRedisUrl(options.url) : {};
   const d = DEFAULT_CLIENT_OPTIONS;
