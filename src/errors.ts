@@ -57,6 +57,25 @@ export class InvalidArgumentError extends RespoolError {
   }
 }
 
+/**
+ * A command that changes its connection's state (a transaction, SELECT, subscriber mode,
+ * CLIENT NO-EVICT, MONITOR…) was sent where that state would leak: on the multiplexed
+ * connection every caller shares, or subscriber mode on a lease. The message says where to run
+ * it instead (`withConnection`, `multi()`, `subscribe()`). Never retryable.
+ */
+export class ConnectionStateError extends InvalidArgumentError {
+  /** The command as the server names it: `CLIENT NO-EVICT`, `SELECT`. */
+  readonly command: string;
+  /** The state it changes (`connectionStateChange(args).kind`): `eviction`, `database`, … */
+  readonly state: string;
+
+  constructor(command: string, state: string, message: string) {
+    super(message);
+    this.command = command;
+    this.state = state;
+  }
+}
+
 /** The client was closed or destroyed before the command could run. */
 export class ClientClosedError extends RespoolError {
   constructor(message = 'The client is closed') {

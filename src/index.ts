@@ -72,6 +72,7 @@ export {
   ClusterDownError,
   CommandTimeoutError,
   ConnectionClosedError,
+  ConnectionStateError,
   ConnectTimeoutError,
   CrossSlotError,
   type ErrorCode,

@@ -80,10 +80,48 @@ export function rejectUnknownKeys(
 ): void {
   for (const key of Object.keys(options)) {
     if (known.has(key)) continue;
-    const lower = key.toLowerCase();
-    const hint = [...known].find((k) => k.toLowerCase() === lower);
+    const hint = closestName(key, known);
     throw new InvalidArgumentError(
       `Unknown option "${key}" in ${where}${hint !== undefined ? `; did you mean "${hint}"?` : ''}`,
     );
   }
+}
+
+/**
+ * The known name `key` most likely misspells: the same but for case, else the closest within
+ * an edit distance of 2 (and of a third of the name, so a short name does not match everything).
+ */
+function closestName(key: string, known: ReadonlySet<string>): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.min(2, Math.ceil(key.length / 3));
+  for (const name of known) {
+    const candidate = name.toLowerCase();
+    if (candidate === lower) return name;
+    const distance = editDistance(lower, candidate, bestDistance);
+    if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `max + 1`) once it must exceed `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -12,6 +12,7 @@
  * of it may have run).
  */
 
+import { blockingTimeoutMs } from '../commands/classify.js';
 import { prefixKeys } from '../commands/key-prefix.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
@@ -23,6 +24,7 @@ import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
 import { isFunctionNotFound, isNoScript, keysAndArgs } from './command-base.js';
+import { checkSharedBatchCall, leaseRefusal } from './connection-state-guard.js';
 import type { GroupedCommand } from './multiplexer.js';
 import type { Transform } from './reply-transforms.js';
 import type { FunctionLibrary, Script } from './script.js';
@@ -43,6 +45,14 @@ export interface BatchTarget {
   readonly timeoutMs?: number;
   /** The keyPrefix option: applied to each command as it is queued. */
   readonly keyPrefix?: string | undefined;
+  /**
+   * Where the batch runs: `shared` (the default: the multiplexed connection every caller shares: `call()`
+   * refuses state-changing commands, and a pipeline blocking ones, as the client's `call()`
+   * does) or `lease` (the caller's own connection: only subscriber mode is refused).
+   */
+  readonly connection?: 'shared' | 'lease';
+  /** How the caller gets a lease, for the refusal's message (the cluster's takes a key). */
+  readonly leaseHint?: string;
 }
 
 /** Deadline fields for a batch's commands: one clock read per batch. */
@@ -68,6 +78,19 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
   constructor(target: BatchTarget) {
     super();
     this.target = target;
+  }
+
+  /** Any command, by name, refused when it would change the state of a shared connection. */
+  override call(name: string, ...args: RespArg[]): this {
+    const full: RespArg[] = [name, ...args];
+    const target = this.target;
+    if (target.connection === 'lease') {
+      const refusal = leaseRefusal(full);
+      if (refusal !== undefined) throw refusal;
+    } else if (checkSharedBatchCall(full, target.leaseHint) === 'blocking') {
+      return this._block(full, undefined, blockingTimeoutMs(full)) as this;
+    }
+    return this._cmd(full, undefined);
   }
 
   /** Commands queued so far. */

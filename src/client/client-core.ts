@@ -12,6 +12,7 @@ import { type ClientScope, createClientScope } from '../metrics/client-scope.js'
 import type { AcquireOptions } from '../pool/pool.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { functionArgument } from './argument-guard.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
 import type { ClientEvents } from './events.js';
 import { LeaseState } from './lease-state.js';
@@ -89,6 +90,7 @@ export class ClientCore {
     policy: CommandPolicy,
     acquire: AcquireOptions,
   ): Promise<T> {
+    functionArgument(fn, 'withConnection', 'fn');
     if (this.mux.closed) throw new ClientClosedError('The client is closed; create a new client');
     const conn = await this.pool.acquire(acquire);
     const state = new LeaseState(this.options.db, this.options.name);

@@ -5,15 +5,15 @@
  * (`on`/`once`/`off`), `onLeak` and `await using`. Each subclass says only where a command goes.
  */
 import type { EventEmitter } from 'node:events';
-import { blockingTimeoutMs, isBlocking, requiresExclusive } from '../commands/classify.js';
+import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { prefixKeys } from '../commands/key-prefix.js';
-import { InvalidArgumentError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import type { ClientScope } from '../metrics/client-scope.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import type { CallOptions } from './call-options.js';
 import { CommandApi, type Out } from './command-api.js';
+import { sharedConnectionRefusal } from './connection-state-guard.js';
 import type { CommandPolicy } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { MessageListener, SubscribeKind, Subscription } from './subscriber.js';
@@ -91,13 +91,8 @@ export abstract class ClientFacade<
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
     const full: RespArg[] = [name, ...args];
     if (isBlocking(full)) return this._block(full, undefined, blockingTimeoutMs(full));
-    if (requiresExclusive(full)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} cannot run on the shared multiplexed connection: it would change the state of a connection every caller shares; use ${this._exclusiveHint}`,
-        ),
-      );
-    }
+    const refusal = sharedConnectionRefusal(full, this._exclusiveHint);
+    if (refusal !== undefined) return Promise.reject(refusal);
     return this._cmd(full, undefined);
   }
 

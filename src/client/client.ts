@@ -15,6 +15,7 @@ import { Multi, Pipeline } from './batch.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
 import { ClientFacade } from './client-facade.js';
+import { CLIENT_LEASE } from './connection-state-guard.js';
 import type { ClientEvents } from './events.js';
 import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
@@ -80,7 +81,7 @@ export class RespoolClient<S extends string | Buffer = string> extends ClientFac
   }
 
   protected override get _exclusiveHint(): string {
-    return 'withConnection(), multi() or subscribe()';
+    return CLIENT_LEASE;
   }
 
   /** A view of this client (same connections) with other per-call options. */

@@ -14,6 +14,7 @@
  */
 import { ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { arrayArgument, countedKeys } from './argument-guard.js';
 import type { Transform } from './reply-transforms.js';
 import type { FunctionLibrary, Script } from './script.js';
 
@@ -37,9 +38,9 @@ export function keysAndArgs(
   keys: readonly RespArg[],
   args: readonly RespArg[],
 ): RespArg[] {
-  head.push(keys.length);
-  for (const k of keys) head.push(k);
-  for (const a of args) head.push(a);
+  const name = String(head[0]).toLowerCase();
+  head.push(...countedKeys(keys, name));
+  for (const a of arrayArgument(args, name, 'args')) head.push(a);
   return head;
 }
 

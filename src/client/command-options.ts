@@ -2,6 +2,7 @@
  * Option types of the typed command methods and the small argument builders they share.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { countedKeys, integerOption } from './argument-guard.js';
 
 export interface SetOptions {
   /** Expire after this many seconds (EX). */
@@ -223,13 +224,34 @@ export interface WeightsOptions {
   readonly aggregate?: 'SUM' | 'MIN' | 'MAX';
 }
 
+/** EX, PX, EXAT, PXAT of SET and GETEX, each checked to be an integer (`ex: "10"` is not). */
+export function pushExpiry(
+  args: RespArg[],
+  options: {
+    readonly ex?: number;
+    readonly px?: number;
+    readonly exat?: number;
+    readonly pxat?: number;
+  },
+  method: string,
+): void {
+  const ex = integerOption(options.ex, method, 'ex');
+  const px = integerOption(options.px, method, 'px');
+  const exat = integerOption(options.exat, method, 'exat');
+  const pxat = integerOption(options.pxat, method, 'pxat');
+  if (ex !== undefined) args.push('EX', ex);
+  if (px !== undefined) args.push('PX', px);
+  if (exat !== undefined) args.push('EXAT', exat);
+  if (pxat !== undefined) args.push('PXAT', pxat);
+}
+
 export function weightsArgs(
   head: RespArg[],
   keys: readonly RespArg[],
   options: WeightsOptions,
   withScores: boolean,
 ): RespArg[] {
-  head.push(keys.length, ...keys);
+  head.push(...countedKeys(keys, String(head[0]).toLowerCase()));
   if (options.weights !== undefined) head.push('WEIGHTS', ...options.weights);
   if (options.aggregate !== undefined) head.push('AGGREGATE', options.aggregate);
   if (withScores) head.push('WITHSCORES');

@@ -2,6 +2,7 @@
  * Typed methods of the `hash` group. See command-base.ts.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { arrayArgument } from './argument-guard.js';
 import type { ApiMode, Out } from './command-base.js';
 import { flattenEntries, type ScanOptions, withScanOptions } from './command-options.js';
 import { KeyCommands } from './key-commands.js';
@@ -34,7 +35,7 @@ export abstract class HashCommands<
     return this._r(['HSETNX', key, field, value], toBoolean);
   }
   hmget(key: RespArg, fields: readonly RespArg[]): Out<M, (S | null)[], this> {
-    return this._r(['HMGET', key, ...fields]);
+    return this._r(['HMGET', key, ...arrayArgument(fields, 'hmget', 'fields')]);
   }
   hgetall(key: RespArg): Out<M, Record<string, S>, this> {
     return this._r(['HGETALL', key], toRecord);

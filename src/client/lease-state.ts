@@ -3,32 +3,23 @@
  * (redigo's activeConn.Close sends DISCARD/UNWATCH/UNSUBSCRIBE blindly; we send only what is
  * needed, usually nothing, so a clean release costs no round trip).
  *
- * Restorable: an open MULTI (DISCARD), WATCHed keys (UNWATCH), a SELECTed database, a changed
- * CLIENT SETNAME. Anything else that changes how the connection behaves (MONITOR, subscriber
- * mode, CLIENT REPLY/TRACKING/NO-EVICT/NO-TOUCH, HELLO, AUTH, RESET, READONLY, QUIT) cannot be
- * undone reliably: the connection is destroyed instead of being lent again.
+ * What a command changes, and how it is undone, is `connectionStateChange`'s answer
+ * (commands/connection-state.ts). Restorable: an open MULTI (DISCARD), WATCHed keys (UNWATCH), a
+ * SELECTed database, a changed CLIENT SETNAME or SETINFO. Anything else that changes how the
+ * connection behaves (MONITOR, subscriber mode, CLIENT REPLY/TRACKING/NO-EVICT/NO-TOUCH, HELLO,
+ * AUTH, RESET, READONLY, ASKING, QUIT…) cannot be undone reliably: the connection is destroyed
+ * instead of being lent again.
  */
+import { connectionStateChange, selectedDb } from '../commands/connection-state.js';
 import type { RespArg } from '../protocol/resp-types.js';
-
-const UNRESTORABLE = new Set([
-  'monitor',
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'hello',
-  'auth',
-  'reset',
-  'readonly',
-  'readwrite',
-  'quit',
-]);
-const UNRESTORABLE_CLIENT = new Set(['reply', 'tracking', 'no-evict', 'no-touch', 'caching']);
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../version.js';
 
 export class LeaseState {
   #inMulti = false;
   #watching = false;
   #db: number;
   #nameChanged = false;
+  #infoChanged = false;
   #unrestorable = false;
   readonly #defaultDb: number;
   readonly #defaultName: string | undefined;
@@ -39,39 +30,34 @@ export class LeaseState {
     this.#defaultName = defaultName;
   }
 
-  /** Note a command about to be sent on the lease. */
+  /** Note a command about to be sent on the lease (`connectionStateChange` says what it does). */
   observe(args: readonly RespArg[]): void {
-    const name = String(args[0]).toLowerCase();
-    switch (name) {
-      case 'multi':
+    const change = connectionStateChange(args);
+    switch (change.undo) {
+      case 'nothing':
+        // EXEC and DISCARD end the transaction and unwatch every key; UNWATCH only unwatches.
+        if (change.kind === 'transaction') this.#inMulti = false;
+        if (change.kind === 'transaction' || change.kind === 'watch') this.#watching = false;
+        return;
+      case 'discard':
         this.#inMulti = true;
         return;
-      case 'exec':
-      case 'discard':
-        // Both end the transaction and unwatch every key.
-        this.#inMulti = false;
-        this.#watching = false;
-        return;
-      case 'watch':
+      case 'unwatch':
         this.#watching = true;
         return;
-      case 'unwatch':
-        this.#watching = false;
+      case 'select':
+        this.#db = selectedDb(args) ?? this.#db;
         return;
-      case 'select': {
-        const db = Number(String(args[1]));
-        if (Number.isInteger(db)) this.#db = db;
-        else this.#unrestorable = true;
+      case 'setname':
+        this.#nameChanged = true;
         return;
-      }
-      case 'client': {
-        const sub = String(args[1]).toLowerCase();
-        if (sub === 'setname') this.#nameChanged = true;
-        else if (UNRESTORABLE_CLIENT.has(sub)) this.#unrestorable = true;
+      case 'setinfo':
+        this.#infoChanged = true;
         return;
-      }
-      default:
-        if (UNRESTORABLE.has(name)) this.#unrestorable = true;
+      case 'unsubscribe':
+      case 'destroy':
+        this.#unrestorable = true;
+        return;
     }
   }
 
@@ -87,6 +73,10 @@ export class LeaseState {
     else if (this.#watching) out.push(['UNWATCH']);
     if (this.#db !== this.#defaultDb) out.push(['SELECT', this.#defaultDb]);
     if (this.#nameChanged) out.push(['CLIENT', 'SETNAME', this.#defaultName ?? '']);
+    if (this.#infoChanged) {
+      out.push(['CLIENT', 'SETINFO', 'LIB-NAME', LIBRARY_NAME]);
+      out.push(['CLIENT', 'SETINFO', 'LIB-VER', LIBRARY_VERSION]);
+    }
     return out;
   }
 }

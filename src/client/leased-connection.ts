@@ -8,27 +8,18 @@
 import { prefixKeys } from '../commands/key-prefix.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
-import { ClientClosedError, CommandTimeoutError, InvalidArgumentError } from '../errors.js';
+import { ClientClosedError, CommandTimeoutError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import type { ClientScope } from '../metrics/client-scope.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
 import { CommandApi, type Out } from './command-api.js';
+import { leaseRefusal } from './connection-state-guard.js';
 import type { LeaseState } from './lease-state.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
-
-/** Subscriber mode turns replies into push frames; pub/sub has its own API (`subscribe`). */
-const REFUSED = new Set([
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-]);
 
 export interface LeaseContext {
   readonly counters: ClientCounters;
@@ -129,14 +120,10 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
   }
 
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {
-    if (REFUSED.has(name.toLowerCase())) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `${name.toUpperCase()} is not available on a lease; use client.subscribe()`,
-        ),
-      );
-    }
-    return this._cmd([name, ...args], undefined);
+    const full: RespArg[] = [name, ...args];
+    const refusal = leaseRefusal(full);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this._cmd(full, undefined);
   }
 
   /** WATCH keys for an optimistic transaction; a later EXEC resolves null if any changed. */
@@ -180,6 +167,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
       keyPrefix: this.#policy.keyPrefix,
+      connection: 'lease',
     });
   }
 
@@ -190,6 +178,7 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
       scope: this.#context.scope,
       timeoutMs: this.#policy.timeoutMs,
       keyPrefix: this.#policy.keyPrefix,
+      connection: 'lease',
     });
   }
 }

@@ -3,6 +3,7 @@
  * BLMOVE, BLMPOP, BRPOPLPUSH) live in command-api.ts.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { countedKeys } from './argument-guard.js';
 import type { ApiMode, Out } from './command-base.js';
 import { HashCommands } from './hash-commands.js';
 import { toMultiPop } from './reply-transforms.js';
@@ -97,7 +98,7 @@ export abstract class ListCommands<
     where: 'LEFT' | 'RIGHT',
     count?: number,
   ): Out<M, { key: S; elements: S[] } | null, this> {
-    const args: RespArg[] = ['LMPOP', keys.length, ...keys, where];
+    const args: RespArg[] = ['LMPOP', ...countedKeys(keys, 'lmpop'), where];
     if (count !== undefined) args.push('COUNT', count);
     return this._r(args, toMultiPop);
   }

@@ -18,6 +18,14 @@ import {
   validateOneOf,
   validateString,
 } from '../validate.js';
+import { rejectForeignOptions } from './foreign-options.js';
+
+/**
+ * The highest database index accepted. The server allocates every database at start-up, so
+ * real servers have a few to a few thousand; a larger number is a mistake (a port, a timestamp)
+ * that SELECT would only report at the first connection, as a server error.
+ */
+export const MAX_DB = 65_535;
 
 export interface ClientOptions {
   /**
@@ -218,6 +226,9 @@ const KNOWN = new Set<string>([
   'socketFactory',
 ]);
 
+/** Every option name `createClient` accepts (createCluster accepts these and its own). */
+export const CLIENT_OPTION_NAMES: ReadonlySet<string> = KNOWN;
+
 interface UrlParts {
   host?: string;
   port?: number;
@@ -244,6 +255,7 @@ export function resolveClientOptions(
       `createClient expects a URL string or an options object, got ${Array.isArray(options) ? 'an array' : typeof options}`,
     );
   }
+  rejectForeignOptions(options, 'client options');
   rejectUnknownKeys(options, KNOWN, 'client options');
   const fromUrl = options.url !== undefined ? parseRedisUrl(options.url) : {};
   const d = DEFAULT_CLIENT_OPTIONS;
@@ -255,7 +267,7 @@ export function resolveClientOptions(
   const password = pick(options.password, fromUrl.password, (v) =>
     validateString(v, 'password', { secret: true, allowEmpty: true }),
   );
-  const db = validateInteger(options.db ?? fromUrl.db ?? d.db, 'db', 0, 2 ** 31 - 1);
+  const db = validateInteger(options.db ?? fromUrl.db ?? d.db, 'db', 0, MAX_DB);
   const name = pick(options.name, undefined, (v) => {
     const s = validateString(v, 'name');
     // The server rejects names with spaces or newlines; say so here, not at connect time.
@@ -439,20 +451,23 @@ export function parseRedisUrl(url: unknown): UrlParts {
   }
   const shown = JSON.stringify(redactUrl(url));
   const parts: UrlParts = {};
-  if (parsed.username !== '') parts.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') parts.password = decodeURIComponent(parsed.password);
+  if (parsed.username !== '') parts.username = decodeUrlPart(parsed.username, 'user name', shown);
+  if (parsed.password !== '') parts.password = decodeUrlPart(parsed.password, 'password', shown);
   switch (parsed.protocol) {
     case 'redis:':
     case 'rediss:': {
       if (parsed.protocol === 'rediss:') parts.tls = true;
-      if (parsed.hostname !== '') parts.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+      if (parsed.hostname === '') {
+        throw new InvalidArgumentError(`Invalid option "url": ${shown} names no host`);
+      }
+      parts.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
       if (parsed.port !== '') parts.port = Number(parsed.port);
       const dbPath = parsed.pathname.replace(/^\//, '');
       if (dbPath !== '') parts.db = parseDb(dbPath, shown);
       break;
     }
     case 'unix:': {
-      const path = decodeURIComponent(parsed.pathname);
+      const path = decodeUrlPart(parsed.pathname, 'socket path', shown);
       if (path === '' || path === '/') {
         throw new InvalidArgumentError(`Invalid option "url": ${shown} names no socket path`);
       }
@@ -464,15 +479,36 @@ export function parseRedisUrl(url: unknown): UrlParts {
         `Invalid option "url": ${shown} must start with redis://, rediss:// or unix://`,
       );
   }
+  for (const name of parsed.searchParams.keys()) {
+    if (!URL_PARAMETERS.has(name)) {
+      throw new InvalidArgumentError(
+        `Invalid option "url": unknown query parameter ${JSON.stringify(name)} in ${shown}; the only one is "db" (give other settings as options)`,
+      );
+    }
+  }
   const db = parsed.searchParams.get('db');
   if (db !== null) parts.db = parseDb(db, shown);
   return parts;
 }
 
-function parseDb(text: string, shown: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1) {
+/** Query parameters a URL may carry; anything else is refused rather than ignored. */
+const URL_PARAMETERS: ReadonlySet<string> = new Set(['db']);
+
+/** A percent-encoded part of the URL, decoded; a malformed escape is the caller's error. */
+function decodeUrlPart(text: string, what: string, shown: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
     throw new InvalidArgumentError(
-      `Invalid option "url": database ${JSON.stringify(text)} in ${shown} is not a number`,
+      `Invalid option "url": the ${what} in ${shown} has a malformed percent escape`,
+    );
+  }
+}
+
+function parseDb(text: string, shown: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) > MAX_DB) {
+    throw new InvalidArgumentError(
+      `Invalid option "url": database ${JSON.stringify(text)} in ${shown} is not a number from 0 to ${MAX_DB}`,
     );
   }
   return Number(text);

@@ -2,6 +2,7 @@
  * Typed methods of the `set` group. See command-base.ts.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { arrayArgument, countedKeys } from './argument-guard.js';
 import type { ApiMode, Out } from './command-base.js';
 import { type ScanOptions, withScanOptions } from './command-options.js';
 import { ListCommands } from './list-commands.js';
@@ -25,7 +26,10 @@ export abstract class SetCommands<
     return this._r(['SISMEMBER', key, member], toBoolean);
   }
   smismember(key: RespArg, members: readonly RespArg[]): Out<M, boolean[], this> {
-    return this._r(['SMISMEMBER', key, ...members], toBooleanArray);
+    return this._r(
+      ['SMISMEMBER', key, ...arrayArgument(members, 'smismember', 'members')],
+      toBooleanArray,
+    );
   }
   scard(key: RespArg): Out<M, number, this> {
     return this._r(['SCARD', key]);
@@ -74,7 +78,7 @@ export abstract class SetCommands<
   }
   /** SINTERCARD: the size of the intersection, counting at most `limit` (0 = no limit). */
   sintercard(keys: readonly RespArg[], limit?: number): Out<M, number, this> {
-    const args: RespArg[] = ['SINTERCARD', keys.length, ...keys];
+    const args: RespArg[] = ['SINTERCARD', ...countedKeys(keys, 'sintercard')];
     if (limit !== undefined) args.push('LIMIT', limit);
     return this._r(args);
   }

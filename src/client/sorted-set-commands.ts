@@ -3,6 +3,7 @@
  * block, so they live in command-api.ts.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { arrayArgument, countedKeys } from './argument-guard.js';
 import type { ApiMode, Out } from './command-base.js';
 import {
   type ScanOptions,
@@ -58,7 +59,10 @@ export abstract class SortedSetCommands<
     return this._r(['ZSCORE', key, member], toNumberOrNull);
   }
   zmscore(key: RespArg, members: readonly RespArg[]): Out<M, (number | null)[], this> {
-    return this._r(['ZMSCORE', key, ...members], toNumberArray);
+    return this._r(
+      ['ZMSCORE', key, ...arrayArgument(members, 'zmscore', 'members')],
+      toNumberArray,
+    );
   }
   zcard(key: RespArg): Out<M, number, this> {
     return this._r(['ZCARD', key]);
@@ -178,7 +182,7 @@ export abstract class SortedSetCommands<
     which: 'MIN' | 'MAX',
     count?: number,
   ): Out<M, { key: S; members: Scored<S> } | null, this> {
-    const args: RespArg[] = ['ZMPOP', keys.length, ...keys, which];
+    const args: RespArg[] = ['ZMPOP', ...countedKeys(keys, 'zmpop'), which];
     if (count !== undefined) args.push('COUNT', count);
     return this._r(args, toMultiZPop);
   }
@@ -193,13 +197,13 @@ export abstract class SortedSetCommands<
     return this._r(['ZRANDMEMBER', key, count, 'WITHSCORES'], toScoredMembers);
   }
   zdiff(keys: readonly RespArg[]): Out<M, S[], this> {
-    return this._r(['ZDIFF', keys.length, ...keys]);
+    return this._r(['ZDIFF', ...countedKeys(keys, 'zdiff')]);
   }
   zdiffWithScores(keys: readonly RespArg[]): Out<M, Scored<S>, this> {
-    return this._r(['ZDIFF', keys.length, ...keys, 'WITHSCORES'], toScoredMembers);
+    return this._r(['ZDIFF', ...countedKeys(keys, 'zdiff'), 'WITHSCORES'], toScoredMembers);
   }
   zdiffstore(destination: RespArg, keys: readonly RespArg[]): Out<M, number, this> {
-    return this._r(['ZDIFFSTORE', destination, keys.length, ...keys]);
+    return this._r(['ZDIFFSTORE', destination, ...countedKeys(keys, 'zdiffstore')]);
   }
   zinter(keys: readonly RespArg[], options: WeightsOptions = {}): Out<M, S[], this> {
     return this._r(weightsArgs(['ZINTER'], keys, options, false));
@@ -219,7 +223,7 @@ export abstract class SortedSetCommands<
   }
   /** ZINTERCARD: the size of the intersection, counting at most `limit` (0 = no limit). */
   zintercard(keys: readonly RespArg[], limit?: number): Out<M, number, this> {
-    const args: RespArg[] = ['ZINTERCARD', keys.length, ...keys];
+    const args: RespArg[] = ['ZINTERCARD', ...countedKeys(keys, 'zintercard')];
     if (limit !== undefined) args.push('LIMIT', limit);
     return this._r(args);
   }

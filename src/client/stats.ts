@@ -3,7 +3,10 @@
  * add, no allocation); `stats()` copies them into a frozen snapshot.
  */
 
-/** Mutable counters owned by the multiplexer. @internal */
+/**
+ * Mutable counters owned by the multiplexer. Not exported from the package, but not
+ * marked internal either: `stripInternal` would drop it from stats.d.ts while other declarations still name it.
+ */
 export interface ClientCounters {
   commandsSent: number;
   commandsFailed: number;

@@ -2,6 +2,7 @@
  * Typed methods of the `string` and `bitmap` groups. See command-base.ts.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { arrayArgument } from './argument-guard.js';
 import type { ApiMode, Out } from './command-base.js';
 import { CommandBase } from './command-base.js';
 import {
@@ -9,6 +10,7 @@ import {
   bitfieldArgs,
   flattenEntries,
   type LcsOptions,
+  pushExpiry,
   type SetOptions,
 } from './command-options.js';
 import { type LcsMatches, toBoolean, toLcsMatches, toNumber } from './reply-transforms.js';
@@ -25,10 +27,7 @@ export abstract class StringCommands<
   set(key: RespArg, value: RespArg, options?: SetOptions): Out<M, S | null, this> {
     if (options === undefined) return this._r(['SET', key, value]);
     const args: RespArg[] = ['SET', key, value];
-    if (options.ex !== undefined) args.push('EX', options.ex);
-    if (options.px !== undefined) args.push('PX', options.px);
-    if (options.exat !== undefined) args.push('EXAT', options.exat);
-    if (options.pxat !== undefined) args.push('PXAT', options.pxat);
+    pushExpiry(args, options, 'set');
     if (options.keepTtl === true) args.push('KEEPTTL');
     if (options.nx === true) args.push('NX');
     if (options.xx === true) args.push('XX');
@@ -52,15 +51,12 @@ export abstract class StringCommands<
     options: { ex?: number; px?: number; exat?: number; pxat?: number; persist?: boolean } = {},
   ): Out<M, S | null, this> {
     const args: RespArg[] = ['GETEX', key];
-    if (options.ex !== undefined) args.push('EX', options.ex);
-    if (options.px !== undefined) args.push('PX', options.px);
-    if (options.exat !== undefined) args.push('EXAT', options.exat);
-    if (options.pxat !== undefined) args.push('PXAT', options.pxat);
+    pushExpiry(args, options, 'getex');
     if (options.persist === true) args.push('PERSIST');
     return this._r(args);
   }
   mget(keys: readonly RespArg[]): Out<M, (S | null)[], this> {
-    return this._r(['MGET', ...keys]);
+    return this._r(['MGET', ...arrayArgument(keys, 'mget', 'keys')]);
   }
   /** MSET from an object or from [key, value] pairs. */
   mset(

@@ -9,10 +9,12 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
+import { functionArgument } from '../client/argument-guard.js';
 import { type CallOptions, resolvePolicy } from '../client/call-options.js';
 import type { LeaseOptions } from '../client/client.js';
 import { ClientFacade } from '../client/client-facade.js';
 import type { ScanOptions } from '../client/command-options.js';
+import { CLUSTER_LEASE } from '../client/connection-state-guard.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import { type CommandPolicy, PromiseCommand } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
@@ -128,7 +130,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
   }
 
   protected override get _exclusiveHint(): string {
-    return 'withConnection(key, fn), multi() or subscribe()';
+    return CLUSTER_LEASE;
   }
 
   protected override get _emitter(): EventEmitter {
@@ -253,6 +255,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
       timeoutMs: this.#policy.timeoutMs,
       scope: this.#scope,
       keyPrefix: this.#prefix,
+      leaseHint: CLUSTER_LEASE,
     });
   }
 
@@ -294,6 +297,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     options: LeaseOptions = {},
   ): Promise<T> {
+    functionArgument(fn, 'withConnection', 'fn');
     const e = this.#engine;
     await e.ready();
     const routed = this.#prefix === undefined ? key : prefixOne(key, this.#prefix);

@@ -95,7 +95,7 @@ export class ClusterNode<S extends string | Buffer = string> extends ClientFacad
   }
 
   protected override get _exclusiveHint(): string {
-    return 'withConnection(fn), multi() or subscribe()';
+    return 'node.withConnection(async (conn) => conn.call(…))';
   }
 
   /** A view of this node (same connections) with other per-call options. */

@@ -2,10 +2,17 @@
  * Options of `createCluster`: the seeds, the cluster-only knobs, and every client option (they
  * apply to each node's connections). Validated synchronously, like the client's.
  */
+
+import { rejectForeignOptions } from '../client/foreign-options.js';
 import type { ClientOptions, ResolvedClientOptions } from '../client/options.js';
-import { parseRedisUrl, resolveClientOptions } from '../client/options.js';
+import { CLIENT_OPTION_NAMES, parseRedisUrl, resolveClientOptions } from '../client/options.js';
 import { InvalidArgumentError } from '../errors.js';
-import { validateDurationMs, validateInteger, validateOneOf } from '../validate.js';
+import {
+  rejectUnknownKeys,
+  validateDurationMs,
+  validateInteger,
+  validateOneOf,
+} from '../validate.js';
 
 export interface ClusterOptions
   extends Omit<ClientOptions, 'url' | 'host' | 'port' | 'path' | 'db'> {
@@ -58,6 +65,11 @@ const CLUSTER_ONLY = new Set([
   'topologyCheckIntervalMs',
 ]);
 
+const CLUSTER_OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...CLIENT_OPTION_NAMES,
+  ...CLUSTER_ONLY,
+]);
+
 /** @throws InvalidArgumentError naming the option and the value. */
 export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOptions {
   if (typeof input !== 'object' || input === null) {
@@ -65,6 +77,8 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
       `createCluster expects an options object with "nodes", got ${typeof input}`,
     );
   }
+  rejectForeignOptions(input, 'createCluster options');
+  rejectUnknownKeys(input, CLUSTER_OPTION_NAMES, 'createCluster options');
   const nodes = input.nodes;
   if (!Array.isArray(nodes) || nodes.length === 0) {
     throw new InvalidArgumentError(

@@ -5,6 +5,7 @@
  * whole exec() (the first one, after every command settled).
  */
 import { CommandApi } from '../client/command-api.js';
+import { CLUSTER_LEASE, checkSharedBatchCall } from '../client/connection-state-guard.js';
 import type { Transform } from '../client/reply-transforms.js';
 import type { FunctionLibrary, Script } from '../client/script.js';
 import { InvalidArgumentError, ReplyError } from '../errors.js';
@@ -67,6 +68,13 @@ export class ClusterPipeline<S extends string | Buffer = string> extends Command
   ): this {
     this.#queued.push(() => this.#runners.fn(library, name, keys, args, readOnly));
     return this;
+  }
+
+  /** Any command, by name; refused when it would change the state of a node's shared connection. */
+  override call(name: string, ...args: RespArg[]): this {
+    const full: RespArg[] = [name, ...args];
+    if (checkSharedBatchCall(full, CLUSTER_LEASE) === 'blocking') return this._block(full);
+    return this._cmd(full, undefined);
   }
 
   protected override _block(args: RespArg[]): this {

@@ -8,14 +8,9 @@
  * on each function for where and why.
  */
 import type { RespArg } from '../protocol/resp-types.js';
+import { connectionStateChange } from './connection-state.js';
 import { equalsKeyword } from './keys.js';
-import {
-  AclCategory,
-  CommandFlag,
-  type CommandSpec,
-  getCommandSpecForArgs,
-  KeySpecFlag,
-} from './table.js';
+import { CommandFlag, type CommandSpec, getCommandSpecForArgs, KeySpecFlag } from './table.js';
 
 const MAY_MODIFY_KEY = KeySpecFlag.RW | KeySpecFlag.OW | KeySpecFlag.RM;
 
@@ -168,70 +163,28 @@ function integerMs(arg: RespArg | undefined): number | undefined {
  * True for the commands that put a connection into subscriber mode or take it out again:
  * SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBE counterparts. The `pubsub` flag is not
  * enough: PUBLISH, SPUBLISH and PUBSUB CHANNELS carry it too, and are ordinary request/reply
- * commands that may share a connection.
+ * commands that may share a connection. (`connectionStateChange`, kind `subscriber`.)
  */
 export function isPubSub(args: readonly RespArg[]): boolean {
-  const spec = getCommandSpecForArgs(args);
-  return spec !== undefined && specIsSubscriberMode(spec);
+  return connectionStateChange(args).kind === 'subscriber';
 }
 
-function specIsSubscriberMode(spec: CommandSpec): boolean {
-  switch (spec.name) {
-    case 'subscribe':
-    case 'psubscribe':
-    case 'ssubscribe':
-    case 'unsubscribe':
-    case 'punsubscribe':
-    case 'sunsubscribe':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** True for MULTI, EXEC, DISCARD, WATCH and UNWATCH: exactly the `@transaction` category. */
+/** True for MULTI, EXEC, DISCARD, WATCH and UNWATCH (`connectionStateChange`). */
 export function isTransactional(args: readonly RespArg[]): boolean {
-  const spec = getCommandSpecForArgs(args);
-  return spec !== undefined && (spec.acl & AclCategory.transaction) !== 0;
+  const kind = connectionStateChange(args).kind;
+  return kind === 'transaction' || kind === 'watch';
 }
 
 /**
  * True when the command must never be sent on a shared multiplexed connection, because it
- * either holds the connection or changes state that every later command on it would inherit:
- *
- * - blocking commands hold the connection, stalling every caller queued behind them;
- * - SUBSCRIBE and friends switch it to subscriber mode, where ordinary replies stop (RESP2);
- * - MULTI/EXEC/DISCARD/WATCH/UNWATCH: other callers' commands would be queued into, or abort,
- *   someone else's transaction (`multi()` sends a whole transaction in one write and does not ask);
- * - MONITOR turns the connection into a feed;
- * - SELECT, HELLO, AUTH, RESET, CLIENT REPLY, CLIENT TRACKING, CLIENT CACHING, CLIENT NO-EVICT,
- *   CLIENT NO-TOUCH, READONLY and READWRITE change database, protocol, user, reply mode, tracking or replica-read mode for
- *   whoever uses the connection next;
- * - QUIT closes it under everyone.
+ * either holds the connection (a blocking command stalls every caller queued behind it) or
+ * changes state that every later command on it would inherit (`pinsConnection` of
+ * `connectionStateChange`: a transaction, a WATCH, another database, subscriber mode, MONITOR,
+ * HELLO, AUTH, CLIENT REPLY/TRACKING/CACHING/NO-EVICT/NO-TOUCH, READONLY, READWRITE, ASKING,
+ * SYNC, RESET, QUIT…).
  */
 export function requiresExclusive(args: readonly RespArg[]): boolean {
-  const spec = getCommandSpecForArgs(args);
-  if (spec === undefined) return isUnlistedBlocking(args);
-  if (specIsBlocking(spec, args) || specIsSubscriberMode(spec)) return true;
-  if ((spec.acl & AclCategory.transaction) !== 0) return true;
-  switch (spec.name) {
-    case 'monitor':
-    case 'select':
-    case 'hello':
-    case 'auth':
-    case 'reset':
-    case 'quit':
-    case 'client|reply':
-    case 'client|tracking':
-    case 'client|caching':
-    case 'client|no-evict':
-    case 'client|no-touch':
-    case 'readonly':
-    case 'readwrite':
-      return true;
-    default:
-      return false;
-  }
+  return isBlocking(args) || connectionStateChange(args).pinsConnection;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type PoolWaitMessage,
   type TopologyRefreshMessage,
 } from './channels.js';
+import { commandLabel } from './command-label.js';
 import { defaultClientLabel, type MetricsSource } from './metrics-source.js';
 import { importOptional } from './optional-import.js';
 
@@ -222,7 +223,7 @@ async function meterProvider(options: OpenTelemetryOptions): Promise<OtelMeterPr
 function operationAttributes(ctx: CommandTraceContext): OtelAttributes {
   const attributes: OtelAttributes = {
     'db.system.name': 'redis',
-    'db.operation.name': ctx.command,
+    'db.operation.name': commandLabel(ctx),
     'db.namespace': String(ctx.database),
     'server.address': ctx.serverAddress,
   };

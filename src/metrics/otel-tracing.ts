@@ -22,6 +22,7 @@ import { getCommandSpec } from '../commands/table.js';
 import { isRespoolError, ReplyError } from '../errors.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../version.js';
 import { CHANNELS, type CommandTraceContext } from './channels.js';
+import { commandLabel } from './command-label.js';
 import { importOptional } from './optional-import.js';
 
 /** The part of an OpenTelemetry `Span` this bridge uses. */
@@ -135,13 +136,17 @@ export async function instrumentOpenTelemetryTracing(
   return { dispose, [Symbol.dispose]: dispose };
 }
 
-/** `CLIENT LIST` for a subcommand the table knows (the sanitised args keep it), else the name. */
+/**
+ * `CLIENT LIST` for a subcommand the table knows (the sanitised args keep it), else the command's
+ * label: span names stay low-cardinality, `other` for a name the table does not know.
+ */
 function operationName(context: CommandTraceContext): string {
+  const label = commandLabel(context);
   const sub = context.args[1];
-  if (context.batchSize !== undefined || sub === undefined) return context.command;
-  return getCommandSpec(context.command, sub)?.parent === undefined
-    ? context.command
-    : `${context.command} ${sub}`;
+  if (label !== context.command || context.batchSize !== undefined || sub === undefined) {
+    return label;
+  }
+  return getCommandSpec(label, sub)?.parent === undefined ? label : `${label} ${sub}`;
 }
 
 function errorType(error: unknown): string {

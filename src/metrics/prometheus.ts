@@ -30,6 +30,7 @@ import {
   type PoolWaitMessage,
   type TopologyRefreshMessage,
 } from './channels.js';
+import { commandLabel } from './command-label.js';
 import {
   defaultClientLabel,
   type MetricsSource,
@@ -327,8 +328,9 @@ class MetricSet {
     const member = this.#members.get(ctx.clientId);
     if (member === undefined) return;
     const outcome = 'error' in ctx ? 'error' : 'ok';
-    const extra = { command: ctx.command, outcome };
-    const key = `${ctx.command} ${outcome}`;
+    const command = commandLabel(ctx);
+    const extra = { command, outcome };
+    const key = `${command} ${outcome}`;
     this.#commands.inc(this.#series(member, this.#commands, `c ${key}`, extra));
     this.#duration.observe(
       this.#series(member, this.#duration, `d ${key}`, extra),

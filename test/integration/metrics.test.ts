@@ -476,3 +476,47 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
     await delay(5);
   }
 }
+
+describe('metric labels come from the command table', () => {
+  test('call() with names the table does not know is labelled `other`, in Prometheus and OpenTelemetry', async () => {
+    const registry = new Registry();
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const client = createClient({ url: server.url, name: 'labels' });
+    const unregister = await registerPrometheusMetrics(client, registry);
+    const handle = await instrumentOpenTelemetry(client, { meterProvider });
+    try {
+      await assert.rejects(client.call('NOSUCHCMD2'), ReplyError);
+      await assert.rejects(client.call('nosuchcmd3', 'x'), ReplyError);
+      await assert.rejects(client.call(`NOSUCH${VALUE}`), ReplyError);
+      assert.equal(await client.call('get', 'm:labels'), null);
+      await client.pipeline().ping().ping().exec();
+
+      const text = await registry.metrics();
+      assert.doesNotMatch(text, /NOSUCH/i);
+      const other = { client: 'labels', command: 'other', outcome: 'error' };
+      assert.equal(sample(text, 'respool_commands_total', other), 3);
+      assert.equal(sample(text, 'respool_command_duration_seconds_count', other), 3);
+      const get = { client: 'labels', command: 'GET', outcome: 'ok' };
+      assert.equal(sample(text, 'respool_commands_total', get), 1);
+      const pipeline = { client: 'labels', command: 'PIPELINE', outcome: 'ok' };
+      assert.equal(sample(text, 'respool_commands_total', pipeline), 1);
+
+      const { resourceMetrics } = await reader.collect();
+      const names = pointsOf(resourceMetrics, 'db.client.operation.duration').map(
+        (p) => p.attributes['db.operation.name'],
+      );
+      assert.deepEqual(names.sort(), ['GET', 'PIPELINE', 'other']);
+      const otherPoint = pointsOf(resourceMetrics, 'db.client.operation.duration').find(
+        (p) => p.attributes['db.operation.name'] === 'other',
+      );
+      assert.equal(countOf(otherPoint), 3);
+      assertNoSecrets(resourceMetrics);
+    } finally {
+      handle.dispose();
+      unregister();
+      await client.close();
+      await meterProvider.shutdown();
+    }
+  });
+});

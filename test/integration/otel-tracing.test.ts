@@ -102,6 +102,13 @@ describe('OpenTelemetry spans', () => {
     assert.equal(failed?.status.code, 2, 'SpanStatusCode.ERROR');
   });
 
+  test('a command name the table does not know becomes `other`: span names stay bounded', async () => {
+    await assert.rejects(client.call('NOSUCHCMD2'));
+    const [span] = await finished();
+    assert.equal(span?.name, 'other');
+    assert.equal(span?.attributes['db.operation.name'], 'other');
+  });
+
   test('a pipeline is one span with db.operation.batch.size', async () => {
     await client.pipeline().set('a', '1').set('b', '2').get('a').exec();
     await client.multi().incr('n').exec();
