@@ -76,6 +76,7 @@ export {
   type ErrorCode,
   InvalidArgumentError,
   isRespoolError,
+  LeaseTimeoutError,
   MaxClientsError,
   MaxRedirectsError,
   MissingDependencyError,

@@ -14,6 +14,7 @@ import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
 import type { ClientEvents } from './events.js';
+import { LeaseLimit } from './lease-limit.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
 import { type ConnectionFactory, Multiplexer, toConnectionOptions } from './multiplexer.js';
@@ -83,11 +84,16 @@ export class ClientCore {
     this.pool.setIdleTimeoutMs(Math.min(configured, belowServer));
   }
 
-  /** Lease a connection for `fn` and give it back on every path. */
+  /**
+   * Lease a connection for `fn` and give it back on every path. The lease's signal (after the
+   * grant) and `maxLeaseMs` end it around `fn`: the call rejects at once, the connection is
+   * destroyed and its slot freed, whatever `fn` is still doing (LeaseLimit).
+   */
   async withConnection<T, S extends string | Buffer>(
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     policy: CommandPolicy,
     acquire: AcquireOptions,
+    maxLeaseMs = 0,
   ): Promise<T> {
     if (this.mux.closed) throw new ClientClosedError('The client is closed; create a new client');
     const conn = await this.pool.acquire(acquire);
@@ -98,12 +104,24 @@ export class ClientCore {
       blockingGraceMs: this.options.blockingGraceMs,
       scope: this.scope,
     });
+    const limit =
+      acquire.signal === undefined && maxLeaseMs === 0
+        ? undefined
+        : new LeaseLimit(acquire.signal, maxLeaseMs, (error) => {
+            lease.end();
+            this.pool.destroyLeased(conn, error);
+          });
     try {
-      return await fn(lease);
+      if (limit === undefined) return await fn(lease);
+      // A synchronous throw from fn becomes the work's rejection, as with `await fn()`.
+      const work = new Promise<T>((resolve) => resolve(fn(lease)));
+      return await Promise.race([work, limit.ended]);
     } finally {
+      limit?.dispose();
       lease.end();
       // A connection with replies still owed (fn did not await everything) is not clean; the
-      // pool destroys it rather than lend it with someone else's replies queued.
+      // pool destroys it rather than lend it with someone else's replies queued. After the
+      // limit ended the lease, the connection is already gone and this does nothing.
       this.pool.release(conn);
     }
   }

@@ -1,0 +1,151 @@
+/**
+ * A granted lease ends when its signal aborts or its maxLeaseMs passes, whatever its callback
+ * does: the call rejects at once, the connection is destroyed and the slot comes back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createClient, type RespoolClient } from '../../src/index.js';
+import { expectClientCount } from '../helpers/baseline.js';
+import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+
+let server: RedisServer;
+
+before(async () => {
+  server = await startRedis();
+});
+
+after(async () => {
+  await expectClientCount(server, 0);
+  await server.stop();
+});
+
+/** Resolves once `fn` has been entered, with the lease's own promise. */
+function hangingLease(
+  client: RespoolClient,
+  options: { signal?: AbortSignal; maxLeaseMs?: number },
+  body: (conn: Parameters<Parameters<RespoolClient['withConnection']>[0]>[0]) => Promise<unknown>,
+): { entered: Promise<void>; done: Promise<unknown> } {
+  let entered!: () => void;
+  const enteredP = new Promise<void>((r) => {
+    entered = r;
+  });
+  const done = client.withConnection((conn) => {
+    entered();
+    return body(conn);
+  }, options);
+  // Observed by the test below; attached now so an early rejection is never unhandled.
+  done.catch(() => undefined);
+  return { entered: enteredP, done };
+}
+
+describe('ending a granted lease', () => {
+  test('5 aborted hanging leases free their slots: the next lease is granted at once', async () => {
+    // Two exclusive connections (maxConnections 3, one slot for the multiplexed connection).
+    const client = createClient({ url: server.url, maxConnections: 3, acquireTimeoutMs: 200 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const controller = new AbortController();
+        const lease = hangingLease(
+          client,
+          { signal: controller.signal },
+          () => new Promise(() => {}),
+        );
+        await lease.entered;
+        const t0 = performance.now();
+        controller.abort(new Error('caller gave up'));
+        await assert.rejects(lease.done, (error: Error & { code?: string; written?: boolean }) => {
+          assert.equal(error.code, 'ERR_ABORTED');
+          assert.equal(error.written, true);
+          assert.equal((error.cause as Error).message, 'caller gave up');
+          return true;
+        });
+        assert.ok(performance.now() - t0 < 50, 'the abort ends the lease within milliseconds');
+      }
+      assert.equal(client.stats().leased, 0);
+      const t0 = performance.now();
+      assert.equal(await client.withConnection((c) => c.ping()), 'PONG');
+      assert.ok(performance.now() - t0 < 150, 'the new lease did not wait for a slot');
+      assert.ok(client.stats().destroyed >= 5, 'each aborted lease destroyed its connection');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a lease in BLPOP 0 is aborted: the call rejects, the server stops blocking for it', async () => {
+    const client = createClient({ url: server.url, maxConnections: 2, acquireTimeoutMs: 500 });
+    try {
+      const controller = new AbortController();
+      let blpop: Promise<unknown> | undefined;
+      const lease = hangingLease(client, { signal: controller.signal }, (conn) => {
+        blpop = conn.blpop(['lease-limits:empty'], 0);
+        return blpop;
+      });
+      await lease.entered;
+      // Wait until the server sees the connection blocked.
+      for (let i = 0; i < 100 && !(await server.cli('CLIENT', 'LIST')).includes('cmd=blpop'); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      controller.abort();
+      await assert.rejects(lease.done, { code: 'ERR_ABORTED' });
+      // The BLPOP on the destroyed connection failed too: nobody is left waiting for it.
+      await assert.rejects(blpop!, (e: Error & { written?: boolean }) => e.written === true);
+      // The only exclusive slot is free again, and the server no longer blocks for the old one.
+      await client.rpush('lease-limits:empty', 'x');
+      assert.deepEqual(await client.withConnection((c) => c.lpop('lease-limits:empty')), 'x');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('maxLeaseMs ends a hanging lease with ERR_LEASE_TIMEOUT and frees its slot', async () => {
+    const client = createClient({ url: server.url, maxConnections: 2, acquireTimeoutMs: 200 });
+    try {
+      const t0 = performance.now();
+      const lease = hangingLease(client, { maxLeaseMs: 100 }, () => new Promise(() => {}));
+      await assert.rejects(lease.done, (error: Error & { code?: string; written?: boolean }) => {
+        assert.equal(error.code, 'ERR_LEASE_TIMEOUT');
+        assert.equal(error.written, true);
+        return true;
+      });
+      const took = performance.now() - t0;
+      assert.ok(took >= 95 && took < 1000, `ended after ${took} ms`);
+      assert.equal(await client.withConnection((c) => c.ping()), 'PONG');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a lease that finishes in time is untouched by its limits', async () => {
+    const client = createClient({ url: server.url, maxConnections: 2 });
+    try {
+      const controller = new AbortController();
+      const result = await client.withConnection(
+        async (c) => {
+          await c.set('lease-limits:k', 'v');
+          return c.get('lease-limits:k');
+        },
+        { signal: controller.signal, maxLeaseMs: 5_000 },
+      );
+      assert.equal(result, 'v');
+      controller.abort();
+      // The connection went back to the pool (not destroyed) and is reused.
+      const before = client.stats().destroyed;
+      assert.equal(await client.withConnection((c) => c.ping()), 'PONG');
+      assert.equal(client.stats().destroyed, before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('an invalid maxLeaseMs throws synchronously, naming it', () => {
+    const client = createClient({ url: server.url });
+    try {
+      assert.throws(() => client.withConnection(() => 1, { maxLeaseMs: -1 }), {
+        code: 'ERR_INVALID_ARGUMENT',
+        message: /maxLeaseMs/,
+      });
+    } finally {
+      void client.close();
+    }
+  });
+});
