@@ -48,6 +48,11 @@ export function createConnectionPool(
       isHealthy(conn) {
         return conn.clean;
       },
+      // An error reply to the handshake (WRONGPASS, NOAUTH, NOPERM, a bad db): what the
+      // multiplexer fails ready() and commands with at once, leases fail with too.
+      isRefusal(error) {
+        return error instanceof ReplyError;
+      },
       async reset(conn) {
         const state = states.get(conn);
         states.delete(conn);

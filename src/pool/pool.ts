@@ -38,6 +38,11 @@ export interface ResourceFactory<T> {
   isHealthy(resource: T): boolean;
   /** Make a released resource clean for the next borrower; false or a rejection destroys it. */
   reset?(resource: T): Promise<boolean> | boolean;
+  /**
+   * A create() error that retrying cannot fix soon (a wrong password): every waiter fails with
+   * it at once, and so does every acquire until the dial backoff has passed. Absent: none is.
+   */
+  isRefusal?(error: Error): boolean;
 }
 
 export interface AcquireOptions {
@@ -90,6 +95,8 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #dialFailures = 0;
   #nextDialAt = 0;
   #lastDialError: Error | undefined;
+  /** The last dial was refused (isRefusal): acquires fail with this until #nextDialAt. */
+  #refusal: Error | undefined;
   #dialTimer: NodeJS.Timeout | undefined;
   #evictor: NodeJS.Timeout;
   /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
@@ -185,6 +192,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         return Promise.resolve(resource);
       }
     }
+    // A refused dial is final until its backoff has passed: fail like the waiters it failed.
+    const refusal = this.#refusal;
+    if (refusal !== undefined && Date.now() < this.#nextDialAt) return Promise.reject(refusal);
     if (this.#waiting >= this.options.maxWaiters) {
       return Promise.reject(
         new QueueFullError(
@@ -403,6 +413,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         this.#connecting--;
         this.#dialFailures = 0;
         this.#lastDialError = undefined;
+        this.#refusal = undefined;
         this.#created++;
         this.#toIdle(resource);
       },
@@ -419,9 +430,18 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
           this.options.dialBackoffMs * 2 ** Math.min(this.#dialFailures - 1, 16),
         );
         this.#nextDialAt = Date.now() + cap / 2 + Math.random() * (cap / 2);
+        if (this.#factory.isRefusal?.(error as Error) === true) this.#refuse(error as Error);
         this.#pulse();
       },
     );
+  }
+
+  /** A refused dial: every waiter fails with its error now instead of waiting out its deadline. */
+  #refuse(error: Error): void {
+    this.#refusal = error;
+    for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
+      this.#cancelWaiter(w, error, 'refused');
+    }
   }
 
   #toIdle(resource: T): void {

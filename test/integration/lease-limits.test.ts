@@ -149,3 +149,49 @@ describe('ending a granted lease', () => {
     }
   });
 });
+
+describe('a refused connection fails leases at once', () => {
+  test('wrong password: ready(), commands, leases, blocking commands and subscribe all fail at once with WRONGPASS', async () => {
+    const secured = await startRedis({ password: 'right-secret' });
+    const url = `redis://:wrong-secret@127.0.0.1:${secured.port}`;
+    const client = createClient({ url, acquireTimeoutMs: 5_000, connectTimeoutMs: 2_000 });
+    const wrongPass = (error: Error & { prefix?: string; code?: string }) => {
+      assert.equal(error.code, 'ERR_REPLY');
+      assert.equal(error.prefix, 'WRONGPASS');
+      assert.doesNotMatch(error.message, /wrong-secret/);
+      return true;
+    };
+    try {
+      const t0 = performance.now();
+      await assert.rejects(client.ready(), wrongPass);
+      await assert.rejects(client.get('k'), wrongPass);
+      await assert.rejects(
+        client.withConnection((c) => c.ping()),
+        wrongPass,
+      );
+      // Several waiters at once: the one refused dial fails them all.
+      const leases = await Promise.allSettled(
+        Array.from({ length: 3 }, () => client.withConnection((c) => c.ping())),
+      );
+      for (const r of leases) {
+        assert.equal(r.status, 'rejected');
+        wrongPass((r as PromiseRejectedResult).reason);
+      }
+      await assert.rejects(client.blpop(['k'], 1), wrongPass);
+      await assert.rejects(
+        client.subscribe('ch', () => undefined),
+        wrongPass,
+      );
+      const took = performance.now() - t0;
+      assert.ok(
+        took < 2_000,
+        `everything failed at once (${Math.round(took)} ms), not after acquireTimeoutMs`,
+      );
+      assert.equal(client.stats().leased, 0);
+      assert.equal(client.stats().waitingForLease, 0);
+    } finally {
+      await client.close();
+      await secured.stop();
+    }
+  });
+});
