@@ -64,7 +64,7 @@ export class ClientCore {
       options.closeTimeoutMs,
       budget,
     );
-    this.subscriber = new Subscriber(this.pool);
+    this.subscriber = new Subscriber(this.pool, this.events);
     this.scope = createClientScope(options);
   }
 
