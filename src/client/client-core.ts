@@ -17,7 +17,12 @@ import type { ClientEvents } from './events.js';
 import { LeaseLimit } from './lease-limit.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
-import { type ConnectionFactory, Multiplexer, toConnectionOptions } from './multiplexer.js';
+import {
+  type ConnectionFactory,
+  Multiplexer,
+  reconnectBackoff,
+  toConnectionOptions,
+} from './multiplexer.js';
 import type { ResolvedClientOptions } from './options.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
@@ -64,7 +69,7 @@ export class ClientCore {
       options.closeTimeoutMs,
       budget,
     );
-    this.subscriber = new Subscriber(this.pool, this.events);
+    this.subscriber = new Subscriber(this.pool, reconnectBackoff(options), this.events);
     this.scope = createClientScope(options);
   }
 

@@ -34,6 +34,7 @@ import {
 } from '../errors.js';
 import { validateArgs } from '../protocol/encoder.js';
 import type { RespValue } from '../protocol/resp-types.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ClientEventSink } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -271,13 +272,8 @@ export class Multiplexer {
   #connectFailed(error: Error): void {
     this.counters.connectErrors++;
     this.#failures++;
-    const o = this.#options;
-    const cap = Math.min(
-      o.maxReconnectDelayMs,
-      o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20),
-    );
-    // "Equal jitter": between half and all of the cap, so many clients do not retry in lockstep.
-    const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    // Equal jitter (util/backoff.ts), so many clients do not retry in lockstep.
+    const delayMs = backoffDelayMs(this.#failures, reconnectBackoff(this.#options));
     this.#retryAt = performance.now() + delayMs;
     const refused = error instanceof MaxClientsError || error instanceof ReplyError;
     if (refused || !this.#everConnected) {
@@ -532,6 +528,11 @@ export function parseConfigValue(value: RespValue, name: string): number | undef
     typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : Number.NaN,
   );
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The reconnect backoff a client's options configure: its multiplexer and its subscriber. */
+export function reconnectBackoff(o: ResolvedClientOptions): BackoffOptions {
+  return { baseMs: o.reconnectDelayMs, maxMs: o.maxReconnectDelayMs };
 }
 
 function describe(o: ResolvedClientOptions): string {

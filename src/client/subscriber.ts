@@ -18,6 +18,7 @@
 import type { Connection } from '../connection/connection.js';
 import { ClientClosedError, ConnectionClosedError, InvalidArgumentError } from '../errors.js';
 import type { RespPush, RespValue } from '../protocol/resp-types.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
 import type { ConnectionPool } from './connection-pool.js';
 import type { ClientEventSink } from './events.js';
 import { type SubscribeKind, type Subscription, SubscriptionHandle } from './subscription.js';
@@ -62,8 +63,12 @@ export class Subscriber {
   readonly #onPush = (push: RespPush): void => this.#dispatch(push);
   readonly #onClose = (error: Error | undefined): void => this.#connectionLost(error);
 
-  constructor(pool: ConnectionPool, events?: ClientEventSink) {
+  /** The client's reconnect backoff (reconnectDelayMs…maxReconnectDelayMs), equal jitter. */
+  readonly #backoff: BackoffOptions;
+
+  constructor(pool: ConnectionPool, backoff: BackoffOptions, events?: ClientEventSink) {
     this.#pool = pool;
+    this.#backoff = backoff;
     this.#events = events;
   }
 
@@ -320,7 +325,7 @@ export class Subscriber {
       });
     } catch {
       if (this.#closed) return;
-      const delayMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      const delayMs = backoffDelayMs(attempt + 1, this.#backoff);
       setTimeout(() => void this.#resubscribe(attempt + 1), delayMs).unref();
     }
   }

@@ -22,6 +22,7 @@ import { EventEmitter } from 'node:events';
 import { AbortedError, PoolClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
 import { leaseLeakChannel, type PoolWaitOutcome, poolWaitChannel } from '../metrics/channels.js';
 import { publishLeaseLeak, publishPoolWait } from '../metrics/publish.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import type { PoolStats } from './pool-stats.js';
@@ -112,6 +113,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     return true;
   };
   #idleTimeoutMs: number;
+  readonly #dialBackoff: BackoffOptions;
   // Counters for stats().
   #created = 0;
   #destroyed = 0;
@@ -131,6 +133,10 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#stopWaking = budget?.onFree(() => this.#pulse());
     this.#stopReclaim = budget?.onReclaim(this.#reclaim);
     this.#idleTimeoutMs = this.options.idleTimeoutMs;
+    this.#dialBackoff = {
+      baseMs: this.options.dialBackoffMs,
+      maxMs: this.options.maxDialBackoffMs,
+    };
     this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
     this.#evictor.unref();
   }
@@ -423,13 +429,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         this.#dialErrors++;
         this.#dialFailures++;
         this.#lastDialError = error as Error;
-        // Exponential backoff with "equal jitter" (between half and all of the cap): a refused
-        // server is not hammered in a loop, and many clients do not retry in lockstep.
-        const cap = Math.min(
-          this.options.maxDialBackoffMs,
-          this.options.dialBackoffMs * 2 ** Math.min(this.#dialFailures - 1, 16),
-        );
-        this.#nextDialAt = Date.now() + cap / 2 + Math.random() * (cap / 2);
+        // Exponential backoff with equal jitter (util/backoff.ts): a refused server is not
+        // hammered in a loop, and many clients do not retry in lockstep.
+        this.#nextDialAt = Date.now() + backoffDelayMs(this.#dialFailures, this.#dialBackoff);
         if (this.#factory.isRefusal?.(error as Error) === true) this.#refuse(error as Error);
         this.#pulse();
       },
