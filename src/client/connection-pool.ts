@@ -12,6 +12,7 @@
 
 import type { SocketFactory } from '../connection/connect.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
+import { BasicCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
 import { Pool } from '../pool/pool.js';
 import type { PoolOptions } from '../pool/pool-options.js';
@@ -64,7 +65,7 @@ export function createConnectionPool(
           commands.map(
             (args) =>
               new Promise<RespValue>((resolve, reject) => {
-                conn.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+                conn.send(new BasicCommand({ args, reply: resolve, fail: reject }));
               }),
           ),
         );

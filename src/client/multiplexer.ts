@@ -22,7 +22,7 @@
  * waits longer than its own deadline for any of it.
  */
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
-import { EXPIRED, type PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import {
   ClientClosedError,
   CommandTimeoutError,
@@ -297,7 +297,7 @@ export class Multiplexer {
   #sendWaiting(conn: Connection, force: boolean): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
       this.#waitingBytes -= estimateBytes(cmd);
-      if (cmd.deadline === EXPIRED) continue;
+      if (cmd.settled) continue;
       this.counters.commandsSent++;
       let more: boolean;
       try {
@@ -358,7 +358,7 @@ export class Multiplexer {
    * elsewhere: a cluster node that stopped serving its slots hands its queue back this way.
    */
   takeWaiting(): PendingCommand[] {
-    const all = this.#waiting.drain().filter((cmd) => cmd.deadline !== EXPIRED);
+    const all = this.#waiting.drain().filter((cmd) => !cmd.settled);
     this.#waitingBytes = 0;
     return all;
   }
@@ -368,7 +368,7 @@ export class Multiplexer {
     const all = this.#waiting.drain();
     this.#waitingBytes = 0;
     for (const cmd of all) {
-      if (cmd.deadline === EXPIRED) continue;
+      if (cmd.settled) continue;
       this.#waiting.push(cmd);
       this.#waitingBytes += estimateBytes(cmd);
     }
@@ -390,10 +390,9 @@ export class Multiplexer {
     const kept = this.#waiting.drain();
     this.#waitingBytes = 0;
     for (const cmd of kept) {
+      if (cmd.settled) continue;
       const deadline = cmd.deadline ?? 0;
-      if (deadline === EXPIRED) continue;
       if (deadline > 0 && deadline <= now) {
-        cmd.deadline = EXPIRED;
         cmd.fail(
           new CommandTimeoutError(
             `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
@@ -424,16 +423,17 @@ export class Multiplexer {
       // pingIntervalMs 0 means off, whatever the server's timeout (its idle closes are routine).
       if (ping > 0) conn.startHeartbeat(Math.min(ping, limit));
     };
-    conn.send({
-      args: ['CONFIG', 'GET', 'timeout'],
-      returnBuffers: false,
-      reply: (value) => {
-        const seconds = parseConfigValue(value, 'timeout');
-        if (seconds !== undefined) this.#onServerTimeout(seconds);
-        start(seconds ?? 0);
-      },
-      fail: () => undefined,
-    });
+    conn.send(
+      new BasicCommand({
+        args: ['CONFIG', 'GET', 'timeout'],
+        reply: (value) => {
+          const seconds = parseConfigValue(value, 'timeout');
+          if (seconds !== undefined) this.#onServerTimeout(seconds);
+          start(seconds ?? 0);
+        },
+        fail: () => undefined,
+      }),
+    );
   }
 
   #emitError(error: Error): void {
@@ -494,7 +494,7 @@ export class Multiplexer {
 
   #failWaiting(reason: Error): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
-      if (cmd.deadline !== EXPIRED) cmd.fail(reason);
+      cmd.fail(reason);
     }
     this.#waitingBytes = 0;
   }

@@ -55,7 +55,7 @@ export class PromiseCommand implements PendingCommand {
   readonly args: readonly RespArg[];
   readonly returnBuffers: boolean;
   readonly timeoutMs: number;
-  deadline: number;
+  readonly deadline: number;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
   /** The cluster slot this command routes by (-1: keyless, or not in a cluster). */
@@ -206,8 +206,8 @@ export class PromiseCommand implements PendingCommand {
     if (this.#settled) return;
     this.#counters.commandsFailed++;
     this.#finish();
-    // Its reply, if the command was sent, is read and dropped like a timed-out one's.
-    this.deadline = -1;
+    // Settled now (#finish): its reply, if the command was sent, is read and dropped, and if it
+    // still waits for a connection it is dropped unsent.
     this.reject(
       new AbortedError(
         written

@@ -20,7 +20,7 @@ import { PromiseCommand } from '../client/promise-command.js';
 import { type ClientCounters, createCounters } from '../client/stats.js';
 import { isReadOnly } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
-import { EXPIRED, type PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import {
   ClientClosedError,
   ClusterDownError,
@@ -252,7 +252,7 @@ export class ClusterEngine {
     } else {
       // ASKING must come right before the command on the same connection: both are queued in
       // this same synchronous step, so nothing can come between them.
-      core.mux.send({ args: ['ASKING'], returnBuffers: false, reply() {}, fail() {} });
+      core.mux.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
       core.mux.send(cmd);
     }
     return true;
@@ -283,7 +283,6 @@ export class ClusterEngine {
     this.#unrouted = this.#unrouted.filter((cmd) => {
       if (cmd.settled) return false;
       if (cmd.deadline > 0 && cmd.deadline <= now) {
-        cmd.deadline = EXPIRED;
         cmd.fail(
           new ClusterDownError(
             `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,
@@ -372,15 +371,15 @@ export class ClusterEngine {
     // refresh up: the other candidates' answers are used instead.
     const ask = (args: RespArg[]): Promise<RespValue> =>
       new Promise((resolve, reject) => {
-        const cmd: PendingCommand = {
-          args,
-          returnBuffers: false,
-          deadline: performance.now() + TOPOLOGY_QUERY_TIMEOUT_MS,
-          timeoutMs: TOPOLOGY_QUERY_TIMEOUT_MS,
-          reply: resolve,
-          fail: reject,
-        };
-        core.mux.send(cmd);
+        core.mux.send(
+          new BasicCommand({
+            args,
+            deadline: performance.now() + TOPOLOGY_QUERY_TIMEOUT_MS,
+            timeoutMs: TOPOLOGY_QUERY_TIMEOUT_MS,
+            reply: resolve,
+            fail: reject,
+          }),
+        );
       });
     let reply = await ask(['CLUSTER', 'SHARDS']);
     if (reply instanceof RespoolError) {
@@ -450,14 +449,15 @@ export class ClusterEngine {
     if (node === undefined || this.#closed) return;
     const core = this.core(node);
     const info = await new Promise<RespValue>((resolve, reject) => {
-      core.mux.send({
-        args: ['CLUSTER', 'INFO'],
-        returnBuffers: false,
-        deadline: performance.now() + TOPOLOGY_QUERY_TIMEOUT_MS,
-        timeoutMs: TOPOLOGY_QUERY_TIMEOUT_MS,
-        reply: resolve,
-        fail: reject,
-      });
+      core.mux.send(
+        new BasicCommand({
+          args: ['CLUSTER', 'INFO'],
+          deadline: performance.now() + TOPOLOGY_QUERY_TIMEOUT_MS,
+          timeoutMs: TOPOLOGY_QUERY_TIMEOUT_MS,
+          reply: resolve,
+          fail: reject,
+        }),
+      );
     }).catch(() => undefined);
     if (typeof info !== 'string') return;
     const field = (name: string): string => new RegExp(`${name}:(\\S+)`).exec(info)?.[1] ?? '';
