@@ -31,12 +31,15 @@ export function createConnectionPool(
   socketFactory: SocketFactory | undefined,
   closeTimeoutMs: number,
   budget?: SharedBudget,
+  /** Opens one ready connection; injected by tests (fake connections, no sockets). */
+  open: (options: ConnectionOptions) => Promise<Connection> = (o) =>
+    Connection.open(o, socketFactory),
 ): ConnectionPool {
   const states = new WeakMap<Connection, LeaseState>();
   const pool = new Pool<Connection>(
     {
       async create() {
-        const conn = await Connection.open(connectionOptions, socketFactory);
+        const conn = await open(connectionOptions);
         conn.on('close', () => pool.forget(conn));
         return conn;
       },
