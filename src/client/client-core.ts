@@ -7,14 +7,16 @@
  * connection by blocking work, and the total never exceeds maxConnections.
  */
 import { EventEmitter } from 'node:events';
-import { ClientClosedError, CommandTimeoutError } from '../errors.js';
+import { ClientClosedError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { AcquireOptions } from '../pool/pool.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { Deadlines } from '../util/deadlines.js';
+import { BlockingDeadline } from './blocking-deadline.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
 import type { ClientEvents } from './events.js';
-import { LeaseLimit } from './lease-limit.js';
+import { type Expiring, LeaseLimit } from './lease-limit.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
 import {
@@ -41,6 +43,11 @@ export class ClientCore {
   readonly subscriber: Subscriber;
   /** Identity and destination carried by this client's diagnostics messages. */
   readonly scope: ClientScope;
+  /**
+   * Lease durations (maxLeaseMs) and blocking commands' deadlines: one timer for all of them
+   * (util/deadlines.ts). Ref'd: a caller awaits each.
+   */
+  readonly deadlines = new Deadlines<Expiring>((item) => item.expire(), { ref: true });
   /** Sends a command again on the multiplexed connection (transient-reply retries). */
   readonly resend = (cmd: PromiseCommand): void => {
     this.mux.send(cmd);
@@ -108,11 +115,12 @@ export class ClientCore {
       counters: this.mux.counters,
       blockingGraceMs: this.options.blockingGraceMs,
       scope: this.scope,
+      deadlines: this.deadlines,
     });
     const limit =
       acquire.signal === undefined && maxLeaseMs === 0
         ? undefined
-        : new LeaseLimit(acquire.signal, maxLeaseMs, (error) => {
+        : new LeaseLimit(acquire.signal, maxLeaseMs, this.deadlines, (error) => {
             lease.end();
             this.pool.destroyLeased(conn, error);
           });
@@ -155,25 +163,22 @@ export class ClientCore {
       undefined,
     );
     const promise = cmd.promise();
-    let timer: NodeJS.Timeout | undefined;
-    if (serverTimeoutMs !== undefined && serverTimeoutMs > 0) {
-      const grace = this.options.blockingGraceMs;
-      timer = setTimeout(() => {
-        this.pool.destroyLeased(
-          conn,
-          new CommandTimeoutError(
-            `${String(args[0])} got no reply within its ${serverTimeoutMs} ms timeout plus ${grace} ms grace; its connection was closed so it cannot consume an element later`,
-            true,
-          ),
-        );
-      }, serverTimeoutMs + grace);
-    }
+    const deadline =
+      serverTimeoutMs !== undefined && serverTimeoutMs > 0
+        ? new BlockingDeadline(
+            this.deadlines,
+            args,
+            serverTimeoutMs,
+            this.options.blockingGraceMs,
+            (error) => this.pool.destroyLeased(conn, error),
+          )
+        : undefined;
     try {
       this.mux.counters.commandsSent++;
       conn.send(cmd);
       return await promise;
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      deadline?.disarm();
       this.pool.release(conn);
     }
   }
@@ -220,6 +225,7 @@ export class ClientCore {
   }
 
   destroy(): void {
+    this.deadlines.clear();
     this.mux.destroy();
     void this.subscriber.close();
     void this.pool.close(0);

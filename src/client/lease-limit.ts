@@ -6,11 +6,19 @@
  * handle.
  */
 import { AbortedError, LeaseTimeoutError } from '../errors.js';
+import type { Deadlines } from '../util/deadlines.js';
 
-export class LeaseLimit {
+/** Something with a deadline in the client's Deadlines: told when it comes. */
+export interface Expiring {
+  expire(): void;
+}
+
+export class LeaseLimit implements Expiring {
   /** Rejects when the lease must end; never resolves. */
   readonly ended: Promise<never>;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #deadlines: Deadlines<Expiring>;
+  readonly #maxLeaseMs: number;
+  readonly #end: (error: Error) => void;
   readonly #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -18,8 +26,15 @@ export class LeaseLimit {
    * @param onEnd Called first, synchronously, with the error the lease ends with: the owner
    * destroys the connection there, before anyone awaiting `ended` runs.
    */
-  constructor(signal: AbortSignal | undefined, maxLeaseMs: number, onEnd: (error: Error) => void) {
+  constructor(
+    signal: AbortSignal | undefined,
+    maxLeaseMs: number,
+    deadlines: Deadlines<Expiring>,
+    onEnd: (error: Error) => void,
+  ) {
     this.#signal = signal;
+    this.#deadlines = deadlines;
+    this.#maxLeaseMs = maxLeaseMs;
     let reject!: (error: Error) => void;
     this.ended = new Promise<never>((_, r) => {
       reject = r;
@@ -29,17 +44,8 @@ export class LeaseLimit {
       onEnd(error);
       reject(error);
     };
-    if (maxLeaseMs > 0) {
-      this.#timer = setTimeout(
-        () =>
-          end(
-            new LeaseTimeoutError(
-              `The withConnection callback held its connection longer than maxLeaseMs (${maxLeaseMs} ms); the connection was closed (its state is unknown) and what the callback sent may have run`,
-            ),
-          ),
-        maxLeaseMs,
-      );
-    }
+    this.#end = end;
+    if (maxLeaseMs > 0) deadlines.add(this, performance.now() + maxLeaseMs);
     if (signal === undefined) return;
     const abort = (): void =>
       end(
@@ -57,10 +63,18 @@ export class LeaseLimit {
     signal.addEventListener('abort', abort, { once: true });
   }
 
+  /** maxLeaseMs passed (called by the Deadlines). */
+  expire(): void {
+    this.#end(
+      new LeaseTimeoutError(
+        `The withConnection callback held its connection longer than maxLeaseMs (${this.#maxLeaseMs} ms); the connection was closed (its state is unknown) and what the callback sent may have run`,
+      ),
+    );
+  }
+
   /** The lease ended normally: stop watching. */
   dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadlines.delete(this);
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#onAbort = undefined;
   }

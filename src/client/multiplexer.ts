@@ -35,6 +35,7 @@ import {
 import { validateArgs } from '../protocol/encoder.js';
 import type { RespValue } from '../protocol/resp-types.js';
 import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
+import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ClientEventSink } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -88,8 +89,9 @@ export class Multiplexer {
   #backlogged = false;
   /** send() returned false since the last `drain`: the next one is owed. */
   #drainOwed = false;
-  #waitTimer: NodeJS.Timeout | undefined;
-  #waitTimerAt = Number.POSITIVE_INFINITY;
+  /** Deadlines of the waiting commands (util/deadlines.ts): one timer for all of them. */
+  readonly #deadlines = new Deadlines<PendingCommand>((cmd) => this.#expire(cmd), { ref: false });
+  #compactScheduled = false;
   /** Consecutive failed attempts; 0 after a success. */
   #failures = 0;
   /** Set once a connection has been established: from then on, failures are reconnects. */
@@ -192,7 +194,7 @@ export class Multiplexer {
     this.#waiting.push(cmd);
     this.#waitingBytes += bytes;
     const deadline = cmd.deadline ?? 0;
-    if (deadline > 0 && deadline < this.#waitTimerAt) this.#armWaitTimer(deadline);
+    if (deadline > 0) this.#deadlines.add(cmd, deadline);
     if (conn === null) this.#ensureConnecting();
   }
 
@@ -298,6 +300,7 @@ export class Multiplexer {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
       this.#waitingBytes -= estimateBytes(cmd);
       if (cmd.settled) continue;
+      if ((cmd.deadline ?? 0) > 0) this.#deadlines.delete(cmd);
       this.counters.commandsSent++;
       let more: boolean;
       try {
@@ -360,6 +363,7 @@ export class Multiplexer {
   takeWaiting(): PendingCommand[] {
     const all = this.#waiting.drain().filter((cmd) => !cmd.settled);
     this.#waitingBytes = 0;
+    this.#deadlines.clear();
     return all;
   }
 
@@ -374,38 +378,22 @@ export class Multiplexer {
     }
   }
 
-  /** Fail queued commands whose deadline passed; drop them from the queue. */
-  #armWaitTimer(at: number): void {
-    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
-    this.#waitTimerAt = at;
-    this.#waitTimer = setTimeout(() => this.#expireWaiting(), Math.max(0, at - performance.now()));
-    this.#waitTimer.unref();
-  }
-
-  #expireWaiting(): void {
-    this.#waitTimer = undefined;
-    this.#waitTimerAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
-    let next = Number.POSITIVE_INFINITY;
-    const kept = this.#waiting.drain();
-    this.#waitingBytes = 0;
-    for (const cmd of kept) {
-      if (cmd.settled) continue;
-      const deadline = cmd.deadline ?? 0;
-      if (deadline > 0 && deadline <= now) {
-        cmd.fail(
-          new CommandTimeoutError(
-            `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
-            false,
-          ),
-        );
-        continue;
-      }
-      if (deadline > 0 && deadline < next) next = deadline;
-      this.#waiting.push(cmd);
-      this.#waitingBytes += estimateBytes(cmd);
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
+  /** A waiting command's deadline passed: it fails unsent, and leaves the queue. */
+  #expire(cmd: PendingCommand): void {
+    if (cmd.settled) return;
+    cmd.fail(
+      new CommandTimeoutError(
+        `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
+        false,
+      ),
+    );
+    // Commands often expire together: one compaction for all of them, after this turn.
+    if (this.#compactScheduled) return;
+    this.#compactScheduled = true;
+    queueMicrotask(() => {
+      this.#compactScheduled = false;
+      this.#compactWaiting();
+    });
   }
 
   /**
@@ -497,13 +485,13 @@ export class Multiplexer {
       cmd.fail(reason);
     }
     this.#waitingBytes = 0;
+    this.#deadlines.clear();
   }
 
   #stopTimers(): void {
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#deadlines.clear();
     this.#retryTimer = undefined;
-    this.#waitTimer = undefined;
   }
 }
 

@@ -23,6 +23,7 @@ import { AbortedError, PoolClosedError, PoolTimeoutError, QueueFullError } from 
 import { leaseLeakChannel, type PoolWaitOutcome, poolWaitChannel } from '../metrics/channels.js';
 import { publishLeaseLeak, publishPoolWait } from '../metrics/publish.js';
 import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
+import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import type { PoolStats } from './pool-stats.js';
@@ -63,7 +64,8 @@ export interface PoolEvents {
 interface Waiter<T> {
   resolve(resource: T): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
+  /** This wait's deadline length (0 = none), kept in the pool's Deadlines while it waits. */
+  readonly timeoutMs: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   enqueuedAt: number;
@@ -99,6 +101,11 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   /** The last dial was refused (isRefusal): acquires fail with this until #nextDialAt. */
   #refusal: Error | undefined;
   #dialTimer: NodeJS.Timeout | undefined;
+  /**
+   * The waiters' deadlines (util/deadlines.ts): one timer for all of them. Ref'd: a caller
+   * awaits each, which must keep the process alive as a socket would.
+   */
+  readonly #deadlines = new Deadlines<Waiter<T>>((w) => this.#timeOut(w), { ref: true });
   #evictor: NodeJS.Timeout;
   /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
   readonly #budget: SharedBudget | undefined;
@@ -216,30 +223,18 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       );
     }
     return new Promise<T>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.options.acquireTimeoutMs;
       const waiter: Waiter<T> = {
         resolve,
         reject,
-        timer: undefined,
+        timeoutMs,
         signal: options.signal,
         onAbort: undefined,
         enqueuedAt: performance.now(),
         settled: false,
         stack,
       };
-      const timeoutMs = options.timeoutMs ?? this.options.acquireTimeoutMs;
-      if (timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
-          this.#acquireTimeouts++;
-          this.#cancelWaiter(
-            waiter,
-            new PoolTimeoutError(
-              `No connection became free within ${timeoutMs} ms; ${this.#describe()}`,
-              this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
-            ),
-            'timeout',
-          );
-        }, timeoutMs);
-      }
+      if (timeoutMs > 0) this.#deadlines.add(waiter, waiter.enqueuedAt + timeoutMs);
       if (options.signal !== undefined) {
         const signal = options.signal;
         waiter.onAbort = () => {
@@ -524,7 +519,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #settleWaiter(waiter: Waiter<T>, outcome: PoolWaitOutcome): void {
     waiter.settled = true;
     this.#waiting--;
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    if (waiter.timeoutMs > 0) this.#deadlines.delete(waiter);
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     const waitedMs = performance.now() - waiter.enqueuedAt;
     if (poolWaitChannel.hasSubscribers) this.#wait('end', waitedMs, outcome);
@@ -532,6 +527,19 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#waited++;
     this.#waitTimeTotalMs += waitedMs;
     if (waitedMs > this.#maxWaitMs) this.#maxWaitMs = waitedMs;
+  }
+
+  #timeOut(waiter: Waiter<T>): void {
+    if (waiter.settled) return;
+    this.#acquireTimeouts++;
+    this.#cancelWaiter(
+      waiter,
+      new PoolTimeoutError(
+        `No connection became free within ${waiter.timeoutMs} ms; ${this.#describe()}`,
+        this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
+      ),
+      'timeout',
+    );
   }
 
   #cancelWaiter(waiter: Waiter<T>, error: Error, outcome: PoolWaitOutcome): void {

@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Expiring } from '../../src/client/lease-limit.js';
 import { LeaseState } from '../../src/client/lease-state.js';
 import { LeasedConnection } from '../../src/client/leased-connection.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import type { CommandPolicy } from '../../src/client/promise-command.js';
 import { createCounters } from '../../src/client/stats.js';
 import { createClientScope } from '../../src/metrics/client-scope.js';
+import { Deadlines } from '../../src/util/deadlines.js';
 import { FakeConnection } from '../helpers/fake-connection.js';
 
 const POLICY: CommandPolicy = {
@@ -28,6 +30,7 @@ function lease(conn = new FakeConnection(), blockingGraceMs = 20) {
     counters,
     blockingGraceMs,
     scope: createClientScope(resolveClientOptions({ port: 1 })),
+    deadlines: new Deadlines<Expiring>((item) => item.expire(), { ref: true }),
   });
   return { conn, state, handle, counters };
 }
