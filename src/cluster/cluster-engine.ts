@@ -33,6 +33,7 @@ import {
 import { type TopologyRefreshMessage, topologyRefreshChannel } from '../metrics/channels.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { Deadlines } from '../util/deadlines.js';
 import { nodeOptions, type ResolvedClusterOptions } from './cluster-options.js';
 import { parseRedirect } from './redirect.js';
 import { TopologyRefresher } from './refresher.js';
@@ -62,7 +63,13 @@ export class ClusterEngine {
   #topology: Topology | undefined;
   /** Commands waiting for a topology (before the first one, or for a slot nobody serves). */
   #unrouted: PromiseCommand[] = [];
-  #unroutedTimer: NodeJS.Timeout | undefined;
+  /**
+   * Deadlines of the parked commands (util/deadlines.ts, one timer). Ref'd: a caller waits on
+   * each, which must keep the process alive (as a socket would) until routed or failed.
+   */
+  readonly #parkedDeadlines = new Deadlines<PromiseCommand>((cmd) => this.#expireParked(cmd), {
+    ref: true,
+  });
   #checkTimer: NodeJS.Timeout | undefined;
   #checkSignature: string | undefined;
   #closed = false;
@@ -273,30 +280,20 @@ export class ClusterEngine {
       this.#topology === undefined ? 'startup' : `slot ${cmd.slot} unserved`,
       true,
     );
-    // Not unref'd: a caller is waiting on these commands, which must keep the process alive
-    // (as a socket would) until they are routed or fail at their deadline.
-    this.#unroutedTimer ??= setInterval(() => this.#expireParked(), 50);
+    if (cmd.deadline > 0) this.#parkedDeadlines.add(cmd, cmd.deadline);
   }
 
-  #expireParked(): void {
-    const now = performance.now();
-    this.#unrouted = this.#unrouted.filter((cmd) => {
-      if (cmd.settled) return false;
-      if (cmd.deadline > 0 && cmd.deadline <= now) {
-        cmd.fail(
-          new ClusterDownError(
-            `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,
-            false,
-          ),
-        );
-        return false;
-      }
-      return true;
-    });
-    if (this.#unrouted.length === 0 && this.#unroutedTimer !== undefined) {
-      clearInterval(this.#unroutedTimer);
-      this.#unroutedTimer = undefined;
-    }
+  /** A parked command's deadline passed before any node served its slot. */
+  #expireParked(cmd: PromiseCommand): void {
+    const i = this.#unrouted.indexOf(cmd);
+    if (i === -1) return;
+    this.#unrouted.splice(i, 1);
+    cmd.fail(
+      new ClusterDownError(
+        `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,
+        false,
+      ),
+    );
   }
 
   async #refresh(reason: string): Promise<void> {
@@ -421,6 +418,7 @@ export class ClusterEngine {
     }
     const parked = this.#unrouted;
     this.#unrouted = [];
+    this.#parkedDeadlines.clear();
     for (const cmd of parked) this.#reroute(cmd);
   }
 
@@ -437,6 +435,7 @@ export class ClusterEngine {
   #failParked(error: Error): void {
     for (const cmd of this.#unrouted) cmd.fail(error);
     this.#unrouted = [];
+    this.#parkedDeadlines.clear();
   }
 
   /**
@@ -479,7 +478,6 @@ export class ClusterEngine {
     this.#closed = true;
     this.refresher.stop();
     if (this.#checkTimer !== undefined) clearInterval(this.#checkTimer);
-    if (this.#unroutedTimer !== undefined) clearInterval(this.#unroutedTimer);
     this.#failParked(
       new ClientClosedError('The cluster client closed before a node could serve this command'),
     );
@@ -490,7 +488,6 @@ export class ClusterEngine {
     this.#closed = true;
     this.refresher.stop();
     if (this.#checkTimer !== undefined) clearInterval(this.#checkTimer);
-    if (this.#unroutedTimer !== undefined) clearInterval(this.#unroutedTimer);
     this.#failParked(new ClientClosedError('The cluster client was destroyed'));
     for (const core of this.#nodes.values()) core.destroy();
   }
