@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ERR_CROSS_SLOT'
   | 'ERR_NOT_CLUSTER'
   | 'ERR_ABORTED'
+  | 'ERR_LEASE_TIMEOUT'
   | 'ERR_REPLY'
   | 'ERR_MISSING_DEPENDENCY';
 
@@ -119,6 +120,17 @@ export class CommandTimeoutError extends TransportError {
 export class AbortedError extends TransportError {
   constructor(message: string, written: boolean, options?: { cause?: unknown }) {
     super('ERR_ABORTED', message, written, options);
+  }
+}
+
+/**
+ * A `withConnection` callback held its lease past `maxLeaseMs`. The lease was ended: its
+ * connection was destroyed (its state is unknown) and its slot freed. Always `written: true`:
+ * what the callback sent may have run.
+ */
+export class LeaseTimeoutError extends TransportError {
+  constructor(message: string) {
+    super('ERR_LEASE_TIMEOUT', message, true);
   }
 }
 

@@ -55,6 +55,12 @@ export type {
   StreamMessage,
   StreamRead,
 } from './client/stream-replies.js';
+export type {
+  SubscribeKind,
+  SubscriberOutage,
+  Subscription,
+  SubscriptionEvents,
+} from './client/subscription.js';
 export {
   ClusterMulti,
   type ClusterStats,
@@ -78,6 +84,7 @@ export {
   type ErrorCode,
   InvalidArgumentError,
   isRespoolError,
+  LeaseTimeoutError,
   MaxClientsError,
   MaxRedirectsError,
   MissingDependencyError,

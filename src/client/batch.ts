@@ -14,7 +14,11 @@
 
 import { blockingTimeoutMs } from '../commands/classify.js';
 import { prefixKeys } from '../commands/key-prefix.js';
-import type { PendingCommand } from '../connection/pending-command.js';
+import {
+  BasicCommand,
+  type BasicCommandInit,
+  type PendingCommand,
+} from '../connection/pending-command.js';
 import { InvalidArgumentError, ReplyError, TransactionAbortedError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import type { ClientScope } from '../metrics/client-scope.js';
@@ -133,17 +137,18 @@ abstract class BatchBuilder<S extends string | Buffer> extends CommandApi<'chain
   /** Send the preloads (their replies are not results) ahead of everything else. */
   protected sendPreloads(mux: BatchTarget['mux'], deadline: number, timeoutMs: number): void {
     for (const args of this.preloads.values()) {
-      mux.send({
-        args,
-        returnBuffers: false,
-        deadline,
-        timeoutMs,
-        reply: (value) => {
-          if (value instanceof ReplyError) this.preloadError ??= value;
-        },
-        // A transport failure fails the batch's own commands too; nothing to add here.
-        fail: () => undefined,
-      });
+      mux.send(
+        new BasicCommand({
+          args,
+          deadline,
+          timeoutMs,
+          reply: (value) => {
+            if (value instanceof ReplyError) this.preloadError ??= value;
+          },
+          // A transport failure fails the batch's own commands too; nothing to add here.
+          fail: () => undefined,
+        }),
+      );
     }
   }
 
@@ -213,20 +218,22 @@ export class Pipeline<S extends string | Buffer = string> extends BatchBuilder<S
       if (this.preloads.size > 0) this.sendPreloads(mux, deadline, timeoutMs);
       for (let i = 0; i < n; i++) {
         const { args, transform } = this.queued[i]!;
-        mux.send({
-          args,
-          returnBuffers,
-          deadline,
-          timeoutMs,
-          reply: (value) => {
-            results[i] = this.slotValue(value, transform);
-            settle();
-          },
-          fail(error) {
-            failure ??= error;
-            settle();
-          },
-        });
+        mux.send(
+          new BasicCommand({
+            args,
+            returnBuffers,
+            deadline,
+            timeoutMs,
+            reply: (value) => {
+              results[i] = this.slotValue(value, transform);
+              settle();
+            },
+            fail(error) {
+              failure ??= error;
+              settle();
+            },
+          }),
+        );
       }
     });
   }
@@ -275,41 +282,39 @@ export class Multi<
         const { deadline, timeoutMs } = deadlineOf(this.target);
         this.sendPreloads(mux, deadline, timeoutMs);
       }
-      const head: PendingCommand = {
+      // The group names its head (MULTI) once the head exists: a lost connection replays the
+      // members only if their MULTI is replayed too.
+      const group: { head: PendingCommand } = { head: undefined as unknown as PendingCommand };
+      const head = new GroupMember(group, {
         args: ['MULTI'],
-        returnBuffers: false,
         reply(value) {
           multiReply = value;
         },
         fail(error) {
           failure ??= error;
         },
-      };
-      const group = { head };
-      (head as { group?: unknown }).group = group;
+      });
+      group.head = head;
       mux.send(head);
       for (let i = 0; i < n; i++) {
-        const cmd: GroupedCommand = {
+        const cmd = new GroupMember(group, {
           args: queued[i]!.args,
-          returnBuffers: false,
-          group,
           reply(value) {
             queueReplies[i] = value;
           },
           fail(error) {
             failure ??= error;
           },
-        };
+        });
         mux.send(cmd);
       }
       // The transaction's result arrives with EXEC, so EXEC carries the deadline.
       const { deadline, timeoutMs } = deadlineOf(this.target);
-      const exec: GroupedCommand = {
+      const exec = new GroupMember(group, {
         args: ['EXEC'],
         returnBuffers,
         deadline,
         timeoutMs,
-        group,
         reply: (value) => {
           if (failure !== undefined) return reject(failure);
           if (multiReply instanceof ReplyError) return reject(multiReply);
@@ -326,9 +331,18 @@ export class Multi<
         fail(error) {
           reject(failure ?? error);
         },
-      };
+      });
       mux.send(exec);
     });
+  }
+}
+
+/** A command of a MULTI…EXEC group (see GroupedCommand). */
+class GroupMember extends BasicCommand implements GroupedCommand {
+  readonly group: { readonly head: PendingCommand };
+  constructor(group: { readonly head: PendingCommand }, init: BasicCommandInit) {
+    super(init);
+    this.group = group;
   }
 }
 

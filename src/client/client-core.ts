@@ -7,17 +7,25 @@
  * connection by blocking work, and the total never exceeds maxConnections.
  */
 import { EventEmitter } from 'node:events';
-import { ClientClosedError, CommandTimeoutError } from '../errors.js';
+import { ClientClosedError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { AcquireOptions } from '../pool/pool.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { Deadlines } from '../util/deadlines.js';
 import { functionArgument } from './argument-guard.js';
+import { BlockingDeadline } from './blocking-deadline.js';
 import { type ConnectionPool, createConnectionPool } from './connection-pool.js';
 import type { ClientEvents } from './events.js';
+import { type Expiring, LeaseLimit } from './lease-limit.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
-import { type ConnectionFactory, Multiplexer, toConnectionOptions } from './multiplexer.js';
+import {
+  type ConnectionFactory,
+  Multiplexer,
+  reconnectBackoff,
+  toConnectionOptions,
+} from './multiplexer.js';
 import type { ResolvedClientOptions } from './options.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
@@ -36,6 +44,11 @@ export class ClientCore {
   readonly subscriber: Subscriber;
   /** Identity and destination carried by this client's diagnostics messages. */
   readonly scope: ClientScope;
+  /**
+   * Lease durations (maxLeaseMs) and blocking commands' deadlines: one timer for all of them
+   * (util/deadlines.ts). Ref'd: a caller awaits each.
+   */
+  readonly deadlines = new Deadlines<Expiring>((item) => item.expire(), { ref: true });
   /** Sends a command again on the multiplexed connection (transient-reply retries). */
   readonly resend = (cmd: PromiseCommand): void => {
     this.mux.send(cmd);
@@ -64,7 +77,7 @@ export class ClientCore {
       options.closeTimeoutMs,
       budget,
     );
-    this.subscriber = new Subscriber(this.pool);
+    this.subscriber = new Subscriber(this.pool, reconnectBackoff(options), this.events);
     this.scope = createClientScope(options);
   }
 
@@ -84,11 +97,16 @@ export class ClientCore {
     this.pool.setIdleTimeoutMs(Math.min(configured, belowServer));
   }
 
-  /** Lease a connection for `fn` and give it back on every path. */
+  /**
+   * Lease a connection for `fn` and give it back on every path. The lease's signal (after the
+   * grant) and `maxLeaseMs` end it around `fn`: the call rejects at once, the connection is
+   * destroyed and its slot freed, whatever `fn` is still doing (LeaseLimit).
+   */
   async withConnection<T, S extends string | Buffer>(
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     policy: CommandPolicy,
     acquire: AcquireOptions,
+    maxLeaseMs = 0,
   ): Promise<T> {
     functionArgument(fn, 'withConnection', 'fn');
     if (this.mux.closed) throw new ClientClosedError('The client is closed; create a new client');
@@ -99,13 +117,26 @@ export class ClientCore {
       counters: this.mux.counters,
       blockingGraceMs: this.options.blockingGraceMs,
       scope: this.scope,
+      deadlines: this.deadlines,
     });
+    const limit =
+      acquire.signal === undefined && maxLeaseMs === 0
+        ? undefined
+        : new LeaseLimit(acquire.signal, maxLeaseMs, this.deadlines, (error) => {
+            lease.end();
+            this.pool.destroyLeased(conn, error);
+          });
     try {
-      return await fn(lease);
+      if (limit === undefined) return await fn(lease);
+      // A synchronous throw from fn becomes the work's rejection, as with `await fn()`.
+      const work = new Promise<T>((resolve) => resolve(fn(lease)));
+      return await Promise.race([work, limit.ended]);
     } finally {
+      limit?.dispose();
       lease.end();
       // A connection with replies still owed (fn did not await everything) is not clean; the
-      // pool destroys it rather than lend it with someone else's replies queued.
+      // pool destroys it rather than lend it with someone else's replies queued. After the
+      // limit ended the lease, the connection is already gone and this does nothing.
       this.pool.release(conn);
     }
   }
@@ -134,25 +165,22 @@ export class ClientCore {
       undefined,
     );
     const promise = cmd.promise();
-    let timer: NodeJS.Timeout | undefined;
-    if (serverTimeoutMs !== undefined && serverTimeoutMs > 0) {
-      const grace = this.options.blockingGraceMs;
-      timer = setTimeout(() => {
-        this.pool.destroyLeased(
-          conn,
-          new CommandTimeoutError(
-            `${String(args[0])} got no reply within its ${serverTimeoutMs} ms timeout plus ${grace} ms grace; its connection was closed so it cannot consume an element later`,
-            true,
-          ),
-        );
-      }, serverTimeoutMs + grace);
-    }
+    const deadline =
+      serverTimeoutMs !== undefined && serverTimeoutMs > 0
+        ? new BlockingDeadline(
+            this.deadlines,
+            args,
+            serverTimeoutMs,
+            this.options.blockingGraceMs,
+            (error) => this.pool.destroyLeased(conn, error),
+          )
+        : undefined;
     try {
       this.mux.counters.commandsSent++;
       conn.send(cmd);
       return await promise;
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      deadline?.disarm();
       this.pool.release(conn);
     }
   }
@@ -199,6 +227,7 @@ export class ClientCore {
   }
 
   destroy(): void {
+    this.deadlines.clear();
     this.mux.destroy();
     void this.subscriber.close();
     void this.pool.close(0);

@@ -11,6 +11,7 @@
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { RespArg } from '../protocol/resp-types.js';
+import { validateDurationMs } from '../validate.js';
 import { Multi, Pipeline } from './batch.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
@@ -34,6 +35,11 @@ export interface LeaseOptions {
   readonly signal?: AbortSignal;
   /** Overrides the client's acquireTimeoutMs for this lease; 0 = wait as long as it takes. */
   readonly acquireTimeoutMs?: number;
+  /**
+   * The longest `fn` may hold the connection; past it the call rejects with ERR_LEASE_TIMEOUT,
+   * the connection is destroyed and its slot freed. 0 = no limit. @default 0
+   */
+  readonly maxLeaseMs?: number;
 }
 
 export class RespoolClient<S extends string | Buffer = string> extends ClientFacade<
@@ -103,10 +109,14 @@ export class RespoolClient<S extends string | Buffer = string> extends ClientFac
     fn: (connection: LeasedConnection<S>) => T | Promise<T>,
     options: LeaseOptions = {},
   ): Promise<T> {
-    return this.#core.withConnection(fn, this.#policy, {
-      signal: options.signal,
-      timeoutMs: options.acquireTimeoutMs,
-    });
+    // An invalid option throws synchronously, naming it, like every other option.
+    const maxLeaseMs = validateDurationMs(options.maxLeaseMs ?? 0, 'maxLeaseMs');
+    return this.#core.withConnection(
+      fn,
+      this.#policy,
+      { signal: options.signal, timeoutMs: options.acquireTimeoutMs },
+      maxLeaseMs,
+    );
   }
 
   /** Queue commands and send them in one write with `exec()`; results stay per slot. */

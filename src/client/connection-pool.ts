@@ -12,6 +12,7 @@
 
 import type { SocketFactory } from '../connection/connect.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
+import { BasicCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
 import { Pool } from '../pool/pool.js';
 import type { PoolOptions } from '../pool/pool-options.js';
@@ -30,12 +31,15 @@ export function createConnectionPool(
   socketFactory: SocketFactory | undefined,
   closeTimeoutMs: number,
   budget?: SharedBudget,
+  /** Opens one ready connection; injected by tests (fake connections, no sockets). */
+  open: (options: ConnectionOptions) => Promise<Connection> = (o) =>
+    Connection.open(o, socketFactory),
 ): ConnectionPool {
   const states = new WeakMap<Connection, LeaseState>();
   const pool = new Pool<Connection>(
     {
       async create() {
-        const conn = await Connection.open(connectionOptions, socketFactory);
+        const conn = await open(connectionOptions);
         conn.on('close', () => pool.forget(conn));
         return conn;
       },
@@ -48,6 +52,11 @@ export function createConnectionPool(
       isHealthy(conn) {
         return conn.clean;
       },
+      // An error reply to the handshake (WRONGPASS, NOAUTH, NOPERM, a bad db): what the
+      // multiplexer fails ready() and commands with at once, leases fail with too.
+      isRefusal(error) {
+        return error instanceof ReplyError;
+      },
       async reset(conn) {
         const state = states.get(conn);
         states.delete(conn);
@@ -59,7 +68,7 @@ export function createConnectionPool(
           commands.map(
             (args) =>
               new Promise<RespValue>((resolve, reject) => {
-                conn.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+                conn.send(new BasicCommand({ args, reply: resolve, fail: reject }));
               }),
           ),
         );

@@ -15,6 +15,18 @@ export interface ClientEvents {
   reconnecting: [
     info: { readonly attempt: number; readonly delayMs: number; readonly error: Error | undefined },
   ];
+  /**
+   * The subscriber connection (the one every subscription shares) closed while subscriptions
+   * were live; it is being replaced. Messages published from `downAt` on are lost until
+   * `subscriber-up` (pub/sub is at-most-once).
+   */
+  'subscriber-down': [
+    info: { readonly downAt: number; readonly error: Error | undefined; readonly channels: number },
+  ];
+  /** Every live channel was subscribed again; `downAt`…`upAt` is the window that was missed. */
+  'subscriber-up': [
+    info: { readonly downAt: number; readonly upAt: number; readonly channels: number },
+  ];
   /** Actionable: the server refused us (authentication, maxclients, protocol violation). */
   error: [error: Error];
   /**

@@ -8,14 +8,17 @@
 import { prefixKeys } from '../commands/key-prefix.js';
 import type { Connection } from '../connection/connection.js';
 import type { PendingCommand } from '../connection/pending-command.js';
-import { ClientClosedError, CommandTimeoutError } from '../errors.js';
+import { ClientClosedError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
 import type { ClientScope } from '../metrics/client-scope.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import type { Deadlines } from '../util/deadlines.js';
 import { Multi, Pipeline } from './batch.js';
+import { BlockingDeadline } from './blocking-deadline.js';
 import { CommandApi, type Out } from './command-api.js';
 import { leaseRefusal } from './connection-state-guard.js';
+import type { Expiring } from './lease-limit.js';
 import type { LeaseState } from './lease-state.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
@@ -26,6 +29,8 @@ export interface LeaseContext {
   readonly blockingGraceMs: number;
   /** The client's diagnostics scope: commands on the lease are traced like any other. */
   readonly scope: ClientScope;
+  /** The client's deadlines, where a blocking command's deadline is kept. */
+  readonly deadlines: Deadlines<Expiring>;
 }
 
 export class LeasedConnection<S extends string | Buffer = string> extends CommandApi<'async', S> {
@@ -107,16 +112,14 @@ export class LeasedConnection<S extends string | Buffer = string> extends Comman
     // Its own timeout (plus grace) is a blocking command's deadline, not commandTimeoutMs.
     const promise = this.#run(args, transform, { ...this.#policy, timeoutMs: 0 });
     if (conn === null || serverTimeoutMs === undefined || serverTimeoutMs === 0) return promise;
-    const deadlineMs = serverTimeoutMs + this.#context.blockingGraceMs;
-    const timer = setTimeout(() => {
-      conn.destroy(
-        new CommandTimeoutError(
-          `${String(args[0])} got no reply within its ${serverTimeoutMs} ms timeout plus ${this.#context.blockingGraceMs} ms grace; its connection was closed so it cannot consume an element later`,
-          true,
-        ),
-      );
-    }, deadlineMs);
-    return promise.finally(() => clearTimeout(timer));
+    const deadline = new BlockingDeadline(
+      this.#context.deadlines,
+      args,
+      serverTimeoutMs,
+      this.#context.blockingGraceMs,
+      (error) => conn.destroy(error),
+    );
+    return promise.finally(() => deadline.disarm());
   }
 
   override call(name: string, ...args: RespArg[]): Out<'async', unknown, this> {

@@ -22,7 +22,7 @@
  * waits longer than its own deadline for any of it.
  */
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
-import { EXPIRED, type PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import {
   ClientClosedError,
   CommandTimeoutError,
@@ -34,6 +34,8 @@ import {
 } from '../errors.js';
 import { validateArgs } from '../protocol/encoder.js';
 import type { RespValue } from '../protocol/resp-types.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
+import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ClientEventSink } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -87,8 +89,9 @@ export class Multiplexer {
   #backlogged = false;
   /** send() returned false since the last `drain`: the next one is owed. */
   #drainOwed = false;
-  #waitTimer: NodeJS.Timeout | undefined;
-  #waitTimerAt = Number.POSITIVE_INFINITY;
+  /** Deadlines of the waiting commands (util/deadlines.ts): one timer for all of them. */
+  readonly #deadlines = new Deadlines<PendingCommand>((cmd) => this.#expire(cmd), { ref: false });
+  #compactScheduled = false;
   /** Consecutive failed attempts; 0 after a success. */
   #failures = 0;
   /** Set once a connection has been established: from then on, failures are reconnects. */
@@ -191,7 +194,7 @@ export class Multiplexer {
     this.#waiting.push(cmd);
     this.#waitingBytes += bytes;
     const deadline = cmd.deadline ?? 0;
-    if (deadline > 0 && deadline < this.#waitTimerAt) this.#armWaitTimer(deadline);
+    if (deadline > 0) this.#deadlines.add(cmd, deadline);
     if (conn === null) this.#ensureConnecting();
   }
 
@@ -271,13 +274,8 @@ export class Multiplexer {
   #connectFailed(error: Error): void {
     this.counters.connectErrors++;
     this.#failures++;
-    const o = this.#options;
-    const cap = Math.min(
-      o.maxReconnectDelayMs,
-      o.reconnectDelayMs * 2 ** Math.min(this.#failures - 1, 20),
-    );
-    // "Equal jitter": between half and all of the cap, so many clients do not retry in lockstep.
-    const delayMs = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    // Equal jitter (util/backoff.ts), so many clients do not retry in lockstep.
+    const delayMs = backoffDelayMs(this.#failures, reconnectBackoff(this.#options));
     this.#retryAt = performance.now() + delayMs;
     const refused = error instanceof MaxClientsError || error instanceof ReplyError;
     if (refused || !this.#everConnected) {
@@ -301,7 +299,8 @@ export class Multiplexer {
   #sendWaiting(conn: Connection, force: boolean): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
       this.#waitingBytes -= estimateBytes(cmd);
-      if (cmd.deadline === EXPIRED) continue;
+      if (cmd.settled) continue;
+      if ((cmd.deadline ?? 0) > 0) this.#deadlines.delete(cmd);
       this.counters.commandsSent++;
       let more: boolean;
       try {
@@ -362,8 +361,9 @@ export class Multiplexer {
    * elsewhere: a cluster node that stopped serving its slots hands its queue back this way.
    */
   takeWaiting(): PendingCommand[] {
-    const all = this.#waiting.drain().filter((cmd) => cmd.deadline !== EXPIRED);
+    const all = this.#waiting.drain().filter((cmd) => !cmd.settled);
     this.#waitingBytes = 0;
+    this.#deadlines.clear();
     return all;
   }
 
@@ -372,45 +372,28 @@ export class Multiplexer {
     const all = this.#waiting.drain();
     this.#waitingBytes = 0;
     for (const cmd of all) {
-      if (cmd.deadline === EXPIRED) continue;
+      if (cmd.settled) continue;
       this.#waiting.push(cmd);
       this.#waitingBytes += estimateBytes(cmd);
     }
   }
 
-  /** Fail queued commands whose deadline passed; drop them from the queue. */
-  #armWaitTimer(at: number): void {
-    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
-    this.#waitTimerAt = at;
-    this.#waitTimer = setTimeout(() => this.#expireWaiting(), Math.max(0, at - performance.now()));
-    this.#waitTimer.unref();
-  }
-
-  #expireWaiting(): void {
-    this.#waitTimer = undefined;
-    this.#waitTimerAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
-    let next = Number.POSITIVE_INFINITY;
-    const kept = this.#waiting.drain();
-    this.#waitingBytes = 0;
-    for (const cmd of kept) {
-      const deadline = cmd.deadline ?? 0;
-      if (deadline === EXPIRED) continue;
-      if (deadline > 0 && deadline <= now) {
-        cmd.deadline = EXPIRED;
-        cmd.fail(
-          new CommandTimeoutError(
-            `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
-            false,
-          ),
-        );
-        continue;
-      }
-      if (deadline > 0 && deadline < next) next = deadline;
-      this.#waiting.push(cmd);
-      this.#waitingBytes += estimateBytes(cmd);
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
+  /** A waiting command's deadline passed: it fails unsent, and leaves the queue. */
+  #expire(cmd: PendingCommand): void {
+    if (cmd.settled) return;
+    cmd.fail(
+      new CommandTimeoutError(
+        `${String(cmd.args[0])} waited ${cmd.timeoutMs ?? 0} ms for ${this.#conn === null ? 'a connection to' : 'the congested connection to'} ${describe(this.#options)} and was not sent`,
+        false,
+      ),
+    );
+    // Commands often expire together: one compaction for all of them, after this turn.
+    if (this.#compactScheduled) return;
+    this.#compactScheduled = true;
+    queueMicrotask(() => {
+      this.#compactScheduled = false;
+      this.#compactWaiting();
+    });
   }
 
   /**
@@ -428,16 +411,17 @@ export class Multiplexer {
       // pingIntervalMs 0 means off, whatever the server's timeout (its idle closes are routine).
       if (ping > 0) conn.startHeartbeat(Math.min(ping, limit));
     };
-    conn.send({
-      args: ['CONFIG', 'GET', 'timeout'],
-      returnBuffers: false,
-      reply: (value) => {
-        const seconds = parseConfigValue(value, 'timeout');
-        if (seconds !== undefined) this.#onServerTimeout(seconds);
-        start(seconds ?? 0);
-      },
-      fail: () => undefined,
-    });
+    conn.send(
+      new BasicCommand({
+        args: ['CONFIG', 'GET', 'timeout'],
+        reply: (value) => {
+          const seconds = parseConfigValue(value, 'timeout');
+          if (seconds !== undefined) this.#onServerTimeout(seconds);
+          start(seconds ?? 0);
+        },
+        fail: () => undefined,
+      }),
+    );
   }
 
   #emitError(error: Error): void {
@@ -498,16 +482,16 @@ export class Multiplexer {
 
   #failWaiting(reason: Error): void {
     for (let cmd = this.#waiting.shift(); cmd !== undefined; cmd = this.#waiting.shift()) {
-      if (cmd.deadline !== EXPIRED) cmd.fail(reason);
+      cmd.fail(reason);
     }
     this.#waitingBytes = 0;
+    this.#deadlines.clear();
   }
 
   #stopTimers(): void {
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    if (this.#waitTimer !== undefined) clearTimeout(this.#waitTimer);
+    this.#deadlines.clear();
     this.#retryTimer = undefined;
-    this.#waitTimer = undefined;
   }
 }
 
@@ -532,6 +516,11 @@ export function parseConfigValue(value: RespValue, name: string): number | undef
     typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : Number.NaN,
   );
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The reconnect backoff a client's options configure: its multiplexer and its subscriber. */
+export function reconnectBackoff(o: ResolvedClientOptions): BackoffOptions {
+  return { baseMs: o.reconnectDelayMs, maxMs: o.maxReconnectDelayMs };
 }
 
 function describe(o: ResolvedClientOptions): string {

@@ -17,6 +17,7 @@ import { isReadOnly } from '../commands/classify.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { AbortedError, ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { backoffCapMs } from '../util/backoff.js';
 import { coarseNow } from '../util/coarse-clock.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
@@ -44,8 +45,7 @@ const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
  * command over (a cluster sends it where MOVED or ASK said).
  */
 export type ServerErrorHook = (cmd: PromiseCommand, error: ReplyError) => boolean;
-const FIRST_BACKOFF_MS = 10;
-const MAX_BACKOFF_MS = 500;
+const TRANSIENT_BACKOFF = { baseMs: 10, maxMs: 500 } as const;
 /** Time kept for the last attempt's round trip. */
 const LAST_ATTEMPT_MARGIN_MS = 20;
 /** Without a deadline, transient replies are retried for this long at most. */
@@ -55,7 +55,7 @@ export class PromiseCommand implements PendingCommand {
   readonly args: readonly RespArg[];
   readonly returnBuffers: boolean;
   readonly timeoutMs: number;
-  deadline: number;
+  readonly deadline: number;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
   readonly #onServerError: ServerErrorHook | undefined;
@@ -179,7 +179,8 @@ export class PromiseCommand implements PendingCommand {
     // used to the end rather than given up at the first backoff step that would overrun it.
     const left = limit - now - LAST_ATTEMPT_MARGIN_MS;
     if (left <= 0) return false;
-    const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.#transientAttempts, left);
+    // No jitter: the server said when (shortly); these are one caller's retries, not a fleet's.
+    const delay = Math.min(backoffCapMs(this.#transientAttempts + 1, TRANSIENT_BACKOFF), left);
     this.#transientAttempts++;
     this.#counters.retries++;
     setTimeout(() => {
@@ -203,8 +204,8 @@ export class PromiseCommand implements PendingCommand {
     if (this.#settled) return;
     this.#counters.commandsFailed++;
     this.#finish();
-    // Its reply, if the command was sent, is read and dropped like a timed-out one's.
-    this.deadline = -1;
+    // Settled now (#finish): its reply, if the command was sent, is read and dropped, and if it
+    // still waits for a connection it is dropped unsent.
     this.reject(
       new AbortedError(
         written

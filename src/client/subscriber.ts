@@ -11,22 +11,20 @@
  * diverge (a subscribe racing an unsubscribe of the same channel).
  *
  * A lost subscriber connection is replaced and every live channel subscribed again; messages
- * published while it was down are lost (pub/sub has no replay).
+ * published while it was down are lost (pub/sub has no replay: at-most-once). The outage is
+ * reported: `subscriber-down`/`subscriber-up` on the client, `down`/`outage` on each
+ * subscription, so a caller can tell which window it missed.
  */
 import { EventEmitter } from 'node:events';
 import type { Connection } from '../connection/connection.js';
 import { ClientClosedError, ConnectionClosedError, InvalidArgumentError } from '../errors.js';
 import type { RespPush, RespValue } from '../protocol/resp-types.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
 import type { ConnectionPool } from './connection-pool.js';
+import type { ClientEventSink } from './events.js';
+import { type SubscribeKind, type Subscription, SubscriptionHandle } from './subscription.js';
 
-export type SubscribeKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
-
-/** A live subscription; `unsubscribe()` ends it (idempotent). */
-export interface Subscription {
-  readonly kind: SubscribeKind;
-  readonly channels: readonly string[];
-  unsubscribe(): Promise<void>;
-}
+export type { SubscribeKind, Subscription } from './subscription.js';
 
 export type MessageListener<S> = (message: S, channel: string, pattern?: string) => void;
 
@@ -69,11 +67,21 @@ export class Subscriber {
   #bufferEntries = 0;
   #closed = false;
   #serial: Promise<unknown> = Promise.resolve();
+  /** Live subscriptions, told about outages. */
+  readonly #subscriptions = new Set<SubscriptionHandle>();
+  /** When the current outage began (Date.now()); undefined while subscribed. */
+  #downAt: number | undefined;
+  readonly #events: ClientEventSink | undefined;
   readonly #onPush = (push: RespPush): void => this.#dispatch(push);
-  readonly #onClose = (): void => this.#connectionLost();
+  readonly #onClose = (error: Error | undefined): void => this.#connectionLost(error);
 
-  constructor(pool: ConnectionPool) {
+  /** The client's reconnect backoff (reconnectDelayMs…maxReconnectDelayMs), equal jitter. */
+  readonly #backoff: BackoffOptions;
+
+  constructor(pool: ConnectionPool, backoff: BackoffOptions, events?: ClientEventSink) {
     this.#pool = pool;
+    this.#backoff = backoff;
+    this.#events = events;
   }
 
   /** Live `kind:name` channels (for stats and tests). */
@@ -124,23 +132,23 @@ export class Subscriber {
         throw error;
       }
       let active = true;
-      return {
-        kind,
-        channels: list,
-        unsubscribe: () =>
-          this.#run(async () => {
-            if (!active) return;
-            active = false;
-            const emptied = this.#removeEntry(kind, list, entry);
-            const conn = this.#conn;
-            if (emptied.length > 0 && conn !== null) {
-              await this.#command(conn, UNSUBSCRIBE[kind], emptied).catch(() => {
-                // The connection died meanwhile: the server forgot the channels with it.
-              });
-            }
-            await this.#releaseIfUnused();
-          }),
-      };
+      const subscription: SubscriptionHandle = new SubscriptionHandle(kind, list, () =>
+        this.#run(async () => {
+          if (!active) return;
+          active = false;
+          this.#subscriptions.delete(subscription);
+          const emptied = this.#removeEntry(kind, list, entry);
+          const conn = this.#conn;
+          if (emptied.length > 0 && conn !== null) {
+            await this.#command(conn, UNSUBSCRIBE[kind], emptied).catch(() => {
+              // The connection died meanwhile: the server forgot the channels with it.
+            });
+          }
+          await this.#releaseIfUnused();
+        }),
+      );
+      this.#subscriptions.add(subscription);
+      return subscription;
     });
   }
 
@@ -149,6 +157,7 @@ export class Subscriber {
     this.#closed = true;
     await this.#run(async () => {
       this.#listeners.clear();
+      this.#subscriptions.clear();
       const conn = this.#conn;
       if (conn === null) return;
       this.#detach(conn);
@@ -296,23 +305,42 @@ export class Subscriber {
     this.#waiters.clear();
   }
 
-  #connectionLost(): void {
+  #connectionLost(error: Error | undefined): void {
     const conn = this.#conn;
     if (conn === null) return;
     this.#detach(conn);
     this.#pool.release(conn); // not clean any more: the pool destroys it and frees the slot
-    const error = new ConnectionClosedError('The subscriber connection closed', true);
-    this.#rejectWaiters(error);
+    const closed = new ConnectionClosedError('The subscriber connection closed', true);
+    this.#rejectWaiters(closed);
     if (this.#closed || this.#listeners.size === 0) return;
-    this.events.emit('lost', error);
+    this.events.emit('lost', closed);
+    // Lost again while subscribing again: the same outage, and the running attempt retries.
+    if (this.#downAt !== undefined) return;
+    const downAt = Date.now();
+    this.#downAt = downAt;
+    this.#events?.emit('subscriber-down', { downAt, error, channels: this.#listeners.size });
+    for (const s of this.#subscriptions) s.reportDown(downAt, error);
     void this.#resubscribe(0);
+  }
+
+  /** Every channel is subscribed again: the outage is over. */
+  #up(): void {
+    const downAt = this.#downAt;
+    if (downAt === undefined) return;
+    this.#downAt = undefined;
+    const outage = { downAt, upAt: Date.now() };
+    this.#events?.emit('subscriber-up', { ...outage, channels: this.#listeners.size });
+    for (const s of this.#subscriptions) s.reportUp(outage);
   }
 
   /** Subscribe every live channel again on a new connection, retrying with backoff. */
   async #resubscribe(attempt: number): Promise<void> {
     try {
       await this.#run(async () => {
-        if (this.#closed || this.#listeners.size === 0) return;
+        if (this.#closed || this.#listeners.size === 0) {
+          this.#downAt = undefined;
+          return;
+        }
         const conn = await this.#connection();
         for (const kind of KINDS) {
           const names = [...this.#listeners.keys()]
@@ -321,10 +349,11 @@ export class Subscriber {
           if (names.length > 0) await this.#command(conn, kind, names);
         }
         if (!this.#closed && this.#listeners.size > 0) this.events.emit('restored');
+        this.#up();
       });
     } catch {
       if (this.#closed) return;
-      const delayMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      const delayMs = backoffDelayMs(attempt + 1, this.#backoff);
       setTimeout(() => void this.#resubscribe(attempt + 1), delayMs).unref();
     }
   }

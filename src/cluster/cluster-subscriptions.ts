@@ -11,7 +11,9 @@
  * pub/sub is at-most-once. Each placement's listener is muted once the entry moves on, so a node
  * that comes back before its unsubscribe is processed cannot deliver a message twice.
  */
+
 import type { MessageListener, SubscribeKind, Subscription } from '../client/subscriber.js';
+import { SubscriptionHandle } from '../client/subscription.js';
 import { ClusterDownError, CrossSlotError, InvalidArgumentError } from '../errors.js';
 import type { NodeClient } from './node-client.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -135,16 +137,12 @@ export class ClusterSubscriptions {
       throw new ClusterDownError(`No node serves slot ${Math.max(slot, 0)}`, false);
     await this.#place(entry, node);
     this.#entries.add(entry);
-    return {
-      kind,
-      channels: list,
-      unsubscribe: async () => {
-        if (!entry.active) return;
-        entry.active = false;
-        this.#entries.delete(entry);
-        await entry.inner?.unsubscribe();
-      },
-    };
+    return new SubscriptionHandle(kind, list, async () => {
+      if (!entry.active) return;
+      entry.active = false;
+      this.#entries.delete(entry);
+      await entry.inner?.unsubscribe();
+    });
   }
 
   /** A new topology is in place: move what its owner no longer serves. */

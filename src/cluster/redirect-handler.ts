@@ -5,6 +5,7 @@
  * (two nodes each naming the other) stops at maxRedirects. LOADING on a replica sends the read
  * to the primary; CLUSTERDOWN and TRYAGAIN are retried with backoff within the deadline.
  */
+import { BasicCommand } from '../connection/pending-command.js';
 import { MaxRedirectsError, type ReplyError } from '../errors.js';
 import type { ClusterCommand } from './cluster-command.js';
 import type { NodeClient } from './node-client.js';
@@ -89,7 +90,7 @@ export class RedirectHandler {
     } else {
       // ASKING must come right before the command on the same connection: both are queued in
       // this same synchronous step, so nothing can come between them.
-      node.send({ args: ['ASKING'], returnBuffers: false, reply() {}, fail() {} });
+      node.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
       node.send(cmd);
     }
     return true;

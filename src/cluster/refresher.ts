@@ -5,11 +5,13 @@
  *
  * - single-flight: while a refresh runs, triggers only mark "again after this one";
  * - cooldown: refreshes start at least `cooldownMs` apart;
- * - jitter: a trigger waits 0..jitterMs first, so a burst of triggers (a thousand MOVEDs from
+ * - jitter: a trigger waits 0..jitterMs first (full jitter, util/backoff.ts), so a burst of triggers (a thousand MOVEDs from
  *   one migrated slot) collapses into one refresh, and many clients do not refresh in lockstep.
  *
  * It never runs on a caller's path: callers are redirected with what MOVED said, at once.
  */
+import { jittered } from '../util/backoff.js';
+
 export interface RefresherOptions {
   readonly cooldownMs: number;
   readonly jitterMs: number;
@@ -47,7 +49,7 @@ export class TopologyRefresher {
     if (this.#timer !== undefined) return;
     const sinceLast = performance.now() - this.#lastStart;
     const cooldown = Math.max(0, this.#options.cooldownMs - sinceLast);
-    const jitter = urgent ? 0 : Math.random() * this.#options.jitterMs;
+    const jitter = urgent ? 0 : jittered(this.#options.jitterMs, 'full');
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#run(reason);

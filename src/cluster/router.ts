@@ -10,7 +10,7 @@ import type { Transform } from '../client/reply-transforms.js';
 import type { ClientCounters } from '../client/stats.js';
 import { isReadOnly } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
-import { EXPIRED, type PendingCommand } from '../connection/pending-command.js';
+import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, ClusterDownError, CrossSlotError, type ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { ClusterCommand } from './cluster-command.js';
@@ -161,7 +161,6 @@ export class Router {
     this.#parked = this.#parked.filter((cmd) => {
       if (cmd.settled) return false;
       if (cmd.deadline > 0 && cmd.deadline <= now) {
-        cmd.deadline = EXPIRED;
         cmd.fail(
           new ClusterDownError(
             `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,

@@ -5,7 +5,7 @@
  * patch one slot of the snapshot at once (`patchSlot`) without waiting for a refresh.
  */
 import { EventEmitter } from 'node:events';
-import type { PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand } from '../connection/pending-command.js';
 import { ClusterDownError, NotClusterError, RespoolError } from '../errors.js';
 import { type TopologyRefreshMessage, topologyRefreshChannel } from '../metrics/channels.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
@@ -222,14 +222,13 @@ export function vote(topologies: readonly Topology[]): Topology {
  */
 function ask(node: NodeClient, args: RespArg[]): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    const cmd: PendingCommand = {
+    const cmd = new BasicCommand({
       args,
-      returnBuffers: false,
       deadline: performance.now() + TOPOLOGY_QUERY_TIMEOUT_MS,
       timeoutMs: TOPOLOGY_QUERY_TIMEOUT_MS,
       reply: resolve,
       fail: reject,
-    };
+    });
     node.send(cmd);
   });
 }

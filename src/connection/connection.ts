@@ -58,7 +58,7 @@ import { RingQueue } from '../util/ring-queue.js';
 import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
 import { expireDeadlines } from './deadlines.js';
 import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
-import { EXPIRED, type PendingCommand } from './pending-command.js';
+import { BasicCommand, type PendingCommand } from './pending-command.js';
 import { isPubSubArray } from './pubsub-frames.js';
 
 export interface ConnectionOptions extends DialOptions, HandshakeOptions {
@@ -360,7 +360,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       decoder.raw = false;
     }
     // A command its deadline already failed: the reply is read (to keep the order) and dropped.
-    if (cmd.deadline !== EXPIRED) cmd.reply(value);
+    if (!cmd.settled) cmd.reply(value);
     if (this.#queue.length === 0 && this.#whenDrained !== undefined) this.#whenDrained();
   }
 
@@ -433,14 +433,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       // once per interval and a dead one is found within two.
       const quiet = this.#queue.length === 0 && now - this.#lastReadAt >= intervalMs * 0.9;
       if (!quiet || this.#state !== State.Ready) return;
-      this.send({
-        args: ['PING'],
-        returnBuffers: false,
-        deadline: now + intervalMs,
-        timeoutMs: intervalMs,
-        reply() {},
-        fail() {},
-      });
+      this.send(
+        new BasicCommand({
+          args: ['PING'],
+          deadline: now + intervalMs,
+          timeoutMs: intervalMs,
+          reply() {},
+          fail() {},
+        }),
+      );
     }, intervalMs);
     this.#heartbeat.unref();
   }
@@ -516,7 +517,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const replay: PendingCommand[] = [];
     for (let i = 0; i < all.length; i++) {
       const cmd = all[i]!;
-      if (cmd === QUIT_COMMAND || cmd.deadline === EXPIRED) continue;
+      if (cmd === QUIT_COMMAND || cmd.settled) continue;
       if (i < writtenCount) {
         if (retryWritten && cmd.retryable?.() === true) replay.push(cmd);
         else cmd.fail(written);
@@ -540,12 +541,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 }
 
-const QUIT_COMMAND: PendingCommand = {
-  args: ['QUIT'],
-  returnBuffers: false,
-  reply() {},
-  fail() {},
-};
+const QUIT_COMMAND: PendingCommand = new BasicCommand({ args: ['QUIT'], reply() {}, fail() {} });
 
 export function describeEndpoint(options: DialOptions): string {
   return options.path !== undefined ? options.path : `${options.host}:${options.port}`;

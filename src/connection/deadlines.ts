@@ -2,14 +2,14 @@
  * The deadline scan of one connection's in-flight queue, as a pure function over the queue so
  * the connection keeps only its timer.
  *
- * Expired commands are failed and marked EXPIRED but stay in the queue: replies arrive in order,
+ * Expired commands are failed (which settles them: the command owns that) but stay in the queue: replies arrive in order,
  * so an entry must remain to absorb its reply when it comes. A command still in the write
  * buffer (waiting for drain) is failed with `written: true` too: its bytes cannot be taken back
  * and will go out, so it may run.
  */
 import { CommandTimeoutError } from '../errors.js';
 import type { RingQueue } from '../util/ring-queue.js';
-import { EXPIRED, type PendingCommand } from './pending-command.js';
+import type { PendingCommand } from './pending-command.js';
 
 export interface DeadlineScan {
   /** The earliest deadline still pending (Infinity: none). */
@@ -35,14 +35,13 @@ export function expireDeadlines(
   for (let i = 0; i < queue.length; i++) {
     const cmd = queue.at(i)!;
     const deadline = cmd.deadline ?? 0;
-    if (deadline <= 0) continue;
+    if (deadline <= 0 || cmd.settled) continue;
     if (deadline > now) {
       if (deadline < next) next = deadline;
       continue;
     }
     const flushed = i < flushedCount;
     const waited = cmd.timeoutMs ?? 0;
-    cmd.deadline = EXPIRED;
     cmd.fail(
       new CommandTimeoutError(
         `${String(cmd.args[0])} got no reply from ${endpoint} within ${waited} ms${flushed ? '; it may have run' : '; it was still queued for writing and may yet run'}`,

@@ -11,7 +11,7 @@
 import { MaxClientsError, ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../version.js';
-import type { PendingCommand } from './pending-command.js';
+import { BasicCommand, type PendingCommand } from './pending-command.js';
 
 export interface HandshakeOptions {
   readonly username: string | undefined;
@@ -143,6 +143,6 @@ function translate(error: ReplyError): Error {
 /** Send one command and resolve with its reply, error replies included (never rejects on them). */
 function request(sink: CommandSink, args: RespArg[]): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    sink.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+    sink.send(new BasicCommand({ args, reply: resolve, fail: reject }));
   });
 }

@@ -25,12 +25,15 @@ export interface PendingCommand {
   readonly raw?: boolean;
   /** Decode this command's blob strings as Buffers instead of strings (ignored when `raw`). */
   readonly returnBuffers: boolean;
+  /** When the caller stops waiting, on the `performance.now()` clock; 0 or absent = none. */
+  readonly deadline?: number;
   /**
-   * When the caller stops waiting, on the `performance.now()` clock; 0 or absent = none. The
-   * connection sets it to -1 once it has failed the command for its deadline: the reply, when
-   * it comes, is then read and dropped.
+   * True once the command has delivered its outcome (a reply, a failure, its deadline, an
+   * abort). The command alone owns this: its first `reply`/`fail` sets it and later ones are
+   * ignored. The layers below only read it: a settled command still waiting is dropped unsent,
+   * and a settled command's reply, when it comes, is read (to keep the order) and dropped.
    */
-  deadline?: number;
+  readonly settled: boolean;
   /** The deadline's length in ms (0 = none); a connection silent for this long is stalled. */
   readonly timeoutMs?: number;
   /**
@@ -52,5 +55,58 @@ export interface PendingCommand {
   retryable?(): boolean;
 }
 
-/** A command whose deadline already failed it: its reply will be dropped. */
-export const EXPIRED = -1;
+/** What a `BasicCommand` is made of: a PendingCommand's data and its two callbacks. */
+export interface BasicCommandInit {
+  readonly args: readonly RespArg[];
+  readonly returnBuffers?: boolean;
+  readonly deadline?: number;
+  readonly timeoutMs?: number;
+  readonly frame?: Buffer;
+  readonly raw?: boolean;
+  reply(value: RespValue): void;
+  fail(error: Error): void;
+}
+
+/**
+ * A PendingCommand from two callbacks (handshake steps, heartbeats, resets, batch entries),
+ * settled at most once like every command: whichever of reply, fail or the deadline comes
+ * first wins.
+ */
+export class BasicCommand implements PendingCommand {
+  readonly args: readonly RespArg[];
+  readonly returnBuffers: boolean;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly frame?: Buffer;
+  readonly raw: boolean;
+  #settled = false;
+  readonly #reply: (value: RespValue) => void;
+  readonly #fail: (error: Error) => void;
+
+  constructor(init: BasicCommandInit) {
+    this.args = init.args;
+    this.returnBuffers = init.returnBuffers ?? false;
+    this.deadline = init.deadline ?? 0;
+    this.timeoutMs = init.timeoutMs ?? 0;
+    if (init.frame !== undefined) this.frame = init.frame;
+    this.raw = init.raw === true;
+    this.#reply = init.reply;
+    this.#fail = init.fail;
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  reply(value: RespValue): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reply(value);
+  }
+
+  fail(error: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#fail(error);
+  }
+}

@@ -3,6 +3,7 @@
  * server monitor) talks to the connection layer directly, below the client, so it needs this.
  */
 import type { Connection } from '../connection/connection.js';
+import { BasicCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 
@@ -12,12 +13,13 @@ import type { RespArg, RespValue } from '../protocol/resp-types.js';
  */
 export function request(conn: Connection, args: readonly RespArg[]): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    conn.send({
-      args,
-      returnBuffers: false,
-      reply: (value) => (value instanceof ReplyError ? reject(value) : resolve(value)),
-      fail: reject,
-    });
+    conn.send(
+      new BasicCommand({
+        args,
+        reply: (value) => (value instanceof ReplyError ? reject(value) : resolve(value)),
+        fail: reject,
+      }),
+    );
   });
 }
 

@@ -95,7 +95,7 @@ export interface CloseMessage {
 }
 
 /** How a lease request ended. */
-export type PoolWaitOutcome = 'acquired' | 'timeout' | 'aborted' | 'closed';
+export type PoolWaitOutcome = 'acquired' | 'timeout' | 'aborted' | 'closed' | 'refused';
 
 /**
  * A lease request of the pool of exclusive connections. A request that had to wait publishes

@@ -22,6 +22,8 @@ import { EventEmitter } from 'node:events';
 import { AbortedError, PoolClosedError, PoolTimeoutError, QueueFullError } from '../errors.js';
 import { leaseLeakChannel, type PoolWaitOutcome, poolWaitChannel } from '../metrics/channels.js';
 import { publishLeaseLeak, publishPoolWait } from '../metrics/publish.js';
+import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
+import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import type { PoolStats } from './pool-stats.js';
@@ -38,6 +40,11 @@ export interface ResourceFactory<T> {
   isHealthy(resource: T): boolean;
   /** Make a released resource clean for the next borrower; false or a rejection destroys it. */
   reset?(resource: T): Promise<boolean> | boolean;
+  /**
+   * A create() error that retrying cannot fix soon (a wrong password): every waiter fails with
+   * it at once, and so does every acquire until the dial backoff has passed. Absent: none is.
+   */
+  isRefusal?(error: Error): boolean;
 }
 
 export interface AcquireOptions {
@@ -57,7 +64,8 @@ export interface PoolEvents {
 interface Waiter<T> {
   resolve(resource: T): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
+  /** This wait's deadline length (0 = none), kept in the pool's Deadlines while it waits. */
+  readonly timeoutMs: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   enqueuedAt: number;
@@ -90,7 +98,14 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #dialFailures = 0;
   #nextDialAt = 0;
   #lastDialError: Error | undefined;
+  /** The last dial was refused (isRefusal): acquires fail with this until #nextDialAt. */
+  #refusal: Error | undefined;
   #dialTimer: NodeJS.Timeout | undefined;
+  /**
+   * The waiters' deadlines (util/deadlines.ts): one timer for all of them. Ref'd: a caller
+   * awaits each, which must keep the process alive as a socket would.
+   */
+  readonly #deadlines = new Deadlines<Waiter<T>>((w) => this.#timeOut(w), { ref: true });
   #evictor: NodeJS.Timeout;
   /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
   readonly #budget: SharedBudget | undefined;
@@ -105,6 +120,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     return true;
   };
   #idleTimeoutMs: number;
+  readonly #dialBackoff: BackoffOptions;
   // Counters for stats().
   #created = 0;
   #destroyed = 0;
@@ -124,6 +140,10 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#stopWaking = budget?.onFree(() => this.#pulse());
     this.#stopReclaim = budget?.onReclaim(this.#reclaim);
     this.#idleTimeoutMs = this.options.idleTimeoutMs;
+    this.#dialBackoff = {
+      baseMs: this.options.dialBackoffMs,
+      maxMs: this.options.maxDialBackoffMs,
+    };
     this.#evictor = setInterval(() => this.#evict(), this.options.evictionIntervalMs);
     this.#evictor.unref();
   }
@@ -185,6 +205,9 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         return Promise.resolve(resource);
       }
     }
+    // A refused dial is final until its backoff has passed: fail like the waiters it failed.
+    const refusal = this.#refusal;
+    if (refusal !== undefined && Date.now() < this.#nextDialAt) return Promise.reject(refusal);
     if (this.#waiting >= this.options.maxWaiters) {
       return Promise.reject(
         new QueueFullError(
@@ -200,30 +223,18 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
       );
     }
     return new Promise<T>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.options.acquireTimeoutMs;
       const waiter: Waiter<T> = {
         resolve,
         reject,
-        timer: undefined,
+        timeoutMs,
         signal: options.signal,
         onAbort: undefined,
         enqueuedAt: performance.now(),
         settled: false,
         stack,
       };
-      const timeoutMs = options.timeoutMs ?? this.options.acquireTimeoutMs;
-      if (timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
-          this.#acquireTimeouts++;
-          this.#cancelWaiter(
-            waiter,
-            new PoolTimeoutError(
-              `No connection became free within ${timeoutMs} ms; ${this.#describe()}`,
-              this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
-            ),
-            'timeout',
-          );
-        }, timeoutMs);
-      }
+      if (timeoutMs > 0) this.#deadlines.add(waiter, waiter.enqueuedAt + timeoutMs);
       if (options.signal !== undefined) {
         const signal = options.signal;
         waiter.onAbort = () => {
@@ -403,6 +414,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         this.#connecting--;
         this.#dialFailures = 0;
         this.#lastDialError = undefined;
+        this.#refusal = undefined;
         this.#created++;
         this.#toIdle(resource);
       },
@@ -412,16 +424,21 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
         this.#dialErrors++;
         this.#dialFailures++;
         this.#lastDialError = error as Error;
-        // Exponential backoff with "equal jitter" (between half and all of the cap): a refused
-        // server is not hammered in a loop, and many clients do not retry in lockstep.
-        const cap = Math.min(
-          this.options.maxDialBackoffMs,
-          this.options.dialBackoffMs * 2 ** Math.min(this.#dialFailures - 1, 16),
-        );
-        this.#nextDialAt = Date.now() + cap / 2 + Math.random() * (cap / 2);
+        // Exponential backoff with equal jitter (util/backoff.ts): a refused server is not
+        // hammered in a loop, and many clients do not retry in lockstep.
+        this.#nextDialAt = Date.now() + backoffDelayMs(this.#dialFailures, this.#dialBackoff);
+        if (this.#factory.isRefusal?.(error as Error) === true) this.#refuse(error as Error);
         this.#pulse();
       },
     );
+  }
+
+  /** A refused dial: every waiter fails with its error now instead of waiting out its deadline. */
+  #refuse(error: Error): void {
+    this.#refusal = error;
+    for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
+      this.#cancelWaiter(w, error, 'refused');
+    }
   }
 
   #toIdle(resource: T): void {
@@ -502,7 +519,7 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #settleWaiter(waiter: Waiter<T>, outcome: PoolWaitOutcome): void {
     waiter.settled = true;
     this.#waiting--;
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    if (waiter.timeoutMs > 0) this.#deadlines.delete(waiter);
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     const waitedMs = performance.now() - waiter.enqueuedAt;
     if (poolWaitChannel.hasSubscribers) this.#wait('end', waitedMs, outcome);
@@ -510,6 +527,19 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
     this.#waited++;
     this.#waitTimeTotalMs += waitedMs;
     if (waitedMs > this.#maxWaitMs) this.#maxWaitMs = waitedMs;
+  }
+
+  #timeOut(waiter: Waiter<T>): void {
+    if (waiter.settled) return;
+    this.#acquireTimeouts++;
+    this.#cancelWaiter(
+      waiter,
+      new PoolTimeoutError(
+        `No connection became free within ${waiter.timeoutMs} ms; ${this.#describe()}`,
+        this.#lastDialError === undefined ? undefined : { cause: this.#lastDialError },
+      ),
+      'timeout',
+    );
   }
 
   #cancelWaiter(waiter: Waiter<T>, error: Error, outcome: PoolWaitOutcome): void {

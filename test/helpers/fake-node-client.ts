@@ -3,9 +3,11 @@
  * topology and subscriptions: every command it is sent is recorded, and `answer` decides the
  * reply (undefined: the command stays pending until the test replies or takes it back).
  */
+
 import { EventEmitter } from 'node:events';
 import type { ClientStats } from '../../src/client/stats.js';
 import type { MessageListener, SubscribeKind, Subscription } from '../../src/client/subscriber.js';
+import { SubscriptionHandle } from '../../src/client/subscription.js';
 import type {
   NodeClient,
   NodeClientEvents,
@@ -102,13 +104,9 @@ export class FakeNodeClient implements NodeClient {
       active: true,
     };
     this.subscriptions.push(sub);
-    return {
-      kind,
-      channels: sub.names,
-      unsubscribe: async () => {
-        sub.active = false;
-      },
-    };
+    return new SubscriptionHandle(kind, sub.names, async () => {
+      sub.active = false;
+    });
   }
 
   /** Deliver a message to this node's active subscriptions of `kind` on `channel`. */

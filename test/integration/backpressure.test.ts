@@ -15,7 +15,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ClientCore } from '../../src/client/client-core.js';
 import { resolveClientOptions } from '../../src/client/options.js';
-import type { PendingCommand } from '../../src/connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../../src/connection/pending-command.js';
 import { createClient, isRespoolError, type RespValue } from '../../src/index.js';
 import { expectClientCount } from '../helpers/baseline.js';
 import { useFaultHarness } from '../helpers/fault-harness.js';
@@ -150,12 +150,11 @@ describe('a server that reads slowly (fake, 1 MiB/s)', () => {
         outcome(
           i,
           new Promise<RespValue>((resolve, reject) => {
-            const cmd: PendingCommand = {
+            const cmd: PendingCommand = new BasicCommand({
               args: ['RPUSH', 'list', value],
-              returnBuffers: false,
               reply: resolve,
               fail: reject,
-            };
+            });
             more = core.mux.send(cmd);
           }),
         ),

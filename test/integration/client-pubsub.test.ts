@@ -1,11 +1,12 @@
 /**
  * Pub/sub against a real redis-server, in RESP3 and RESP2: one dedicated connection from the
- * budget, shared by subscriptions, released when the last ends, restored after a kill.
+ * budget, shared by subscriptions, released when the last ends, restored after a kill, the
+ * outage reported on the client and on each subscription.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createClient } from '../../src/index.js';
+import { type ClientEvents, createClient, type SubscriberOutage } from '../../src/index.js';
 import { expectClientCount } from '../helpers/baseline.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
@@ -150,4 +151,82 @@ test('close() with live subscriptions finishes promptly and leaves nothing', asy
     c.subscribe([], () => undefined),
     { code: 'ERR_INVALID_ARGUMENT' },
   );
+});
+
+test('CLIENT KILL TYPE pubsub: the outage is reported on the client and on each subscription', async () => {
+  const client = createClient({ url: server.url });
+  try {
+    const got: string[] = [];
+    const a = await client.subscribe('outage:a', (m) => got.push(m));
+    const b = await client.psubscribe('outage:p*', () => undefined);
+    const events: string[] = [];
+    let down: ClientEvents['subscriber-down'][0] | undefined;
+    let up: ClientEvents['subscriber-up'][0] | undefined;
+    client.on('subscriber-down', (info) => {
+      events.push('subscriber-down');
+      down = info;
+    });
+    client.on('subscriber-up', (info) => {
+      events.push('subscriber-up');
+      up = info;
+    });
+    // The multiplexed connection is untouched: no close/reconnecting for it.
+    client.on('close', () => events.push('close'));
+    const outages: SubscriberOutage[] = [];
+    const downs: number[] = [];
+    a.on('down', (info) => downs.push(info.downAt));
+    a.on('outage', (o) => outages.push(o));
+    let bOutage: SubscriberOutage | undefined;
+    b.on('outage', (o) => {
+      bOutage = o;
+    });
+    await client.ping();
+
+    const before = Date.now();
+    await server.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await until(() => up !== undefined, 'subscriber-up');
+    assert.deepEqual(events, ['subscriber-down', 'subscriber-up']);
+    assert.ok(down !== undefined && up !== undefined);
+    assert.ok(down.downAt >= before);
+    assert.equal(down.channels, 2);
+    assert.equal(up.downAt, down.downAt);
+    assert.ok(up.upAt >= up.downAt);
+    assert.deepEqual(downs, [down.downAt]);
+    assert.deepEqual(outages, [{ downAt: up.downAt, upAt: up.upAt }]);
+    assert.deepEqual(a.outages, outages);
+    assert.deepEqual(bOutage, outages[0]);
+    // Subscribed again: a message published now is received.
+    await client.publish('outage:a', 'after');
+    await until(() => got.includes('after'), 'a message after the outage');
+
+    // A second outage is a second report.
+    await server.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await until(() => a.outages.length === 2, 'second outage');
+    assert.deepEqual(events, [
+      'subscriber-down',
+      'subscriber-up',
+      'subscriber-down',
+      'subscriber-up',
+    ]);
+    await a.unsubscribe();
+    await b.unsubscribe();
+  } finally {
+    await client.close();
+  }
+});
+
+test('no outage is reported for a subscriber connection released after its last unsubscribe', async () => {
+  const client = createClient({ url: server.url });
+  try {
+    let downs = 0;
+    client.on('subscriber-down', () => downs++);
+    const s = await client.subscribe('outage:gone', () => undefined);
+    await s.unsubscribe();
+    await server.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await client.ping();
+    await delay(50);
+    assert.equal(downs, 0);
+  } finally {
+    await client.close();
+  }
 });

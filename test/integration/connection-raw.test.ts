@@ -4,11 +4,13 @@
  * one connection, and push frames (client-side caching invalidations) that arrive in the middle
  * of raw traffic and must never be taken for a reply.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { toConnectionOptions } from '../../src/client/multiplexer.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { Connection } from '../../src/connection/connection.js';
+import { BasicCommand } from '../../src/connection/pending-command.js';
 import { InvalidArgumentError, ReplyError } from '../../src/errors.js';
 import { RespDecoder } from '../../src/protocol/decoder.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
@@ -41,23 +43,24 @@ async function connect(protocol: 2 | 3): Promise<Connection> {
 /** Send `args` as a pre-encoded frame and resolve with the raw reply bytes. */
 function relay(conn: Connection, args: RespArg[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    conn.send({
-      args: args.slice(0, 2),
-      frame: encodeCommand(args),
-      raw: true,
-      returnBuffers: false,
-      reply: (value) => {
-        assert.ok(Buffer.isBuffer(value));
-        resolve(value);
-      },
-      fail: reject,
-    });
+    conn.send(
+      new BasicCommand({
+        args: args.slice(0, 2),
+        frame: encodeCommand(args),
+        raw: true,
+        reply: (value) => {
+          assert.ok(Buffer.isBuffer(value));
+          resolve(value);
+        },
+        fail: reject,
+      }),
+    );
   });
 }
 
 function decoded(conn: Connection, args: RespArg[]): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    conn.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+    conn.send(new BasicCommand({ args, reply: resolve, fail: reject }));
   });
 }
 
@@ -162,14 +165,15 @@ test('a raw frame is refused on a RESP2 subscriber connection', async () => {
   conn.setSubscriberMode(true);
   assert.throws(
     () =>
-      conn.send({
-        args: ['PING'],
-        frame: encodeCommand(['PING']),
-        raw: true,
-        returnBuffers: false,
-        reply() {},
-        fail() {},
-      }),
+      conn.send(
+        new BasicCommand({
+          args: ['PING'],
+          frame: encodeCommand(['PING']),
+          raw: true,
+          reply() {},
+          fail() {},
+        }),
+      ),
     InvalidArgumentError,
   );
   conn.setSubscriberMode(false);

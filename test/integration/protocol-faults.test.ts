@@ -6,6 +6,7 @@
  * Every fault must fail the affected commands with a stable code and leave the client usable, and
  * none may surface as an unhandled rejection: a guard below fails the test that caused one.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import { inspect } from 'node:util';
 import { toConnectionOptions } from '../../src/client/multiplexer.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { Connection } from '../../src/connection/connection.js';
+import { BasicCommand } from '../../src/connection/pending-command.js';
 import {
   type ClientOptions,
   createClient,
@@ -40,7 +42,7 @@ async function openConnection(url: string): Promise<Connection> {
 
 function sendRaw(conn: Connection, args: string[]): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    conn.send({ args, returnBuffers: false, reply: resolve, fail: reject });
+    conn.send(new BasicCommand({ args, reply: resolve, fail: reject }));
   });
 }
 

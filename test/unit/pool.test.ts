@@ -354,3 +354,58 @@ test('an idle resource in one pool gives its budget slot to another pool that ne
   b.release(got);
   await Promise.all([a.close(), b.close()]);
 });
+
+describe('refused dials', () => {
+  class RefusingFactory extends FakeFactory {
+    refuse = true;
+    override async create(): Promise<Res> {
+      this.dials++;
+      if (this.refuse) throw new Error('WRONGPASS invalid username-password pair');
+      return super.create();
+    }
+    isRefusal(error: Error): boolean {
+      return error.message.startsWith('WRONGPASS');
+    }
+  }
+
+  test('a refusal fails every waiter at once, and new acquires until the backoff has passed', async () => {
+    const factory = new RefusingFactory();
+    const pool = new Pool(factory, {
+      maxSize: 2,
+      acquireTimeoutMs: 5_000,
+      dialBackoffMs: 200,
+      maxDialBackoffMs: 200,
+    });
+    const t0 = performance.now();
+    const waits = await Promise.allSettled([pool.acquire(), pool.acquire(), pool.acquire()]);
+    assert.ok(performance.now() - t0 < 100, 'failed at once, not at acquireTimeoutMs');
+    for (const w of waits) {
+      assert.equal(w.status, 'rejected');
+      assert.match((w as PromiseRejectedResult).reason.message, /^WRONGPASS/);
+    }
+    const dials = factory.dials;
+    // During the backoff: no new dial, the same refusal.
+    await assert.rejects(pool.acquire(), /^Error: WRONGPASS/);
+    assert.equal(factory.dials, dials);
+    assert.equal(pool.stats().waiting, 0);
+    // After the backoff, a fixed server is dialled again and the lease granted.
+    factory.refuse = false;
+    await delay(220);
+    const r = await pool.acquire();
+    pool.release(r);
+    await pool.close(0);
+  });
+
+  test('an error that is not a refusal keeps waiters waiting', async () => {
+    const factory = new RefusingFactory();
+    factory.isRefusal = () => false;
+    const pool = new Pool(factory, { maxSize: 1, acquireTimeoutMs: 5_000, dialBackoffMs: 10 });
+    const wait = pool.acquire();
+    await delay(50);
+    assert.equal(pool.stats().waiting, 1);
+    factory.refuse = false;
+    const r = await wait;
+    pool.release(r);
+    await pool.close(0);
+  });
+});
