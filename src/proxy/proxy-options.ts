@@ -1,0 +1,128 @@
+/**
+ * `createProxy` options: validated once, synchronously, each error naming the option and the
+ * value (secrets never echoed).
+ */
+import type { ClientOptions } from '../client/options.js';
+import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestParserLimits } from '../protocol/request-parser.js';
+import {
+  rejectUnknownKeys,
+  validateDurationMs,
+  validateInteger,
+  validateString,
+} from '../validate.js';
+
+export interface ProxyOptions {
+  /** Where clients connect: `host:port`, `:port`, a port number, or a Unix socket path. */
+  readonly listen: string | number | readonly (string | number)[];
+  /** The standalone server behind the proxy (`redis://user:pass@host:port`). */
+  readonly upstream: string;
+  /** Upstream connections, all kinds together, never more. @default 16 */
+  readonly maxConnections?: number;
+  /** Client connections at once; beyond: `-ERR max number of clients reached`. @default 10000 */
+  readonly maxClients?: number;
+  /** The `default` user's password clients must AUTH with. */
+  readonly requirepass?: string;
+  /** More proxy users: username → password. */
+  readonly users?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Close a client silent this long (0 = never; pub/sub and blocked clients exempt). @default 0 */
+  readonly clientIdleTimeoutMs?: number;
+  /** Close a client whose unread replies pass this many bytes. @default 67108864 */
+  readonly maxClientOutputBytes?: number;
+  /** Close a client whose partial request passes this many bytes. @default 134217728 */
+  readonly maxQueryBufferBytes?: number;
+  /** How long a client waits for a lease (MULTI, WATCH, a blocking command). @default 5000 */
+  readonly leaseTimeoutMs?: number;
+  /** Databases clients may SELECT (the server's `databases`). @default 16 */
+  readonly databases?: number;
+  /** Engine options for the upstream connections (timeouts, TLS). */
+  readonly upstreamOptions?: Omit<
+    ClientOptions,
+    'url' | 'db' | 'protocol' | 'maxConnections' | 'name'
+  >;
+}
+
+export interface ResolvedProxyOptions {
+  readonly listen: readonly (string | number)[];
+  readonly upstream: string;
+  readonly maxConnections: number;
+  readonly maxClients: number;
+  readonly requirepass: string | undefined;
+  readonly users: ReadonlyMap<string, string>;
+  readonly clientIdleTimeoutMs: number;
+  readonly maxClientOutputBytes: number;
+  /** Reading a client pauses while this much of its output is unsent. */
+  readonly clientOutputPauseBytes: number;
+  readonly requestLimits: RequestParserLimits;
+  readonly leaseTimeoutMs: number;
+  readonly databases: number;
+  readonly upstreamOptions: ProxyOptions['upstreamOptions'];
+}
+
+const KNOWN = new Set([
+  'listen',
+  'upstream',
+  'maxConnections',
+  'maxClients',
+  'requirepass',
+  'users',
+  'clientIdleTimeoutMs',
+  'maxClientOutputBytes',
+  'maxQueryBufferBytes',
+  'leaseTimeoutMs',
+  'databases',
+  'upstreamOptions',
+]);
+
+export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`createProxy expects an options object, got ${typeof options}`);
+  }
+  rejectUnknownKeys(options, KNOWN, 'proxy options');
+  const listen = (Array.isArray(options.listen) ? options.listen : [options.listen]) as (
+    | string
+    | number
+  )[];
+  if (listen.length === 0 || listen.some((l) => typeof l !== 'string' && typeof l !== 'number')) {
+    throw new InvalidArgumentError(
+      `Invalid option "listen": expected "host:port", a port or a socket path, got ${JSON.stringify(options.listen)}`,
+    );
+  }
+  const maxOutput = validateInteger(
+    options.maxClientOutputBytes ?? 64 * 1024 * 1024,
+    'maxClientOutputBytes',
+    1024,
+    2 ** 40,
+  );
+  const users =
+    options.users instanceof Map ? options.users : new Map(Object.entries(options.users ?? {}));
+  return {
+    listen,
+    upstream: validateString(options.upstream, 'upstream', { secret: true }),
+    maxConnections: validateInteger(options.maxConnections ?? 16, 'maxConnections', 2, 100_000),
+    maxClients: validateInteger(options.maxClients ?? 10_000, 'maxClients', 1, 10_000_000),
+    requirepass:
+      options.requirepass === undefined
+        ? undefined
+        : validateString(options.requirepass, 'requirepass', { secret: true }),
+    users: users as ReadonlyMap<string, string>,
+    clientIdleTimeoutMs: validateDurationMs(
+      options.clientIdleTimeoutMs ?? 0,
+      'clientIdleTimeoutMs',
+    ),
+    maxClientOutputBytes: maxOutput,
+    clientOutputPauseBytes: Math.min(maxOutput, 1024 * 1024),
+    requestLimits: {
+      ...DEFAULT_REQUEST_LIMITS,
+      maxQueryBufferBytes: validateInteger(
+        options.maxQueryBufferBytes ?? DEFAULT_REQUEST_LIMITS.maxQueryBufferBytes,
+        'maxQueryBufferBytes',
+        1024,
+        2 ** 40,
+      ),
+    },
+    leaseTimeoutMs: validateDurationMs(options.leaseTimeoutMs ?? 5_000, 'leaseTimeoutMs'),
+    databases: validateInteger(options.databases ?? 16, 'databases', 1, 1_000_000),
+    upstreamOptions: options.upstreamOptions,
+  };
+}
