@@ -3,6 +3,8 @@
  * path); the table lists the ones with connection state, the ones the proxy answers itself, and
  * the ones it refuses. One Map lookup per request.
  */
+import { CommandFlag, getCommandSpec } from '../commands/table.js';
+
 export const Route = {
   Plain: 0,
   /** Blocking in some forms (BLPOP, XREAD … BLOCK, WAIT): a lease for the command only. */
