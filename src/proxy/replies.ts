@@ -7,10 +7,13 @@ export const OK = Buffer.from('+OK\r\n');
 export const QUEUED = Buffer.from('+QUEUED\r\n');
 export const RESET = Buffer.from('+RESET\r\n');
 
-/** `-ERR …` (or another prefix when `message` starts with an upper-case code). */
+/** Error codes the proxy answers with besides ERR (as the server would). */
+const CODED = /^(?:NOAUTH|WRONGPASS|NOPROTO|EXECABORT|NOPERM|WRONGTYPE) /;
+
+/** `-ERR …`, or `-CODE …` when `message` starts with one of the server's codes. */
 export function errorReply(message: string): Buffer {
   const clean = message.replace(/[\r\n]+/g, ' ');
-  return Buffer.from(`-${/^[A-Z]+ /.test(clean) ? clean : `ERR ${clean}`}\r\n`);
+  return Buffer.from(`-${CODED.test(clean) ? clean : `ERR ${clean}`}\r\n`);
 }
 
 export function simpleReply(text: string): Buffer {

@@ -497,7 +497,11 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     const argv = this.#argv(slot, argc);
     const command = argv[0]!.toLowerCase();
     const kind = (
-      command.startsWith('p') ? 'psubscribe' : command.startsWith('s') ? 'ssubscribe' : 'subscribe'
+      command.startsWith('p')
+        ? 'psubscribe'
+        : command.startsWith('ss') || command.startsWith('sun')
+          ? 'ssubscribe'
+          : 'subscribe'
     ) as HubKind;
     const hub = this.#host.upstream.hub;
     const protocol = this.protocol;

@@ -137,7 +137,8 @@ export class StandaloneUpstream implements Upstream {
   #core(protocol: 2 | 3, db: number): ClientCore | Error {
     const core = this.#cores.get(protocol * 65536 + db);
     if (core !== undefined) return core;
-    if (!this.#budget.tryTake()) {
+    // An idle pooled connection gives its slot up for a shared connection (the pool's reclaim).
+    if (!this.#budget.tryTake() && !(this.#budget.reclaim(() => false) && this.#budget.tryTake())) {
       return new Error(
         `no upstream connection left for a new ${protocol === 3 ? 'RESP3 ' : ''}shared connection${db === 0 ? '' : ` to db ${db}`}: every one of --max-connections ${this.maxConnections} is in use`,
       );
