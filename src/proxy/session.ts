@@ -454,6 +454,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #client(slot: Slot, argc: number): boolean {
     const argv = this.#argv(slot, argc);
     const sub = (argv[1] ?? '').toLowerCase();
+    this.lastCommand = `client|${sub}`;
     if (sub === 'reply') {
       const mode = (argv[2] ?? '').toLowerCase();
       if (argc !== 3 || (mode !== 'on' && mode !== 'off' && mode !== 'skip')) {
@@ -625,7 +626,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
 
   #complete(slot: Slot, bytes: Buffer): void {
     slot.value = bytes;
-    if (this.closed) return;
+    if (this.closed || this.socket.destroyed) return;
     const queue = this.#queue;
     if (queue.peek() !== slot) return;
     for (let s = queue.peek(); s !== undefined && s.value !== undefined; s = queue.peek()) {
@@ -646,7 +647,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     const pending = socket.writableLength;
     const limits = this.#host.options;
     if (pending > limits.maxClientOutputBytes) {
-      this.#host.counters.outputLimitKills++;
+      if (!this.socket.destroyed) this.#host.counters.outputLimitKills++;
       this.kill();
     } else if (pending > limits.clientOutputPauseBytes) {
       this.#pause(PAUSE_OUTPUT);
@@ -684,7 +685,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
 
   /** Close now (CLIENT KILL, limits, shutdown). */
   kill(): void {
-    if (!this.closed) this.socket.destroy();
+    if (!this.closed && !this.socket.destroyed) this.socket.destroy();
   }
 
   /** Stop reading, answer what was accepted, then close (graceful shutdown). */
