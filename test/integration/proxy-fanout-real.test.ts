@@ -48,7 +48,7 @@ class RawConnection {
   }
 
   send(args: readonly (string | Buffer)[]): Promise<Buffer> {
-    const parts = [Buffer.from(`*${args.length}\r\n`)];
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
     for (const a of args) {
       const bytes = Buffer.isBuffer(a) ? a : Buffer.from(a);
       parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
