@@ -26,8 +26,8 @@ import {
   startNutcracker,
 } from '../../test/helpers/nutcracker.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
+import { type ProxyProcess, startRespoolProxy } from '../../test/helpers/respool-proxy-process.js';
 import { type IdleResult, measureIdleClients } from './idle-clients.js';
-import { type ProxyProcess, startRespoolProxy } from './respool-proxy-process.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,5 +1,5 @@
 /**
- * Starts `respool proxy` as its own process, the way a user runs it, for the proxy bench:
+ * Starts `respool proxy` as its own process, the way a user runs it (proxy bench, Redis suite):
  * `node dist/cli/main.js proxy --listen H:P --upstream redis://… --max-connections N` when the
  * build exists, else the same CLI from source through tsx (same code, loaded by esbuild). The
  * checkout can be another worktree (`root`), so the bench can measure a branch without merging it.
@@ -9,8 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort } from '../../test/helpers/free-port.js';
-import { rawCommands } from '../../test/helpers/raw-resp.js';
+import { freePort } from './free-port.js';
+import { rawCommands } from './raw-resp.js';
 
 const HOST = '127.0.0.1';
 const READY_DEADLINE_MS = 20_000;
