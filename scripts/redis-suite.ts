@@ -31,7 +31,7 @@ import { startRespoolProxy } from '../test/helpers/respool-proxy-process.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SUITE = '/work/shared/vendor/redis-7.0.15-tests';
-const UNIT_TIMEOUT_MS = 10 * 60_000;
+const UNIT_TIMEOUT_MS = 15 * 60_000;
 
 /** The units issue 10 requires to pass through the proxy as they pass directly. */
 export const REQUIRED_UNITS = [
@@ -104,6 +104,9 @@ function runUnit(suiteDir: string, host: string, port: number, unit: string): Pr
     '--singledb',
     '--ignore-encoding',
     '--ignore-digest',
+    // Per test, not per unit: a test waiting for a reply that never comes fails after this.
+    '--timeout',
+    '120',
     '--tags',
     EXCLUDED_TAGS.map((t) => `-${t}`).join(' '),
     '--single',

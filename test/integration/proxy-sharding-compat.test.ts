@@ -83,7 +83,14 @@ describe('ShardRing places keys as nutcracker does', { skip: !nutcrackerAvailabl
 
   before(async () => {
     servers = await Promise.all([startRedis(), startRedis(), startRedis()]);
-    nutcracker = await startNutcracker(CASES.map(poolOf));
+    try {
+      nutcracker = await startNutcracker(CASES.map(poolOf));
+    } catch (error) {
+      // A failed before() does not always reach after(): stop the servers here.
+      await Promise.all(servers.map((s) => s.stop()));
+      servers = [];
+      throw error;
+    }
   });
 
   after(async () => {
@@ -139,6 +146,94 @@ describe('ShardRing places keys as nutcracker does', { skip: !nutcrackerAvailabl
       });
       assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} of ${keys.length} keys misplaced`);
       assert.equal(used.size, servers.length, 'the keys were spread over all three servers');
+    });
+  }
+});
+
+describe('ShardRing ejects a shard as nutcracker does', { skip: !nutcrackerAvailable() }, () => {
+  let servers: RedisServer[] = [];
+  let nutcracker: Nutcracker | undefined;
+  const distributions: readonly Distribution[] = ['ketama', 'modula'];
+
+  before(async () => {
+    servers = await Promise.all([startRedis(), startRedis(), startRedis()]);
+    try {
+      nutcracker = await startNutcracker(
+        distributions.map((distribution) => ({
+          name: `eject_${distribution}`,
+          distribution,
+          hash: 'fnv1a_64',
+          autoEjectHosts: true,
+          serverFailureLimit: 1,
+          // Long enough that nothing is re-added while the test runs.
+          serverRetryTimeoutMs: 600_000,
+          servers: servers.map((s) => ({ host: s.host, port: s.port })),
+        })),
+      );
+    } catch (error) {
+      await Promise.all(servers.map((s) => s.stop()));
+      servers = [];
+      throw error;
+    }
+    await servers[1]!.kill();
+  });
+
+  after(async () => {
+    await nutcracker?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  for (const distribution of distributions) {
+    it(`${distribution}: after the dead shard is ejected, keys land where the ring says`, async () => {
+      const port = nutcracker!.ports.get(`eject_${distribution}`)!;
+      const ring = new ShardRing({
+        shards: servers.map((s) => ({ host: s.host, port: s.port })),
+        distribution,
+        autoEject: true,
+        maxFailures: 1,
+      });
+      // A key nutcracker sends to the dead shard: its first requests fail until the ejection.
+      const probe = keysFor(`probe_${distribution}`).find((k) => ring.shardFor(k) === 1)!;
+      let ejected = false;
+      for (let attempt = 0; attempt < 50 && !ejected; attempt++) {
+        const [reply] = await rawCommands(
+          '127.0.0.1',
+          port,
+          undefined,
+          [['SET', probe, '1']],
+          5_000,
+        );
+        ejected = reply === 'OK';
+      }
+      assert.ok(ejected, 'nutcracker ejected the dead shard');
+      assert.equal(ring.recordFailure(1, 0), true);
+
+      const keys = keysFor(`ejected_${distribution}`);
+      const written = await rawCommands(
+        '127.0.0.1',
+        port,
+        undefined,
+        keys.map((k) => ['SET', k, '1']),
+        TIMEOUT_MS,
+      );
+      assert.ok(written.every((r) => r === 'OK'));
+      const live = [servers[0]!, servers[2]!];
+      const holders = await Promise.all(
+        live.map((s) =>
+          rawCommands(
+            s.host,
+            s.port,
+            undefined,
+            keys.map((k) => ['EXISTS', k]),
+            TIMEOUT_MS,
+          ),
+        ),
+      );
+      const wrong = keys.filter((key, k) => {
+        const actual = holders[0]![k] === 1 ? 0 : holders[1]![k] === 1 ? 2 : -1;
+        return actual !== ring.shardFor(key);
+      });
+      assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} of ${keys.length} keys misplaced`);
     });
   }
 });
