@@ -78,6 +78,11 @@ export class RequestParser {
     this.#limits = { ...DEFAULT_REQUEST_LIMITS, ...limits };
   }
 
+  /** Arguments of the current request. */
+  get argc(): number {
+    return this.#argc;
+  }
+
   /** Bytes held for a request not complete yet (the query buffer). */
   get bufferedBytes(): number {
     return this.#pendingBytes;

@@ -11,12 +11,32 @@ import {
   validateInteger,
   validateString,
 } from '../validate.js';
+import type { HashName } from './sharding/hash-functions.js';
+import type { Distribution } from './sharding/shard-ring.js';
 
 export interface ProxyOptions {
   /** Where clients connect: `host:port`, `:port`, a port number, or a Unix socket path. */
   readonly listen: string | number | readonly (string | number)[];
   /** The standalone server behind the proxy (`redis://user:pass@host:port`). */
-  readonly upstream: string;
+  readonly upstream?: string;
+  /** Instead of `upstream`: standalone shards, keys placed as twemproxy places them. */
+  readonly shards?: readonly {
+    readonly name?: string;
+    readonly url: string;
+    readonly weight?: number;
+  }[];
+  /** Shards: twemproxy's `hash`. @default 'fnv1a_64' */
+  readonly hash?: HashName;
+  /** Shards: twemproxy's `distribution`. @default 'ketama' */
+  readonly distribution?: Distribution;
+  /** Shards: twemproxy's `hash_tag`, such as `"{}"`. */
+  readonly hashTag?: string;
+  /** Shards: eject a failing shard (`auto_eject_hosts`). @default false */
+  readonly autoEjectHosts?: boolean;
+  /** Shards: consecutive failures that eject (`server_failure_limit`). @default 2 */
+  readonly serverFailureLimit?: number;
+  /** Shards: how long an ejected shard stays out (`server_retry_timeout`). @default 30000 */
+  readonly serverRetryTimeoutMs?: number;
   /** Upstream connections, all kinds together, never more. @default 16 */
   readonly maxConnections?: number;
   /** Client connections at once; beyond: `-ERR max number of clients reached`. @default 10000 */
@@ -44,7 +64,16 @@ export interface ProxyOptions {
 
 export interface ResolvedProxyOptions {
   readonly listen: readonly (string | number)[];
-  readonly upstream: string;
+  readonly upstream: string | undefined;
+  readonly shards: ProxyOptions['shards'];
+  readonly sharding: {
+    readonly hash: HashName | undefined;
+    readonly distribution: Distribution | undefined;
+    readonly hashTag: string | undefined;
+    readonly autoEject: boolean;
+    readonly maxFailures: number;
+    readonly retryTimeoutMs: number;
+  };
   readonly maxConnections: number;
   readonly maxClients: number;
   readonly requirepass: string | undefined;
@@ -62,6 +91,13 @@ export interface ResolvedProxyOptions {
 const KNOWN = new Set([
   'listen',
   'upstream',
+  'shards',
+  'hash',
+  'distribution',
+  'hashTag',
+  'autoEjectHosts',
+  'serverFailureLimit',
+  'serverRetryTimeoutMs',
   'maxConnections',
   'maxClients',
   'requirepass',
@@ -96,9 +132,38 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   );
   const users =
     options.users instanceof Map ? options.users : new Map(Object.entries(options.users ?? {}));
+  const shards = options.shards;
+  if ((options.upstream === undefined) === (shards === undefined)) {
+    throw new InvalidArgumentError('Give exactly one of the options "upstream" and "shards"');
+  }
+  if (shards !== undefined && (!Array.isArray(shards) || shards.length === 0)) {
+    throw new InvalidArgumentError(
+      'Invalid option "shards": expected a non-empty array of { name?, url, weight? }',
+    );
+  }
   return {
     listen,
-    upstream: validateString(options.upstream, 'upstream', { secret: true }),
+    upstream:
+      options.upstream === undefined
+        ? undefined
+        : validateString(options.upstream, 'upstream', { secret: true }),
+    shards,
+    sharding: {
+      hash: options.hash,
+      distribution: options.distribution,
+      hashTag: options.hashTag,
+      autoEject: options.autoEjectHosts ?? false,
+      maxFailures: validateInteger(
+        options.serverFailureLimit ?? 2,
+        'serverFailureLimit',
+        1,
+        1_000_000,
+      ),
+      retryTimeoutMs: validateDurationMs(
+        options.serverRetryTimeoutMs ?? 30_000,
+        'serverRetryTimeoutMs',
+      ),
+    },
     maxConnections: validateInteger(options.maxConnections ?? 16, 'maxConnections', 2, 100_000),
     maxClients: validateInteger(options.maxClients ?? 10_000, 'maxClients', 1, 10_000_000),
     requirepass:

@@ -13,6 +13,7 @@ import {
 } from './proxy-options.js';
 import { ClientSession } from './session.js';
 import { createProxyCounters, type ProxyCounters, type SessionHost } from './session-host.js';
+import { ShardsUpstream } from './shards-upstream.js';
 import { StandaloneUpstream } from './standalone-upstream.js';
 import type { Upstream, UpstreamStats } from './upstream.js';
 
@@ -54,13 +55,7 @@ class ProxyServer implements RespoolProxy, SessionHost {
   constructor(options: ResolvedProxyOptions, upstream: Upstream | undefined) {
     this.options = options;
     this.auth = new ProxyAuth(options.requirepass, options.users);
-    this.upstream =
-      upstream ??
-      new StandaloneUpstream({
-        url: options.upstream,
-        maxConnections: options.maxConnections,
-        client: options.upstreamOptions,
-      });
+    this.upstream = upstream ?? createUpstream(options);
     this.upstream.onDrain(() => {
       const waiting = [...this.#congested];
       this.#congested.clear();
@@ -162,6 +157,22 @@ class ProxyServer implements RespoolProxy, SessionHost {
     await stopped;
     await this.upstream.close();
   }
+}
+
+function createUpstream(options: ResolvedProxyOptions): Upstream {
+  if (options.shards !== undefined) {
+    return new ShardsUpstream({
+      shards: options.shards,
+      maxConnections: options.maxConnections,
+      ...options.sharding,
+      client: options.upstreamOptions,
+    });
+  }
+  return new StandaloneUpstream({
+    url: options.upstream ?? '',
+    maxConnections: options.maxConnections,
+    client: options.upstreamOptions,
+  });
 }
 
 /** `host:port`, `:port`, `port`, or a path (anything with a `/`). */

@@ -15,6 +15,7 @@
  */
 import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
+import { getKeyIndexes } from '../commands/keys.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
@@ -319,6 +320,15 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     }
   }
 
+  #argvViews(slot: Slot): Buffer[] {
+    const parser = this.#parser;
+    const argc = parser.argc;
+    const out: Buffer[] = new Array(argc);
+    for (let i = 0; i < argc; i++)
+      out[i] = slot.frame.subarray(parser.argStart[i], parser.argEnd[i]);
+    return out;
+  }
+
   #argv(slot: Slot, argc: number): string[] {
     const out: string[] = new Array(argc);
     for (let i = 0; i < argc; i++) out[i] = this.#parser.argString(slot.frame, i);
@@ -349,7 +359,10 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   }
 
   #sendShared(slot: Slot): boolean {
-    const path = this.#host.upstream.shared(this.protocol, this.db);
+    const upstream = this.#host.upstream;
+    const path = upstream.shared(this.protocol, this.db);
+    // A keyed shape routes by the arguments: views of the frame, no copies.
+    if (upstream.routesByKey && !(path instanceof Error)) slot.args = this.#argvViews(slot);
     if (path instanceof Error)
       return this.#local(slot, errorReply(`respool proxy: ${path.message}`));
     return this.#sendOn(path, slot, null);
@@ -375,7 +388,9 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     if (this.#inflight > 0) return false;
     this.#acquiring = true;
     const name = slot.args[0] as string;
-    this.#host.upstream.lease(this.protocol, this.db, this.#host.options.leaseTimeoutMs).then(
+    const parser = this.#parser;
+    const key = parser.argc > 1 && name !== 'multi' ? this.#firstKey(slot) : undefined;
+    this.#host.upstream.lease(this.protocol, this.db, this.#host.options.leaseTimeoutMs, key).then(
       (lease) => {
         this.#acquiring = false;
         if (this.closed) {
@@ -398,6 +413,14 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       },
     );
     return false;
+  }
+
+  /** The first key of the current request (it picks the node of a keyed upstream). */
+  #firstKey(slot: Slot): Buffer | undefined {
+    if (!this.#host.upstream.routesByKey) return undefined;
+    const views = this.#argvViews(slot);
+    const at = getKeyIndexes(views)[0];
+    return at === undefined ? undefined : views[at];
   }
 
   /** Give the lease back once it holds no state and owes no reply. */

@@ -48,8 +48,11 @@ export interface Upstream {
   readonly serverVersion: string;
   /** The shared path for a protocol and database, or the reason there is none. */
   shared(protocol: 2 | 3, db: number): SharedPath | Error;
-  /** Borrow an exclusive connection, waiting at most `timeoutMs`; rejects naming the budget. */
-  lease(protocol: 2 | 3, db: number, timeoutMs: number): Promise<Lease>;
+  /**
+   * Borrow an exclusive connection, waiting at most `timeoutMs`; rejects naming the budget.
+   * `key` (the first key of the command that starts the lease) picks the node of a keyed shape.
+   */
+  lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease>;
   readonly hub: PubSubHub;
   /** Called whenever a congested shared path can take commands again. */
   onDrain(listener: () => void): void;
