@@ -8,6 +8,8 @@
  *   npm run bench -- --clients respool,bare --callers 500 --rounds 5 --json out.json
  *   npm run bench -- --cluster                       # the cluster clients, one private cluster
  *   npm run bench -- --cluster --quick
+ *   npm run bench -- --proxy                         # redis-benchmark: direct, respool proxy,
+ *                                                    # twemproxy (bench/proxy/run.ts)
  *
  * Each round runs every client once per caller count, in an order rotated by one each round, so
  * slow drift of the machine (other tenants, thermal state) spreads over all clients instead of
@@ -77,7 +79,8 @@ const USAGE = `usage: npm run bench -- [options]
   --cluster             benchmark the cluster clients against one private 6-node cluster
                         (3 primaries + 3 replicas) instead of one redis-server
   --json <file>         also write every round, summary and ratio to <file>
-  --quick               smoke run: 1 round, 500 ms, 150 ms warm-up (explicit flags still win)`;
+  --quick               smoke run: 1 round, 500 ms, 150 ms warm-up (explicit flags still win)
+  --proxy               redis-benchmark direct vs respool proxy vs twemproxy (--proxy --help)`;
 
 function parseConfig(argv: readonly string[]): Config | undefined {
   const { values } = parseArgs({
@@ -439,6 +442,12 @@ async function benchCluster(
 }
 
 async function main(): Promise<void> {
+  // The proxy bench drives redis-benchmark, not these clients: it has its own flags.
+  if (process.argv.includes('--proxy')) {
+    const { runProxyBench } = await import('../proxy/run.js');
+    await runProxyBench(process.argv.slice(2));
+    return;
+  }
   const config = parseConfig(process.argv.slice(2));
   if (config === undefined) {
     console.log(USAGE);

@@ -10,7 +10,9 @@ import { runCli } from './run-cli.js';
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
-for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+// `respool proxy` handles its own signals: SIGTERM drains instead of exiting at once.
+const ownSignals = process.argv[2] === 'proxy';
+for (const [signal, code] of ownSignals ? [] : Object.entries(SIGNAL_EXIT_CODES)) {
   process.once(signal, () => {
     process.stderr.write(`\nrespool: interrupted (${signal})\n`);
     process.exit(code);

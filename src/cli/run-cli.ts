@@ -18,8 +18,9 @@ import type { CliCommand, CliIo } from './command.js';
 import { demoCommand } from './demo.js';
 import { didYouMean } from './did-you-mean.js';
 import { doctorCommand } from './doctor.js';
+import { proxyCommand } from './proxy.js';
 
-const COMMANDS: readonly CliCommand[] = [demoCommand, doctorCommand];
+const COMMANDS: readonly CliCommand[] = [demoCommand, doctorCommand, proxyCommand];
 
 /** Run `respool <args…>` and resolve with the process exit code. Never rejects. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {

@@ -1,0 +1,172 @@
+/**
+ * The engine behind one upstream server: a `ClientCore` per protocol and database in use (its
+ * multiplexed connection is a shared path; its pool lends leases), created when first needed, all
+ * under a `SharedBudget` that several servers (shards) may share.
+ *
+ * Why a shared connection per (protocol, db) rather than a lease per SELECTing client: a reply is
+ * relayed as the server's bytes, so a RESP3 client needs a RESP3 connection, and a client that
+ * SELECTs db 9 needs a connection in db 9. Leasing would pin every such client to its own
+ * connection for as long as it stays there (the whole session, for most), so 1,000 clients in
+ * db 1 would need 1,000 connections; one multiplexed connection per (protocol, db) carries them
+ * all. Each takes one slot of the budget when first needed (an idle pooled connection gives its
+ * slot up for it) and keeps it; when no slot can be had, the client's SELECT (or HELLO 3) is
+ * refused naming the limit.
+ */
+import { ClientCore } from '../client/client-core.js';
+import { LeaseState } from '../client/lease-state.js';
+import { type ClientOptions, resolveClientOptions } from '../client/options.js';
+import type { Connection } from '../connection/connection.js';
+import type { SharedBudget } from '../pool/shared-budget.js';
+import type { Lease } from './upstream.js';
+
+export type EngineOptions = Omit<
+  ClientOptions,
+  'url' | 'db' | 'protocol' | 'maxConnections' | 'name'
+>;
+
+class CoreLease implements Lease {
+  readonly connection: Connection;
+  readonly #core: ClientCore;
+  readonly #state: LeaseState;
+  #done = false;
+
+  constructor(core: ClientCore, connection: Connection, state: LeaseState) {
+    this.#core = core;
+    this.connection = connection;
+    this.#state = state;
+  }
+
+  observe(args: readonly (string | Buffer)[]): void {
+    this.#state.observe(args);
+  }
+
+  release(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#core.pool.release(this.connection);
+  }
+
+  destroy(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#core.pool.destroyLeased(this.connection);
+  }
+}
+
+export interface CoreSetStats {
+  connections: number;
+  leased: number;
+  idle: number;
+}
+
+export class CoreSet {
+  readonly url: string;
+  readonly #name: string;
+  readonly #engine: EngineOptions | undefined;
+  readonly #maxConnections: number;
+  readonly #budget: SharedBudget;
+  readonly #onDrain: () => void;
+  /** (protocol, db) → core; key = protocol * 65536 + db. */
+  readonly #cores = new Map<number, ClientCore>();
+  /** RESP2, db 0: created with the set, its slot reserved. */
+  readonly default: ClientCore;
+  leaseWaits = 0;
+  leaseTimeouts = 0;
+
+  constructor(
+    url: string,
+    budget: SharedBudget,
+    maxConnections: number,
+    onDrain: () => void,
+    engine?: EngineOptions,
+    name = 'respool-proxy',
+  ) {
+    this.url = url;
+    this.#budget = budget;
+    this.#maxConnections = maxConnections;
+    this.#onDrain = onDrain;
+    this.#engine = engine;
+    this.#name = name;
+    budget.reserve();
+    this.default = this.#create(2, 0);
+  }
+
+  #create(protocol: 2 | 3, db: number): ClientCore {
+    const resolved = resolveClientOptions({
+      ...this.#engine,
+      url: this.url,
+      db,
+      protocol,
+      name: this.#name,
+      maxConnections: this.#maxConnections,
+      // A proxied request has no deadline of its own: its client decides how long to wait.
+      commandTimeoutMs: 0,
+    });
+    const core = new ClientCore(resolved, undefined, this.#budget);
+    core.events.on('drain', this.#onDrain);
+    core.events.on('error', () => {
+      // Each waiting client gets its command's error; nothing more to do here.
+    });
+    this.#cores.set(protocol * 65536 + db, core);
+    return core;
+  }
+
+  /** The core for (protocol, db), created on first use; an Error naming the budget if none. */
+  core(protocol: 2 | 3, db: number): ClientCore | Error {
+    const core = this.#cores.get(protocol * 65536 + db);
+    if (core !== undefined) return core;
+    const budget = this.#budget;
+    if (!budget.tryTake() && !(budget.reclaim(() => false) && budget.tryTake())) {
+      return new Error(
+        `no upstream connection left for a new ${protocol === 3 ? 'RESP3 ' : ''}shared connection${db === 0 ? '' : ` to db ${db}`}: every one of --max-connections ${this.#maxConnections} is in use`,
+      );
+    }
+    // The slot just taken becomes the new core's multiplexed connection, reserved for good.
+    budget.give();
+    budget.reserve();
+    return this.#create(protocol, db);
+  }
+
+  async lease(
+    protocol: 2 | 3,
+    db: number,
+    timeoutMs: number,
+    total: () => CoreSetStats,
+  ): Promise<Lease> {
+    const core = this.core(protocol, db);
+    if (core instanceof Error) throw core;
+    if (core.pool.stats().idle === 0) this.leaseWaits++;
+    let conn: Connection;
+    try {
+      conn = await core.pool.acquire({ timeoutMs, trackLeak: false });
+    } catch (error) {
+      this.leaseTimeouts++;
+      const s = total();
+      throw new Error(
+        `no upstream connection became free within ${timeoutMs} ms: --max-connections ${this.#maxConnections} reached (${s.leased} leased, ${s.connections} open)`,
+        { cause: error },
+      );
+    }
+    const state = new LeaseState(db, this.#name);
+    core.pool.track(conn, state);
+    return new CoreLease(core, conn, state);
+  }
+
+  stats(into: CoreSetStats): CoreSetStats {
+    for (const core of this.#cores.values()) {
+      const s = core.stats();
+      into.connections += s.open + s.connecting;
+      into.leased += s.leased;
+      into.idle += s.idle;
+    }
+    return into;
+  }
+
+  get size(): number {
+    return this.#cores.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#cores.values()].map((core) => core.close()));
+  }
+}

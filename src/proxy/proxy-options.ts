@@ -1,0 +1,193 @@
+/**
+ * `createProxy` options: validated once, synchronously, each error naming the option and the
+ * value (secrets never echoed).
+ */
+import type { ClientOptions } from '../client/options.js';
+import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestParserLimits } from '../protocol/request-parser.js';
+import {
+  rejectUnknownKeys,
+  validateDurationMs,
+  validateInteger,
+  validateString,
+} from '../validate.js';
+import type { HashName } from './sharding/hash-functions.js';
+import type { Distribution } from './sharding/shard-ring.js';
+
+export interface ProxyOptions {
+  /** Where clients connect: `host:port`, `:port`, a port number, or a Unix socket path. */
+  readonly listen: string | number | readonly (string | number)[];
+  /** The standalone server behind the proxy (`redis://user:pass@host:port`). */
+  readonly upstream?: string;
+  /** Instead of `upstream`: standalone shards, keys placed as twemproxy places them. */
+  readonly shards?: readonly {
+    readonly name?: string;
+    readonly url: string;
+    readonly weight?: number;
+  }[];
+  /** Shards: twemproxy's `hash`. @default 'fnv1a_64' */
+  readonly hash?: HashName;
+  /** Shards: twemproxy's `distribution`. @default 'ketama' */
+  readonly distribution?: Distribution;
+  /** Shards: twemproxy's `hash_tag`, such as `"{}"`. */
+  readonly hashTag?: string;
+  /** Shards: eject a failing shard (`auto_eject_hosts`). @default false */
+  readonly autoEjectHosts?: boolean;
+  /** Shards: consecutive failures that eject (`server_failure_limit`). @default 2 */
+  readonly serverFailureLimit?: number;
+  /** Shards: how long an ejected shard stays out (`server_retry_timeout`). @default 30000 */
+  readonly serverRetryTimeoutMs?: number;
+  /** Upstream connections, all kinds together, never more. @default 16 */
+  readonly maxConnections?: number;
+  /** Client connections at once; beyond: `-ERR max number of clients reached`. @default 10000 */
+  readonly maxClients?: number;
+  /** The `default` user's password clients must AUTH with. */
+  readonly requirepass?: string;
+  /** More proxy users: username → password. */
+  readonly users?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Close a client silent this long (0 = never; pub/sub and blocked clients exempt). @default 0 */
+  readonly clientIdleTimeoutMs?: number;
+  /** Close a client whose unread replies pass this many bytes. @default 67108864 */
+  readonly maxClientOutputBytes?: number;
+  /** Close a client whose partial request passes this many bytes. @default 134217728 */
+  readonly maxQueryBufferBytes?: number;
+  /** How long a client waits for a lease (MULTI, WATCH, a blocking command). @default 5000 */
+  readonly leaseTimeoutMs?: number;
+  /** Databases clients may SELECT (the server's `databases`). @default 16 */
+  readonly databases?: number;
+  /** Engine options for the upstream connections (timeouts, TLS). */
+  readonly upstreamOptions?: Omit<
+    ClientOptions,
+    'url' | 'db' | 'protocol' | 'maxConnections' | 'name'
+  >;
+}
+
+export interface ResolvedProxyOptions {
+  readonly listen: readonly (string | number)[];
+  readonly upstream: string | undefined;
+  readonly shards: ProxyOptions['shards'];
+  readonly sharding: {
+    readonly hash: HashName | undefined;
+    readonly distribution: Distribution | undefined;
+    readonly hashTag: string | undefined;
+    readonly autoEject: boolean;
+    readonly maxFailures: number;
+    readonly retryTimeoutMs: number;
+  };
+  readonly maxConnections: number;
+  readonly maxClients: number;
+  readonly requirepass: string | undefined;
+  readonly users: ReadonlyMap<string, string>;
+  readonly clientIdleTimeoutMs: number;
+  readonly maxClientOutputBytes: number;
+  /** Reading a client pauses while this much of its output is unsent. */
+  readonly clientOutputPauseBytes: number;
+  readonly requestLimits: RequestParserLimits;
+  readonly leaseTimeoutMs: number;
+  readonly databases: number;
+  readonly upstreamOptions: ProxyOptions['upstreamOptions'];
+}
+
+const KNOWN = new Set([
+  'listen',
+  'upstream',
+  'shards',
+  'hash',
+  'distribution',
+  'hashTag',
+  'autoEjectHosts',
+  'serverFailureLimit',
+  'serverRetryTimeoutMs',
+  'maxConnections',
+  'maxClients',
+  'requirepass',
+  'users',
+  'clientIdleTimeoutMs',
+  'maxClientOutputBytes',
+  'maxQueryBufferBytes',
+  'leaseTimeoutMs',
+  'databases',
+  'upstreamOptions',
+]);
+
+export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`createProxy expects an options object, got ${typeof options}`);
+  }
+  rejectUnknownKeys(options, KNOWN, 'proxy options');
+  const listen = (Array.isArray(options.listen) ? options.listen : [options.listen]) as (
+    | string
+    | number
+  )[];
+  if (listen.length === 0 || listen.some((l) => typeof l !== 'string' && typeof l !== 'number')) {
+    throw new InvalidArgumentError(
+      `Invalid option "listen": expected "host:port", a port or a socket path, got ${JSON.stringify(options.listen)}`,
+    );
+  }
+  const maxOutput = validateInteger(
+    options.maxClientOutputBytes ?? 64 * 1024 * 1024,
+    'maxClientOutputBytes',
+    1024,
+    2 ** 40,
+  );
+  const users =
+    options.users instanceof Map ? options.users : new Map(Object.entries(options.users ?? {}));
+  const shards = options.shards;
+  if ((options.upstream === undefined) === (shards === undefined)) {
+    throw new InvalidArgumentError('Give exactly one of the options "upstream" and "shards"');
+  }
+  if (shards !== undefined && (!Array.isArray(shards) || shards.length === 0)) {
+    throw new InvalidArgumentError(
+      'Invalid option "shards": expected a non-empty array of { name?, url, weight? }',
+    );
+  }
+  return {
+    listen,
+    upstream:
+      options.upstream === undefined
+        ? undefined
+        : validateString(options.upstream, 'upstream', { secret: true }),
+    shards,
+    sharding: {
+      hash: options.hash,
+      distribution: options.distribution,
+      hashTag: options.hashTag,
+      autoEject: options.autoEjectHosts ?? false,
+      maxFailures: validateInteger(
+        options.serverFailureLimit ?? 2,
+        'serverFailureLimit',
+        1,
+        1_000_000,
+      ),
+      retryTimeoutMs: validateDurationMs(
+        options.serverRetryTimeoutMs ?? 30_000,
+        'serverRetryTimeoutMs',
+      ),
+    },
+    maxConnections: validateInteger(options.maxConnections ?? 16, 'maxConnections', 2, 100_000),
+    maxClients: validateInteger(options.maxClients ?? 10_000, 'maxClients', 1, 10_000_000),
+    requirepass:
+      options.requirepass === undefined
+        ? undefined
+        : validateString(options.requirepass, 'requirepass', { secret: true }),
+    users: users as ReadonlyMap<string, string>,
+    clientIdleTimeoutMs: validateDurationMs(
+      options.clientIdleTimeoutMs ?? 0,
+      'clientIdleTimeoutMs',
+    ),
+    maxClientOutputBytes: maxOutput,
+    clientOutputPauseBytes: Math.min(maxOutput, 1024 * 1024),
+    requestLimits: {
+      ...DEFAULT_REQUEST_LIMITS,
+      maxQueryBufferBytes: validateInteger(
+        options.maxQueryBufferBytes ?? DEFAULT_REQUEST_LIMITS.maxQueryBufferBytes,
+        'maxQueryBufferBytes',
+        1024,
+        2 ** 40,
+      ),
+    },
+    leaseTimeoutMs: validateDurationMs(options.leaseTimeoutMs ?? 5_000, 'leaseTimeoutMs'),
+    databases: validateInteger(options.databases ?? 16, 'databases', 1, 1_000_000),
+    upstreamOptions: options.upstreamOptions,
+  };
+}

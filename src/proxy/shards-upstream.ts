@@ -1,0 +1,372 @@
+/**
+ * A list of standalone shards behind the proxy, placed as twemproxy places keys (`ShardRing`:
+ * its hashes, ketama/modula/random, hash tags, and auto-eject with `server_failure_limit` and
+ * `server_retry_timeout`), each shard driven by the engine (`CoreSet`), all under one budget.
+ *
+ * A command with keys goes to its key's shard; MGET/MSET/DEL/UNLINK/EXISTS/TOUCH over several
+ * shards are split and their raw replies merged (`fanout`); DBSIZE, KEYS, FLUSHALL… go to every
+ * shard and are merged; SCAN walks every shard behind one cursor; keyless commands and pub/sub go
+ * to the first live shard. Transactions and WATCH lease a connection on the shard of the first
+ * WATCHed key; a MULTI with no WATCH before it is refused (its keys are not known yet).
+ */
+
+import { parseRedisUrl } from '../client/options.js';
+import { getKeyIndexes } from '../commands/keys.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import { InvalidArgumentError } from '../errors.js';
+import { SharedBudget } from '../pool/shared-budget.js';
+import { encodeCommand } from '../protocol/encoder.js';
+import type { RespArg } from '../protocol/resp-types.js';
+import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
+import {
+  type FanoutContext,
+  mergeAllNodes,
+  mergeMultiKey,
+  planFanout,
+  rewriteScanReply,
+} from './fanout/index.js';
+import { errorFrame } from './fanout/reply-frames.js';
+import { PubSubHub } from './pubsub-hub.js';
+import type { HashName } from './sharding/hash-functions.js';
+import { type Distribution, ShardRing } from './sharding/index.js';
+import { serverVersionOf } from './standalone-upstream.js';
+import type { Lease, SharedPath, Upstream, UpstreamStats } from './upstream.js';
+
+export interface ShardOptions {
+  /** `name=redis://host:port` entries; the name places the shard on the ketama circle. */
+  readonly shards: readonly {
+    readonly name?: string | undefined;
+    readonly url: string;
+    readonly weight?: number;
+  }[];
+  readonly maxConnections: number;
+  readonly hash?: HashName | undefined;
+  readonly distribution?: Distribution | undefined;
+  readonly hashTag?: string | undefined;
+  readonly autoEject?: boolean | undefined;
+  readonly maxFailures?: number | undefined;
+  readonly retryTimeoutMs?: number | undefined;
+  readonly client?: EngineOptions | undefined;
+}
+
+/** One sub-request of a split or fanned-out command; reports to its parent. */
+class Part implements PendingCommand {
+  readonly args: readonly Buffer[];
+  readonly frame: Buffer;
+  readonly raw = true;
+  readonly returnBuffers = false;
+  readonly #gather: Gather;
+  readonly #index: number;
+  settled = false;
+
+  constructor(gather: Gather, index: number, args: readonly Buffer[], frame: Buffer) {
+    this.#gather = gather;
+    this.#index = index;
+    this.args = args;
+    this.frame = frame;
+  }
+
+  reply(value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#gather.done(this.#index, value as Buffer, true);
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#gather.done(
+      this.#index,
+      errorFrame(`ERR respool proxy: ${error.message.replace(/[\r\n]+/g, ' ')}`),
+      false,
+    );
+  }
+}
+
+/** Waits for every part, then answers the client's command with the merged bytes. */
+class Gather {
+  readonly #replies: Buffer[];
+  #left: number;
+  readonly #target: PendingCommand;
+  readonly #merge: (replies: Buffer[]) => Buffer;
+  readonly #shards: readonly number[];
+  readonly #upstream: ShardsUpstream;
+
+  constructor(
+    target: PendingCommand,
+    shards: readonly number[],
+    merge: (r: Buffer[]) => Buffer,
+    upstream: ShardsUpstream,
+  ) {
+    this.#target = target;
+    this.#shards = shards;
+    this.#left = shards.length;
+    this.#replies = new Array(shards.length);
+    this.#merge = merge;
+    this.#upstream = upstream;
+  }
+
+  done(index: number, reply: Buffer, ok: boolean): void {
+    this.#upstream.report(this.#shards[index]!, ok);
+    this.#replies[index] = reply;
+    if (--this.#left === 0) this.#target.reply(this.#merge(this.#replies));
+  }
+}
+
+/** Forwards one routed command's reply, counting the shard's health on the way. */
+class Routed implements PendingCommand {
+  readonly args: readonly RespArg[];
+  readonly frame: Buffer;
+  readonly raw: boolean;
+  readonly returnBuffers = false;
+  readonly #target: PendingCommand;
+  readonly #shard: number;
+  readonly #upstream: ShardsUpstream;
+
+  constructor(target: PendingCommand, shard: number, upstream: ShardsUpstream) {
+    this.#target = target;
+    this.args = target.args;
+    // Every command from a proxy client carries its frame.
+    this.frame = target.frame ?? encodeCommand(target.args);
+    this.raw = target.raw === true;
+    this.#shard = shard;
+    this.#upstream = upstream;
+  }
+
+  /** The client's command settles once; this forwarder has no outcome of its own. */
+  get settled(): boolean {
+    return this.#target.settled;
+  }
+
+  reply(value: unknown): void {
+    this.#upstream.report(this.#shard, true);
+    this.#target.reply(value as Buffer);
+  }
+
+  fail(error: Error): void {
+    this.#upstream.report(this.#shard, false);
+    this.#target.fail(error);
+  }
+}
+
+class ShardedPath implements SharedPath {
+  readonly #upstream: ShardsUpstream;
+  readonly #protocol: 2 | 3;
+
+  constructor(upstream: ShardsUpstream, protocol: 2 | 3) {
+    this.#upstream = upstream;
+    this.#protocol = protocol;
+  }
+
+  send(cmd: PendingCommand): boolean {
+    return this.#upstream.route(cmd, this.#protocol);
+  }
+}
+
+export class ShardsUpstream implements Upstream {
+  readonly routesByKey = true;
+  readonly maxConnections: number;
+  readonly hub: PubSubHub;
+  readonly ring: ShardRing;
+  readonly #sets: CoreSet[];
+  readonly #paths: [ShardedPath, ShardedPath];
+  readonly #drainListeners: (() => void)[] = [];
+  readonly #context: FanoutContext;
+  #serverVersion = '7.0.0';
+
+  constructor(options: ShardOptions) {
+    this.maxConnections = options.maxConnections;
+    if (options.maxConnections < options.shards.length + 1) {
+      throw new InvalidArgumentError(
+        `Invalid option "maxConnections": ${options.maxConnections} is too few for ${options.shards.length} shards (one shared connection each, plus at least one for leases and pub/sub)`,
+      );
+    }
+    const budget = new SharedBudget(options.maxConnections);
+    this.ring = new ShardRing({
+      shards: options.shards.map((s) => {
+        const url = parseRedisUrl(s.url);
+        return {
+          host: url.path ?? url.host ?? '127.0.0.1',
+          port: url.path === undefined ? (url.port ?? 6379) : undefined,
+          weight: s.weight ?? 1,
+          name: s.name,
+        };
+      }),
+      hash: options.hash ?? 'fnv1a_64',
+      distribution: options.distribution ?? 'ketama',
+      hashTag: options.hashTag,
+      autoEject: options.autoEject ?? false,
+      maxFailures: options.maxFailures ?? 2,
+      retryTimeoutMs: options.retryTimeoutMs ?? 30_000,
+    });
+    this.#sets = options.shards.map(
+      (s) => new CoreSet(s.url, budget, options.maxConnections, this.#onDrain, options.client),
+    );
+    this.hub = new PubSubHub(this.#sets[0]!.default.subscriber);
+    this.#paths = [new ShardedPath(this, 2), new ShardedPath(this, 3)];
+    this.#context = {
+      shape: 'shards',
+      targetOf: (key) => this.ring.shardFor(key),
+      nodeCount: this.#sets.length,
+      keysOf: (args) => getKeyIndexes(args),
+    };
+  }
+
+  get serverVersion(): string {
+    return this.#serverVersion;
+  }
+
+  readonly #onDrain = (): void => {
+    for (const listener of this.#drainListeners) listener();
+  };
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    this.#serverVersion = (await serverVersionOf(this.#sets[0]!)) ?? this.#serverVersion;
+  }
+
+  /** A shard answered (`ok`) or failed: auto-eject counts it. */
+  report(shard: number, ok: boolean): void {
+    if (ok) this.ring.recordSuccess(shard);
+    else this.ring.recordFailure(shard, Date.now());
+  }
+
+  shared(protocol: 2 | 3, db: number): SharedPath | Error {
+    if (db !== 0) {
+      return new Error(
+        'SELECT is not supported through respool proxy with shards: only database 0 is served',
+      );
+    }
+    return this.#paths[protocol - 2]!;
+  }
+
+  #firstLive(): number {
+    for (let i = 0; i < this.#sets.length; i++) if (this.ring.isLive(i)) return i;
+    return -1;
+  }
+
+  #send(shard: number, protocol: 2 | 3, cmd: PendingCommand): boolean {
+    const core = this.#sets[shard]!.core(protocol, 0);
+    if (core instanceof Error) {
+      cmd.fail(core);
+      return true;
+    }
+    return core.mux.send(cmd);
+  }
+
+  /** Route one client command (its `args` are the whole argument vector). */
+  route(cmd: PendingCommand, protocol: 2 | 3): boolean {
+    const args = cmd.args as Buffer[];
+    this.ring.update(Date.now());
+    const plan = planFanout(args, this.#context);
+    switch (plan.kind) {
+      case 'refuse':
+        cmd.reply(plan.reply);
+        return true;
+      case 'route': {
+        const keys = getKeyIndexes(args);
+        const shard = keys.length > 0 ? this.ring.shardFor(args[keys[0]!]!) : this.#firstLive();
+        if (shard === -1) {
+          cmd.reply(
+            errorFrame('ERR respool proxy: every shard is ejected (auto-eject); retry later'),
+          );
+          return true;
+        }
+        return this.#send(shard, protocol, new Routed(cmd, shard, this));
+      }
+      case 'split': {
+        const subs = plan.plan.subs;
+        if (subs.length === 1)
+          return this.#send(subs[0]!.target, protocol, new Routed(cmd, subs[0]!.target, this));
+        const gather = new Gather(
+          cmd,
+          subs.map((s) => s.target),
+          (replies) => mergeMultiKey(plan.plan, replies),
+          this,
+        );
+        let ok = true;
+        subs.forEach((sub, i) => {
+          ok =
+            this.#send(
+              sub.target,
+              protocol,
+              new Part(gather, i, sub.args, encodeCommand(sub.args)),
+            ) && ok;
+        });
+        return ok;
+      }
+      case 'all': {
+        const shards = this.#sets.map((_, i) => i);
+        const gather = new Gather(
+          cmd,
+          shards,
+          (replies) => mergeAllNodes(plan.merge, replies),
+          this,
+        );
+        const frame = cmd.frame ?? encodeCommand(args);
+        let ok = true;
+        for (const i of shards)
+          ok = this.#send(i, protocol, new Part(gather, i, args, frame)) && ok;
+        return ok;
+      }
+      case 'scan': {
+        const node = plan.node;
+        const count = this.#sets.length;
+        const gather = new Gather(
+          cmd,
+          [node],
+          (replies) => rewriteScanReply(replies[0]!, node, count),
+          this,
+        );
+        return this.#send(node, protocol, new Part(gather, 0, plan.args, encodeCommand(plan.args)));
+      }
+    }
+  }
+
+  lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease> {
+    if (db !== 0) return Promise.reject(new Error('only database 0 is served with shards'));
+    const shard = key === undefined ? -1 : this.ring.shardFor(key);
+    if (shard === -1) {
+      return Promise.reject(
+        new Error(
+          key === undefined
+            ? 'a transaction through respool proxy with shards must begin with WATCH on one of its keys (it picks the shard); MULTI alone cannot know where its keys live'
+            : 'every shard is ejected (auto-eject); retry later',
+        ),
+      );
+    }
+    return this.#sets[shard]!.lease(protocol, 0, timeoutMs, () => this.#totals());
+  }
+
+  #totals(): CoreSetStats {
+    const into = { connections: 0, leased: 0, idle: 0 };
+    for (const set of this.#sets) set.stats(into);
+    return into;
+  }
+
+  stats(): UpstreamStats {
+    let leaseWaits = 0;
+    let leaseTimeouts = 0;
+    let sharedPaths = 0;
+    for (const set of this.#sets) {
+      leaseWaits += set.leaseWaits;
+      leaseTimeouts += set.leaseTimeouts;
+      sharedPaths += set.size;
+    }
+    return {
+      ...this.#totals(),
+      maxConnections: this.maxConnections,
+      leaseWaits,
+      leaseTimeouts,
+      sharedPaths,
+      channels: this.hub.channelCount,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#sets.map((s) => s.close()));
+  }
+}

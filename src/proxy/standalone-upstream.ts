@@ -1,0 +1,101 @@
+/**
+ * One standalone server behind the proxy, driven by the engine (`CoreSet`: a shared connection
+ * per protocol and database in use, a bounded pool of leases, one budget). The pub/sub hub's
+ * connection is lent by the default core's pool, so it counts in the budget too.
+ */
+import { BasicCommand } from '../connection/pending-command.js';
+import { SharedBudget } from '../pool/shared-budget.js';
+import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
+import { PubSubHub } from './pubsub-hub.js';
+import type { Lease, SharedPath, Upstream, UpstreamStats } from './upstream.js';
+
+export interface StandaloneUpstreamOptions {
+  /** `redis://…` of the server, with its credentials (never shown to clients). */
+  readonly url: string;
+  readonly maxConnections: number;
+  /** Extra engine options (timeouts, TLS). */
+  readonly client?: EngineOptions | undefined;
+}
+
+/** The server's version, from the handshake (RESP3) or INFO server. */
+export async function serverVersionOf(set: CoreSet): Promise<string | undefined> {
+  const conn = await set.default.mux.connect();
+  const version = conn.handshake?.serverVersion;
+  if (version !== undefined) return version;
+  const info = await new Promise<string>((resolve, reject) => {
+    conn.send(
+      new BasicCommand({
+        args: ['INFO', 'server'],
+        reply: (v) => resolve(String(v)),
+        fail: reject,
+      }),
+    );
+  });
+  return /redis_version:([^\r\n]+)/.exec(info)?.[1];
+}
+
+export class StandaloneUpstream implements Upstream {
+  readonly routesByKey = false;
+  readonly maxConnections: number;
+  readonly hub: PubSubHub;
+  readonly #set: CoreSet;
+  readonly #drainListeners: (() => void)[] = [];
+  #serverVersion = '7.0.0';
+
+  constructor(options: StandaloneUpstreamOptions) {
+    this.maxConnections = options.maxConnections;
+    const budget = new SharedBudget(options.maxConnections);
+    this.#set = new CoreSet(
+      options.url,
+      budget,
+      options.maxConnections,
+      this.#onDrain,
+      options.client,
+    );
+    this.hub = new PubSubHub(this.#set.default.subscriber);
+  }
+
+  get serverVersion(): string {
+    return this.#serverVersion;
+  }
+
+  readonly #onDrain = (): void => {
+    for (const listener of this.#drainListeners) listener();
+  };
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    this.#serverVersion = (await serverVersionOf(this.#set)) ?? this.#serverVersion;
+  }
+
+  shared(protocol: 2 | 3, db: number): SharedPath | Error {
+    const core = this.#set.core(protocol, db);
+    return core instanceof Error ? core : core.mux;
+  }
+
+  lease(protocol: 2 | 3, db: number, timeoutMs: number): Promise<Lease> {
+    return this.#set.lease(protocol, db, timeoutMs, () => this.#totals());
+  }
+
+  #totals(): CoreSetStats {
+    return this.#set.stats({ connections: 0, leased: 0, idle: 0 });
+  }
+
+  stats(): UpstreamStats {
+    return {
+      ...this.#totals(),
+      maxConnections: this.maxConnections,
+      leaseWaits: this.#set.leaseWaits,
+      leaseTimeouts: this.#set.leaseTimeouts,
+      sharedPaths: this.#set.size,
+      channels: this.hub.channelCount,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#set.close();
+  }
+}

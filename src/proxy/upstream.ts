@@ -1,0 +1,64 @@
+/**
+ * What a client session needs of the servers behind the proxy, whatever their shape (one
+ * standalone server, a Redis Cluster, a ring of shards). A session never dials: it sends raw
+ * requests on a shared path, borrows a lease for stateful work, and subscribes through the hub.
+ * Every upstream connection any of these opens counts against one budget, `maxConnections`.
+ */
+import type { Connection } from '../connection/connection.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import type { PubSubHub } from './pubsub-hub.js';
+
+/** Where a session's ordinary commands go; compared by identity to keep one client's order. */
+export interface SharedPath {
+  /**
+   * Send one raw request (`frame`, `raw: true`). False when the upstream is congested: stop
+   * reading clients until the upstream's `onDrain` listener runs.
+   */
+  send(cmd: PendingCommand): boolean;
+}
+
+/** An exclusive upstream connection lent to one session for its stateful work. */
+export interface Lease {
+  readonly connection: Connection;
+  /** Note a command sent on the lease (state to undo on release). */
+  observe(args: readonly (string | Buffer)[]): void;
+  /** Give it back: reset and reused if clean, destroyed otherwise. */
+  release(): void;
+  /** Close it now (a client gone while blocked, a state that cannot be undone). */
+  destroy(): void;
+}
+
+export interface UpstreamStats {
+  /** Upstream connections open or opening (shared plus leased plus idle plus hub). */
+  readonly connections: number;
+  readonly leased: number;
+  readonly idle: number;
+  readonly maxConnections: number;
+  readonly leaseWaits: number;
+  readonly leaseTimeouts: number;
+  readonly sharedPaths: number;
+  readonly channels: number;
+}
+
+export interface Upstream {
+  /** True when ordinary commands are routed by key (the session passes their arguments). */
+  readonly routesByKey: boolean;
+  readonly maxConnections: number;
+  /** The server's version, for HELLO, once known. */
+  readonly serverVersion: string;
+  /** The shared path for a protocol and database, or the reason there is none. */
+  shared(protocol: 2 | 3, db: number): SharedPath | Error;
+  /**
+   * Borrow an exclusive connection, waiting at most `timeoutMs`; rejects naming the budget.
+   * `key` (the first key of the command that starts the lease) picks the node of a keyed shape.
+   */
+  lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease>;
+  readonly hub: PubSubHub;
+  /** Called whenever a congested shared path can take commands again. */
+  onDrain(listener: () => void): void;
+  /** Connect the default shared path now (fail fast at start-up). */
+  start(): Promise<void>;
+  stats(): UpstreamStats;
+  /** Graceful: in-flight work answered, connections closed with QUIT. */
+  close(): Promise<void>;
+}
