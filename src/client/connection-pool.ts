@@ -18,6 +18,7 @@ import type { PoolOptions } from '../pool/pool-options.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespValue } from '../protocol/resp-types.js';
 import type { LeaseState } from './lease-state.js';
+import type { ConnectionFactory } from './multiplexer.js';
 
 export type ConnectionPool = Pool<Connection> & {
   /** Attach the state tracker of the lease that holds `connection`. */
@@ -30,12 +31,13 @@ export function createConnectionPool(
   socketFactory: SocketFactory | undefined,
   closeTimeoutMs: number,
   budget?: SharedBudget,
+  open: ConnectionFactory = (o) => Connection.open(o, socketFactory),
 ): ConnectionPool {
   const states = new WeakMap<Connection, LeaseState>();
   const pool = new Pool<Connection>(
     {
       async create() {
-        const conn = await Connection.open(connectionOptions, socketFactory);
+        const conn = await open(connectionOptions);
         conn.on('close', () => pool.forget(conn));
         return conn;
       },
