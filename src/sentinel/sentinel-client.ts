@@ -40,8 +40,10 @@ export class RespoolSentinel extends RespoolClient<string> {
   }
 
   /**
-   * Called when the client moves to another node: `+switch-master` from a sentinel (or a
-   * mismatch found after a lost sentinel subscription). Returns a function that stops it.
+   * Called when a primary client moves to the new primary: the first `+switch-master` from any
+   * sentinel (or a change found after a lost sentinel subscription). A replica client is not
+   * told: it simply picks another replica when its own is promoted. Returns a function that
+   * stops the calls.
    */
   onSwitch(listener: (event: SwitchEvent) => void): () => void {
     return this.#resolver.onSwitch(listener);

@@ -10,11 +10,14 @@
  *     → every connection to the old primary is destroyed (unwritten commands wait, as on any
  *       connection loss) and new dials wait: nothing more is written to a primary that is
  *       about to be demoted, since what it acknowledges then is lost
- *   +switch-master        → dials go to the new primary (ROLE checked); the wait ends
+ *   the promoted replica answers ROLE `master` (polled from +failover-state-wait-promotion),
+ *   or +switch-master     → dials go to the new primary (ROLE checked); the wait ends
  *   -failover-abort-…     → the wait ends; the sentinels are asked again
  *   maxFailoverWaitMs     → the wait ends; the sentinels are asked again
  * A connection lost for any other reason makes the next dial ask the sentinels again.
  */
+
+import { toConnectionOptions } from '../client/multiplexer.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
 import { ClientClosedError, ConnectionClosedError, SentinelError } from '../errors.js';
 import type { ResolvedSentinelOptions } from './sentinel-options.js';
@@ -25,7 +28,11 @@ import { SentinelWatch } from './sentinel-watch.js';
 export interface SwitchEvent {
   readonly from: NodeAddress | undefined;
   readonly to: NodeAddress;
-  /** The sentinel event behind it: `+switch-master`, or `resync` after a lost subscription. */
+  /**
+   * What made the move: `+switch-master`; `promoted`, the replica Sentinel is promoting
+   * answered ROLE as a primary (before Sentinel's own announcement); or `resync`, a change
+   * found after a lost sentinel subscription.
+   */
   readonly reason: string;
 }
 
@@ -39,6 +46,7 @@ const FAILOVER_STARTED = new Set([
   '+failover-end',
 ]);
 const MAX_ROLE_ATTEMPTS = 3;
+const PROMOTION_POLL_MS = 20;
 
 interface Hold {
   readonly promise: Promise<void>;
@@ -52,10 +60,17 @@ export class SentinelResolver {
   readonly #watch: SentinelWatch;
   /** The node dials go to; undefined = ask the sentinels at the next dial. */
   #current: NodeAddress | undefined;
+  /** The node last named (by discovery or a switch); kept across losses, for events. */
+  #target: NodeAddress | undefined;
   #discovering: Promise<NodeAddress> | null = null;
   /** Bumped at every switch: a dial that started before it must not be used. */
   #generation = 0;
   #hold: Hold | undefined;
+  /**
+   * Set once the client followed a promotion before Sentinel announced it: the failover's
+   * remaining steps (+promoted-slave, +failover-end, …) must not start another wait.
+   */
+  #followedEarly: NodeJS.Timeout | undefined;
   readonly #conns = new Set<Connection>();
   readonly #switchListeners = new Set<(event: SwitchEvent) => void>();
   #closed = false;
@@ -73,7 +88,7 @@ export class SentinelResolver {
 
   /** The node the client is connected to (or will dial next), when known. */
   get address(): NodeAddress | undefined {
-    return this.#current;
+    return this.#target;
   }
 
   /** Called at each switch of node; returns a function that stops listening. */
@@ -131,6 +146,7 @@ export class SentinelResolver {
     )
       .then((address) => {
         this.#current = address;
+        this.#target = address;
         return address;
       })
       .finally(() => {
@@ -172,6 +188,7 @@ export class SentinelResolver {
     if (channel === '+switch-master') {
       // <name> <old ip> <old port> <new ip> <new port>
       if (words[0] !== this.#options.name || words.length < 5) return;
+      this.#endFollowedEarly();
       const to = { host: words[3] ?? '', port: Number(words[4]) };
       this.#switchTo(to, channel);
       return;
@@ -180,8 +197,14 @@ export class SentinelResolver {
     const group = at === -1 ? (words[0] === 'master' ? words[1] : undefined) : words[at + 1];
     if (group !== this.#options.name) return;
     if (FAILOVER_STARTED.has(channel)) {
-      if (this.#options.role === 'primary') this.#startHold();
+      if (this.#options.role !== 'primary' || this.#followedEarly !== undefined) return;
+      this.#startHold();
+      // `slave <ip:port> <ip> <port> @ …`: SLAVEOF NO ONE has been sent to this replica.
+      if (channel === '+failover-state-wait-promotion' || channel === '+promoted-slave') {
+        void this.#watchPromotion({ host: words[2] ?? '', port: Number(words[3]) });
+      }
     } else if (channel.startsWith('-failover-abort') || channel === '+failover-end-for-timeout') {
+      this.#endFollowedEarly();
       this.#current = undefined;
       this.#endHold();
     }
@@ -215,26 +238,75 @@ export class SentinelResolver {
   }
 
   #switchTo(to: NodeAddress, reason: string): void {
-    const from = this.#current;
-    const replicaUnaffected =
-      this.#options.role === 'replica' && (from === undefined || !sameAddress(from, to));
-    if (!replicaUnaffected) {
+    const from = this.#target;
+    // Every sentinel announces the same switch, seconds apart: act on the first only.
+    if (from !== undefined && sameAddress(from, to) && this.#options.role === 'primary') {
+      this.#endHold();
+      return;
+    }
+    // A replica client moves only when its replica is the one promoted.
+    const affected =
+      this.#options.role === 'primary' || (from !== undefined && sameAddress(from, to));
+    if (affected) {
       this.#generation++;
-      // For a replica client the new primary is no longer a replica: pick another.
+      // For a replica client the promoted node is no longer a replica: pick another.
       this.#current = this.#options.role === 'primary' ? to : undefined;
+      this.#target = this.#current;
       this.#dropConnections(`the primary of "${this.#options.name}" moved`);
     }
     this.#endHold();
-    if (from !== undefined && sameAddress(from, to)) return;
-    for (const listener of this.#switchListeners) listener({ from, to, reason });
+    if (affected && this.#options.role === 'primary') {
+      for (const listener of this.#switchListeners) listener({ from, to, reason });
+    }
+  }
+
+  /**
+   * Sentinel confirms a promotion only at its next INFO poll of the replica (every second) and
+   * announces `+switch-master` after that; asking the replica itself ends the wait as soon as
+   * it is the primary.
+   */
+  async #watchPromotion(candidate: NodeAddress): Promise<void> {
+    const hold = this.#hold;
+    if (hold === undefined || !Number.isInteger(candidate.port)) return;
+    const base = toConnectionOptions(this.#options.client);
+    while (this.#hold === hold && !this.#closed) {
+      let conn: Connection | undefined;
+      try {
+        conn = await Connection.open(
+          withAddress(base, candidate),
+          this.#options.client.socketFactory,
+        );
+        const reply = await request(conn, ['ROLE'], this.#options.sentinelTimeoutMs);
+        if (Array.isArray(reply) && String(reply[0]) === 'master') {
+          if (this.#hold !== hold) return;
+          this.#followedEarly = setTimeout(
+            () => this.#endFollowedEarly(),
+            this.#options.maxFailoverWaitMs,
+          );
+          this.#followedEarly.unref();
+          this.#switchTo(candidate, 'promoted');
+          return;
+        }
+      } catch {
+        // Not reachable or killing its clients mid-promotion: ask again.
+      } finally {
+        conn?.destroy();
+      }
+      await new Promise((r) => setTimeout(r, PROMOTION_POLL_MS));
+    }
+  }
+
+  #endFollowedEarly(): void {
+    clearTimeout(this.#followedEarly);
+    this.#followedEarly = undefined;
   }
 
   /** After a lost subscription: a switch may have been missed, so ask the sentinels. */
   async #resync(): Promise<void> {
-    if (this.#closed || this.#options.role !== 'primary' || this.#current === undefined) return;
+    if (this.#closed || this.#options.role !== 'primary' || this.#target === undefined) return;
     try {
       const address = await this.#directory.primary();
-      if (this.#current !== undefined && !sameAddress(address, this.#current)) {
+      if (this.#target !== undefined && !sameAddress(address, this.#target)) {
         this.#switchTo(address, 'resync');
       }
     } catch {
@@ -250,6 +322,7 @@ export class SentinelResolver {
 
   close(): void {
     this.#closed = true;
+    this.#endFollowedEarly();
     this.#watch.close();
     this.#endHold();
   }

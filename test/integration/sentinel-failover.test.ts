@@ -1,0 +1,68 @@
+/**
+ * A `SENTINEL FAILOVER` under 100 concurrent writers: the client moves to the new primary
+ * within 2 s of the promotion, and acknowledged writes the new primary does not hold stay under
+ * 0.5 % of all acknowledged writes. Subscriptions follow to the new primary. One failover per
+ * file: the demoted primary takes Sentinel several seconds to reconfigure.
+ *
+ * The bounds are the issue's; the measured figures are far inside them (docs/sentinel.md), so
+ * run-to-run noise on a loaded machine does not decide the outcome.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createSentinel, type RespoolSentinel, type SwitchEvent } from '../../src/index.js';
+import { runFailoverLoad } from '../helpers/failover-load.js';
+import { type SentinelTopology, startSentinelTopology } from '../helpers/redis-sentinel.js';
+
+let topo: SentinelTopology;
+let client: RespoolSentinel;
+
+before(async () => {
+  topo = await startSentinelTopology();
+  client = createSentinel({
+    sentinels: topo.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: topo.name,
+  });
+});
+after(async () => {
+  await client?.close();
+  await topo?.stop();
+});
+
+test('SENTINEL FAILOVER under 100 writers: moved within 2 s, < 0.5 % of acknowledged writes lost', async (t) => {
+  await client.ready();
+  assert.equal(client.address?.port, topo.primary.port);
+  const messages: string[] = [];
+  await client.subscribe('sentinel:news', (m) => messages.push(m));
+  const switches: SwitchEvent[] = [];
+  client.onSwitch((e) => switches.push(e));
+
+  const result = await runFailoverLoad(
+    topo,
+    { set: (k) => client.set(k, '1'), incr: (k) => client.incr(k) },
+    { callers: 100, beforeMs: 1_500, afterMs: 3_000, prefix: 'w' },
+  );
+  const report = JSON.stringify(result);
+  t.diagnostic(`respool: ${report}`);
+
+  assert.ok(result.acknowledged > 1_000, `too few writes to judge: ${report}`);
+  assert.ok(result.movedAfterMs !== undefined, `never reached the new primary: ${report}`);
+  assert.ok(result.movedAfterMs < 2_000, `moved after ${result.movedAfterMs} ms: ${report}`);
+  assert.ok(result.lostRatio < 0.005, `lost ${result.lost} of ${result.acknowledged}: ${report}`);
+  assert.equal(client.address?.port, topo.replica.port);
+  assert.deepEqual(
+    switches.map((s) => [s.from?.port, s.to.port]),
+    [[topo.primary.port, topo.replica.port]],
+  );
+
+  // The subscription moved with the client: a message published on the new primary arrives.
+  const deadline = performance.now() + 5_000;
+  while (!messages.includes('after') && performance.now() < deadline) {
+    await topo.replica.cli('PUBLISH', 'sentinel:news', 'after');
+    await delay(50);
+  }
+  assert.ok(messages.includes('after'), 'the subscription did not follow the failover');
+  // Leases dial the new primary too.
+  const role = await client.withConnection((c) => c.call('ROLE'));
+  assert.equal((role as unknown[])[0], 'master');
+});
