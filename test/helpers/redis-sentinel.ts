@@ -47,8 +47,8 @@ export interface SentinelProcess {
   readonly host: string;
   readonly port: number;
   readonly dir: string;
-  /** `INFO sentinel`, parsed. */
-  info(): Promise<Record<string, string>>;
+  /** `INFO [section]` (default `sentinel`), parsed. */
+  info(section?: string): Promise<Record<string, string>>;
   /** SIGKILL and wait; `restart()` brings it back on the same port with its rewritten config. */
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -187,12 +187,12 @@ async function startSentinel(
     host: HOST,
     port,
     dir,
-    async info() {
+    async info(section = 'sentinel') {
       const [text] = await rawCommands(
         HOST,
         port,
         options.sentinelPassword,
-        [['INFO', 'sentinel']],
+        [['INFO', section]],
         PROBE_TIMEOUT_MS,
       );
       return parseInfo(expectString(text, 'INFO sentinel'));

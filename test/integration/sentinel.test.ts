@@ -81,6 +81,26 @@ describe('createSentinel', () => {
     }
   });
 
+  test('a lost connection makes the next dial ask the sentinels again', async () => {
+    const client = createSentinel({ ...base, clientName: 'sentinel-rediscover' });
+    const asked = async (): Promise<number> => {
+      let n = 0;
+      for (const s of topo.sentinels)
+        n += Number((await s.info('stats'))['total_connections_received']);
+      return n;
+    };
+    try {
+      await client.ping();
+      const before = await asked();
+      await topo.primary.cli('CLIENT', 'KILL', 'TYPE', 'normal');
+      assert.equal(await client.ping(), 'PONG');
+      // One question to a sentinel (the helper's own INFO calls are counted too: + 3).
+      assert.ok((await asked()) >= before + 3 + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('a name no sentinel monitors fails with ERR_SENTINEL_UNKNOWN_NAME', async () => {
     const client = createSentinel({ ...base, name: 'nosuchmaster' });
     try {
