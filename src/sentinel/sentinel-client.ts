@@ -21,10 +21,9 @@ export class RespoolSentinel extends RespoolClient<string> {
   /** @internal Use `createSentinel()`. */
   constructor(options: ResolvedSentinelOptions) {
     const resolver = new SentinelResolver(options);
-    super(
-      new ClientCore(options.client, resolver.open, undefined, resolver),
-      defaultPolicy(options.client),
-    );
+    const core = new ClientCore(options.client, resolver.open, undefined, resolver);
+    resolver.attach(core.mux);
+    super(core, defaultPolicy(options.client));
     this.#resolver = resolver;
     this.#options = options;
   }

@@ -7,9 +7,10 @@
  *
  * Following a failover (role 'primary'):
  *   a sentinel announces it is promoting a replica (+selected-slave, +failover-state-…)
- *     → every connection to the old primary is destroyed (unwritten commands wait, as on any
- *       connection loss) and new dials wait: nothing more is written to a primary that is
- *       about to be demoted, since what it acknowledges then is lost
+ *     → the multiplexed connection to the old primary is retired (it answers what it was sent,
+ *       takes nothing more), the others are destroyed, and new dials wait: nothing more is
+ *       written to a primary that is about to be demoted, since what it acknowledges then is
+ *       lost
  *   the promoted replica answers ROLE `master` (polled from +failover-state-wait-promotion),
  *   or +switch-master     → dials go to the new primary (ROLE checked); the wait ends
  *   -failover-abort-…     → the wait ends; the sentinels are asked again
@@ -48,6 +49,12 @@ const FAILOVER_STARTED = new Set([
 const MAX_ROLE_ATTEMPTS = 3;
 const PROMOTION_POLL_MS = 20;
 
+/** What the resolver needs of the client's multiplexer. */
+export interface SharedConnection {
+  readonly connection: Connection | null;
+  retire(): void;
+}
+
 interface Hold {
   readonly promise: Promise<void>;
   readonly release: () => void;
@@ -72,6 +79,10 @@ export class SentinelResolver {
    */
   #followedEarly: NodeJS.Timeout | undefined;
   readonly #conns = new Set<Connection>();
+  /** The client's multiplexed connection, retired (not destroyed) when a promotion begins. */
+  #shared: SharedConnection | undefined;
+  /** Retired connections still answering: the next dial waits for them (the budget). */
+  readonly #retiring = new Set<Promise<void>>();
   readonly #switchListeners = new Set<(event: SwitchEvent) => void>();
   #closed = false;
   #watching = false;
@@ -91,6 +102,11 @@ export class SentinelResolver {
     return this.#target;
   }
 
+  /** The client's multiplexer, whose connection a promotion retires gracefully. */
+  attach(shared: SharedConnection): void {
+    this.#shared = shared;
+  }
+
   /** Called at each switch of node; returns a function that stops listening. */
   onSwitch(listener: (event: SwitchEvent) => void): () => void {
     this.#switchListeners.add(listener);
@@ -107,6 +123,7 @@ export class SentinelResolver {
         this.#watch.start(this.#options.sentinels);
       }
       if (this.#hold !== undefined) await this.#hold.promise;
+      if (this.#retiring.size > 0) await Promise.all(this.#retiring);
       const generation = this.#generation;
       const address = await this.#resolve();
       let conn: Connection;
@@ -226,7 +243,7 @@ export class SentinelResolver {
     }, this.#options.maxFailoverWaitMs);
     timer.unref();
     this.#hold = { promise, release, timer };
-    this.#dropConnections('a sentinel is promoting a replica');
+    this.#dropConnections('a sentinel is promoting a replica', true);
   }
 
   #endHold(): void {
@@ -252,7 +269,8 @@ export class SentinelResolver {
       // For a replica client the promoted node is no longer a replica: pick another.
       this.#current = this.#options.role === 'primary' ? to : undefined;
       this.#target = this.#current;
-      this.#dropConnections(`the primary of "${this.#options.name}" moved`);
+      // Past the promotion, what the old node acknowledges is lost: nothing is let finish.
+      this.#dropConnections(`the primary of "${this.#options.name}" moved`, false);
     }
     this.#endHold();
     if (affected && this.#options.role === 'primary') {
@@ -314,9 +332,23 @@ export class SentinelResolver {
     }
   }
 
-  #dropConnections(why: string): void {
+  /**
+   * Leave the current node. Before a promotion (`retireShared`) the multiplexed connection is
+   * retired: it answers what it was sent (the old primary still replicates it; no caller gets
+   * an error) and takes nothing more. The others (leases, the subscriber, idle ones) are
+   * destroyed: their owners reconnect or fail.
+   */
+  #dropConnections(why: string, retireShared: boolean): void {
+    const shared = retireShared ? this.#shared?.connection : undefined;
     const error = new ConnectionClosedError(`Connection dropped: ${why}`, false);
-    for (const conn of [...this.#conns]) conn.destroy(error);
+    for (const conn of [...this.#conns]) {
+      if (conn === shared) {
+        const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+        this.#retiring.add(closed);
+        void closed.then(() => this.#retiring.delete(closed));
+        this.#shared?.retire();
+      } else conn.destroy(error);
+    }
     this.#conns.clear();
   }
 
