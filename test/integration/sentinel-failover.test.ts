@@ -22,6 +22,7 @@ before(async () => {
   client = createSentinel({
     sentinels: topo.sentinels.map((s) => ({ host: s.host, port: s.port })),
     name: topo.name,
+    clientName: 'failover-test',
   });
 });
 after(async () => {
@@ -68,4 +69,10 @@ test('SENTINEL FAILOVER under 100 writers: moved within 2 s, < 0.5 % of acknowle
   // Leases dial the new primary too.
   const role = await client.withConnection((c) => c.call('ROLE'));
   assert.equal((role as unknown[])[0], 'master');
+  // Nothing of the client is left on the old primary, and the budget held on the new one.
+  const ours = async (server: typeof topo.primary): Promise<number> =>
+    (await server.clientList()).filter((c) => c.name === 'failover-test').length;
+  assert.equal(await ours(topo.primary), 0);
+  const onNew = await ours(topo.replica);
+  assert.ok(onNew >= 2 && onNew <= 10, `${onNew} connections on the new primary`);
 });
