@@ -68,6 +68,10 @@ export class SentinelWatch {
       this.#retry(sentinel, 1);
     });
     conn.sendWithoutReply(['PSUBSCRIBE', '*']);
+    // A hung sentinel keeps its socket open and says nothing: PING finds it, so the watch
+    // reconnects (to it, once it answers again). RESP2 answers PING in subscriber mode with a
+    // pub/sub array, not a reply, so only RESP3 connections can be checked this way.
+    if (conn.protocol === 3) conn.startHeartbeat(this.#options.client.pingIntervalMs);
     if (resync) this.#onResync();
   }
 
