@@ -158,12 +158,17 @@ export class SentinelResolver {
 
   #resolve(): Promise<NodeAddress> {
     if (this.#current !== undefined) return Promise.resolve(this.#current);
+    const generation = this.#generation;
     this.#discovering ??= (
       this.#options.role === 'primary' ? this.#directory.primary() : this.#directory.replica()
     )
       .then((address) => {
-        this.#current = address;
-        this.#target = address;
+        // An answer given before a switch must not replace the switch's address; the caller
+        // sees the generation change and asks again.
+        if (generation === this.#generation) {
+          this.#current = address;
+          this.#target = address;
+        }
         return address;
       })
       .finally(() => {
