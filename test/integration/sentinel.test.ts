@@ -5,11 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, createSentinel, type SentinelOptions } from '../../src/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { type SentinelTopology, startSentinelTopology } from '../helpers/redis-sentinel.js';
 
 const PASSWORD = 'data-secret';
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await delay(20);
+  }
+}
 const SENTINEL_PASSWORD = 'sentinel-secret';
 
 describe('createSentinel', () => {
@@ -99,6 +108,20 @@ describe('createSentinel', () => {
     } finally {
       await client.close();
     }
+  });
+
+  test('close() ends the subscriptions to every sentinel', async () => {
+    const connected = async (): Promise<number[]> =>
+      Promise.all(
+        topo.sentinels.map(async (s) => Number((await s.info('clients'))['connected_clients'])),
+      );
+    const before = await connected();
+    const client = createSentinel(base);
+    await client.ping();
+    // One subscription per sentinel (the helper's own INFO connection counts in both).
+    await waitFor(async () => (await connected()).every((n, i) => n === (before[i] ?? 0) + 1));
+    await client.close();
+    await waitFor(async () => (await connected()).every((n, i) => n === before[i]));
   });
 
   test('a name no sentinel monitors fails with ERR_SENTINEL_UNKNOWN_NAME', async () => {
