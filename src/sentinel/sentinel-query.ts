@@ -85,9 +85,16 @@ export class SentinelDirectory {
   /** Tried in this order; the last sentinel that answered first. */
   readonly #sentinels: NodeAddress[];
 
-  constructor(options: ResolvedSentinelOptions) {
+  /** Told of sentinels learnt from SENTINEL SENTINELS that were not in the list. */
+  readonly #onLearnt: (added: readonly NodeAddress[]) => void;
+
+  constructor(
+    options: ResolvedSentinelOptions,
+    onLearnt: (added: readonly NodeAddress[]) => void = () => undefined,
+  ) {
     this.#options = options;
     this.#sentinels = [...options.sentinels];
+    this.#onLearnt = onLearnt;
   }
 
   /** The sentinels, in the order they will be tried. */
@@ -148,6 +155,7 @@ export class SentinelDirectory {
           continue;
         }
         this.#promote(sentinel);
+        await this.#learn(conn);
         return address;
       } catch (error) {
         if (error instanceof ReplyError && /no such master/i.test(error.message)) {
@@ -174,6 +182,35 @@ export class SentinelDirectory {
       `No sentinel of "${o.name}" answered (${list})`,
       { cause: lastError },
     );
+  }
+
+  /**
+   * Add the group's other sentinels (SENTINEL SENTINELS) to the list, so a client given one
+   * sentinel still hears every failover, whichever sentinel leads it. Best effort.
+   */
+  async #learn(conn: Connection): Promise<void> {
+    let reply: RespValue;
+    try {
+      reply = await request(
+        conn,
+        ['SENTINEL', 'SENTINELS', this.#options.name],
+        this.#options.sentinelTimeoutMs,
+      );
+    } catch {
+      return;
+    }
+    if (!Array.isArray(reply)) return;
+    const added: NodeAddress[] = [];
+    for (const entry of reply) {
+      const host = field(entry, 'ip');
+      const port = Number(field(entry, 'port'));
+      if (host === undefined || !Number.isInteger(port)) continue;
+      if (this.#sentinels.some((s) => s.host === host && s.port === port)) continue;
+      const address = { host, port };
+      this.#sentinels.push(address);
+      added.push(address);
+    }
+    if (added.length > 0) this.#onLearnt(added);
   }
 
   #promote(sentinel: NodeAddress): void {

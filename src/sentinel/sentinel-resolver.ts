@@ -89,7 +89,9 @@ export class SentinelResolver {
 
   constructor(options: ResolvedSentinelOptions) {
     this.#options = options;
-    this.#directory = new SentinelDirectory(options);
+    this.#directory = new SentinelDirectory(options, (added) => {
+      if (this.#watching && !this.#closed) this.#watch.start(added);
+    });
     this.#watch = new SentinelWatch(
       options,
       (channel, message) => this.#onEvent(channel, message),

@@ -24,6 +24,11 @@ const SENTINEL_PASSWORD = 'sentinel-secret';
 describe('createSentinel', () => {
   let topo: SentinelTopology;
   let base: SentinelOptions;
+  /** Clients connected to each sentinel (the helper's own INFO connection included). */
+  const connected = async (): Promise<number[]> =>
+    Promise.all(
+      topo.sentinels.map(async (s) => Number((await s.info('clients'))['connected_clients'])),
+    );
 
   before(async () => {
     topo = await startSentinelTopology({
@@ -111,10 +116,6 @@ describe('createSentinel', () => {
   });
 
   test('close() ends the subscriptions to every sentinel', async () => {
-    const connected = async (): Promise<number[]> =>
-      Promise.all(
-        topo.sentinels.map(async (s) => Number((await s.info('clients'))['connected_clients'])),
-      );
     const before = await connected();
     const client = createSentinel(base);
     await client.ping();
@@ -122,6 +123,19 @@ describe('createSentinel', () => {
     await waitFor(async () => (await connected()).every((n, i) => n === (before[i] ?? 0) + 1));
     await client.close();
     await waitFor(async () => (await connected()).every((n, i) => n === before[i]));
+  });
+
+  test('given one sentinel, the client learns the others and subscribes to each', async () => {
+    const before = await connected();
+    const [first] = topo.sentinels;
+    assert.ok(first !== undefined);
+    const client = createSentinel({ ...base, sentinels: [{ host: first.host, port: first.port }] });
+    try {
+      await client.ping();
+      await waitFor(async () => (await connected()).every((n, i) => n === (before[i] ?? 0) + 1));
+    } finally {
+      await client.close();
+    }
   });
 
   test('a name no sentinel monitors fails with ERR_SENTINEL_UNKNOWN_NAME', async () => {
