@@ -86,8 +86,9 @@ for (const subject of SUBJECTS.filter((s) => wanted.includes(s.name))) {
     const moved = r.movedAfterMs === undefined ? 'never' : `${Math.round(r.movedAfterMs)} ms`;
     console.log(`\n${subject.name}: ${subject.description}`);
     console.log(`  moved to the new primary: ${moved} after the promotion`);
+    const pct = (x: number): string => `${(x * 100).toFixed(3)} %`;
     console.log(
-      `  acknowledged ${r.acknowledged}, lost ${r.lost} (${(r.lostRatio * 100).toFixed(3)} %), of which acknowledged after the promotion ${r.lostAfterPromotion}`,
+      `  acknowledged ${r.acknowledged}; acknowledged by the demoted primary after the promotion and lost: ${r.lostAfterPromotion} (${pct(r.lostAfterPromotionRatio)}); lost in all: ${r.lost} (${pct(r.lostRatio)})`,
     );
     console.log(`  failed ${r.failed}: ${JSON.stringify(r.errors)}`);
   } finally {

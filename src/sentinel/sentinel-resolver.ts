@@ -39,6 +39,12 @@ export interface SwitchEvent {
 
 /** Sentinel events that say a promotion is under way for a master group. */
 const FAILOVER_STARTED = new Set([
+  // A sentinel starts a failover (forced by SENTINEL FAILOVER, or voted for after the primary
+  // went down): the promotion follows two or three sentinel ticks later, margin for a loaded
+  // client to stop writing in time. An aborted attempt ends the wait.
+  '+try-failover',
+  '+elected-leader',
+  '+failover-state-select-slave',
   '+selected-slave',
   '+failover-state-send-slaveof-noone',
   '+failover-state-wait-promotion',

@@ -7,7 +7,7 @@
  * - Promotion time: the replica's own log line `MASTER MODE enabled` (millisecond timestamp),
  *   or, if it cannot be read, when the replica first reports `role:master` (INFO polled every
  *   10 ms, which can be late on a loaded machine).
- * - Moved: the first write acknowledged after the promotion that the new primary holds.
+ * - Moved: the first write sent after the promotion that the new primary holds, acknowledged.
  * - Lost: acknowledged writes the new primary does not hold (what the old primary acknowledged
  *   and never replicated, mostly after the promotion).
  */
@@ -61,15 +61,18 @@ export async function runFailoverLoad(
 ): Promise<FailoverLoadResult> {
   const keys: string[] = [];
   const ackedAt: number[] = [];
+  const sentAt: number[] = [];
   let failed = 0;
   const errors: Record<string, number> = {};
   let stop = false;
   const caller = async (c: number): Promise<void> => {
     for (let n = 0; !stop; n++) {
       const key = `${options.prefix}:${c}:${n}`;
+      const sent = performance.now();
       try {
         await (n % 2 === 0 ? target.set(key) : target.incr(key));
         keys.push(key);
+        sentAt.push(sent);
         ackedAt.push(performance.now());
       } catch (error) {
         failed++;
@@ -110,7 +113,10 @@ export async function runFailoverLoad(
   for (let i = 0; i < keys.length; i++) {
     const at = ackedAt[i] ?? 0;
     if (present[i] === true) {
-      if (at >= promotedAt && at < firstMoved) firstMoved = at;
+      // Sent after the promotion and held by the new primary: it ran there (the old primary
+      // no longer replicates to it). A write acknowledged after the promotion but sent before
+      // may have been replicated in time, and says nothing about where the client is.
+      if ((sentAt[i] ?? 0) >= promotedAt && at < firstMoved) firstMoved = at;
       continue;
     }
     lost++;

@@ -52,7 +52,7 @@ test('SENTINEL FAILOVER under 100 writers: moved within 2 s, < 0.5 % acknowledge
   const result = await runFailoverLoad(
     topo,
     { set: (k) => client.set(k, '1'), incr: (k) => client.incr(k) },
-    { callers: 100, beforeMs: 1_500, afterMs: 3_000, prefix: 'w' },
+    { callers: 100, beforeMs: 2_000, afterMs: 3_000, prefix: 'w' },
   );
   const report = JSON.stringify(result);
   t.diagnostic(`respool: ${report}`);
