@@ -26,7 +26,10 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_LEASE_TIMEOUT'
   | 'ERR_REPLY'
-  | 'ERR_MISSING_DEPENDENCY';
+  | 'ERR_MISSING_DEPENDENCY'
+  | 'ERR_SENTINEL_UNREACHABLE'
+  | 'ERR_SENTINEL_UNKNOWN_NAME'
+  | 'ERR_SENTINEL_ROLE';
 
 // Symbol.for survives duplicate copies of the package in one process, so `isRespoolError` works
 // where `instanceof` would not (two installed versions, bundler duplicates).
@@ -242,5 +245,23 @@ export class TransactionAbortedError extends ReplyError {
   constructor(message: string, replies: readonly unknown[]) {
     super(message);
     this.replies = replies;
+  }
+}
+
+/**
+ * Sentinel client only (`createSentinel()`). Always `written: false`: the command waited for a
+ * primary (or replica) that could not be found, so it never ran.
+ * - ERR_SENTINEL_UNREACHABLE: no sentinel answered (retryable, later).
+ * - ERR_SENTINEL_UNKNOWN_NAME: every sentinel that answered knows no such master name.
+ * - ERR_SENTINEL_ROLE: the address the sentinels named is not (yet) in the role asked for, as
+ *   during a failover (retryable).
+ */
+export class SentinelError extends TransportError {
+  constructor(
+    code: 'ERR_SENTINEL_UNREACHABLE' | 'ERR_SENTINEL_UNKNOWN_NAME' | 'ERR_SENTINEL_ROLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, false, options);
   }
 }

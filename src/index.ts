@@ -95,6 +95,7 @@ export {
   QueueFullError,
   ReplyError,
   RespoolError,
+  SentinelError,
   TransactionAbortedError,
   TransportError,
 } from './errors.js';
@@ -134,4 +135,11 @@ export { sanitiseArgs } from './metrics/sanitise.js';
 export { type DecoderOptions, RespDecoder } from './protocol/decoder.js';
 export { encodeCommand, encodeReply, RequestWriter } from './protocol/encoder.js';
 export type { RespArg, RespPush, RespValue } from './protocol/resp-types.js';
+export { createSentinel, RespoolSentinel } from './sentinel/sentinel-client.js';
+export type {
+  SentinelAddress,
+  SentinelOptions,
+  SentinelRole,
+} from './sentinel/sentinel-options.js';
+export type { SwitchEvent } from './sentinel/sentinel-resolver.js';
 export { LIBRARY_VERSION } from './version.js';

@@ -32,6 +32,11 @@ import type { Transform } from './reply-transforms.js';
 import type { ClientStats } from './stats.js';
 import { Subscriber } from './subscriber.js';
 
+/** Something that must stop when the client does (it never delays the close). */
+export interface CoreCompanion {
+  close(): void;
+}
+
 function blockingPolicy(policy: CommandPolicy): CommandPolicy {
   return policy.timeoutMs === 0 ? policy : { ...policy, timeoutMs: 0 };
 }
@@ -54,12 +59,24 @@ export class ClientCore {
     this.mux.send(cmd);
   };
 
+  /** Lives and dies with this core (a sentinel client's watcher). */
+  readonly #companion: CoreCompanion | undefined;
+
   /**
+   * @param factory Opens every connection of this client, the multiplexed one and the pool's
+   * (a sentinel client resolves the address there); by default Connection.open.
    * @param budget A connection budget shared with other clients (a cluster's nodes under
    * maxConnectionsTotal); this client's pool takes a slot for every connection it dials.
+   * @param companion Closed with this core.
    */
-  constructor(options: ResolvedClientOptions, factory?: ConnectionFactory, budget?: SharedBudget) {
+  constructor(
+    options: ResolvedClientOptions,
+    factory?: ConnectionFactory,
+    budget?: SharedBudget,
+    companion?: CoreCompanion,
+  ) {
     this.options = options;
+    this.#companion = companion;
     this.mux = new Multiplexer(options, this.events, (s) => this.#applyServerTimeout(s), factory);
     this.pool = createConnectionPool(
       toConnectionOptions(options),
@@ -76,6 +93,7 @@ export class ClientCore {
       options.socketFactory,
       options.closeTimeoutMs,
       budget,
+      factory,
     );
     this.subscriber = new Subscriber(this.pool, reconnectBackoff(options), this.events);
     this.scope = createClientScope(options);
@@ -223,6 +241,7 @@ export class ClientCore {
     // The subscriber before the pool: its lease is long-lived by design and would otherwise hold
     // pool.close() up until its deadline.
     const leases = this.subscriber.close().then(() => this.pool.close(this.options.closeTimeoutMs));
+    this.#companion?.close();
     return Promise.all([mux, leases]).then(() => undefined);
   }
 
@@ -231,5 +250,6 @@ export class ClientCore {
     this.mux.destroy();
     void this.subscriber.close();
     void this.pool.close(0);
+    this.#companion?.close();
   }
 }

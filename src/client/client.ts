@@ -20,7 +20,7 @@ import { CLIENT_LEASE } from './connection-state-guard.js';
 import type { ClientEvents } from './events.js';
 import type { LeasedConnection } from './leased-connection.js';
 import type { ConnectionFactory } from './multiplexer.js';
-import { type ClientOptions, resolveClientOptions } from './options.js';
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 
 export type { CallOptions } from './call-options.js';
@@ -208,12 +208,16 @@ export function createClient(
   factory?: ConnectionFactory,
 ): RespoolClient {
   const resolved = resolveClientOptions(options);
-  const policy: CommandPolicy = Object.freeze({
+  return new RespoolClient(new ClientCore(resolved, factory), defaultPolicy(resolved));
+}
+
+/** @internal The policy of a client's first view, from its options. */
+export function defaultPolicy(resolved: ResolvedClientOptions): CommandPolicy {
+  return Object.freeze({
     returnBuffers: resolved.returnBuffers,
     timeoutMs: resolved.commandTimeoutMs,
     idempotent: false,
     signal: undefined,
     keyPrefix: resolved.keyPrefix,
   });
-  return new RespoolClient(new ClientCore(resolved, factory), policy);
 }

@@ -19,6 +19,7 @@ import type { PoolOptions } from '../pool/pool-options.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespValue } from '../protocol/resp-types.js';
 import type { LeaseState } from './lease-state.js';
+import type { ConnectionFactory } from './multiplexer.js';
 
 export type ConnectionPool = Pool<Connection> & {
   /** Attach the state tracker of the lease that holds `connection`. */
@@ -31,9 +32,8 @@ export function createConnectionPool(
   socketFactory: SocketFactory | undefined,
   closeTimeoutMs: number,
   budget?: SharedBudget,
-  /** Opens one ready connection; injected by tests (fake connections, no sockets). */
-  open: (options: ConnectionOptions) => Promise<Connection> = (o) =>
-    Connection.open(o, socketFactory),
+  /** Opens one ready connection; injected by tests (fake connections) and by Sentinel (a resolver). */
+  open: ConnectionFactory = (o) => Connection.open(o, socketFactory),
 ): ConnectionPool {
   const states = new WeakMap<Connection, LeaseState>();
   const pool = new Pool<Connection>(

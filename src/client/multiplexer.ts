@@ -198,6 +198,21 @@ export class Multiplexer {
     if (conn === null) this.#ensureConnecting();
   }
 
+  /**
+   * Stop sending on the current connection without failing anything: commands from now on wait
+   * for the next connection (dialled at once), while this one answers what it was sent and then
+   * closes (QUIT). For a server that must get no more commands but owes replies: a primary that
+   * Sentinel is about to demote.
+   */
+  retire(): void {
+    const conn = this.#conn;
+    if (conn === null) return;
+    this.#conn = null;
+    this.#backlogged = false;
+    void conn.close(this.#options.closeTimeoutMs);
+    if (this.#waiting.length > 0) this.#ensureConnecting();
+  }
+
   /** Connect now (single-flight), skipping any backoff wait. Resolves when a connection is ready. */
   connect(): Promise<Connection> {
     if (this.#conn !== null) return Promise.resolve(this.#conn);

@@ -278,17 +278,7 @@ export function resolveClientOptions(
     }
     return s;
   });
-  let tlsOptions: tls.ConnectionOptions | undefined;
-  const tlsInput = options.tls ?? fromUrl.tls;
-  if (tlsInput === true) tlsOptions = {};
-  else if (tlsInput !== undefined && tlsInput !== false) {
-    if (typeof tlsInput !== 'object' || tlsInput === null) {
-      throw new InvalidArgumentError(
-        `Invalid option "tls": expected true, false or TLS options, got ${typeof tlsInput}`,
-      );
-    }
-    tlsOptions = tlsInput;
-  }
+  const tlsOptions = resolveTls(options.tls ?? fromUrl.tls, 'tls');
   const protocol = validateOneOf(options.protocol ?? d.protocol, 'protocol', [2, 3] as const);
   const returnBuffers = validateBoolean(options.returnBuffers ?? d.returnBuffers, 'returnBuffers');
   const prefixInput =
@@ -418,6 +408,18 @@ export function resolveClientOptions(
   return Object.freeze(resolved);
 }
 
+/** `true`, `false` or TLS options → the TLS options, or undefined for none. */
+export function resolveTls(input: unknown, name: string): tls.ConnectionOptions | undefined {
+  if (input === undefined || input === false) return undefined;
+  if (input === true) return {};
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidArgumentError(
+      `Invalid option "${name}": expected true, false or TLS options, got ${typeof input}`,
+    );
+  }
+  return input as tls.ConnectionOptions;
+}
+
 function positiveMs(value: unknown, name: string): number {
   return validateInteger(value, name, 1, 2 ** 31 - 1);
 }
@@ -439,6 +441,11 @@ export function parseRedisUrl(url: unknown): UrlParts {
   if (typeof url !== 'string' || url === '') {
     throw new InvalidArgumentError(
       `Invalid option "url": expected a non-empty string, got ${typeof url}`,
+    );
+  }
+  if (/^redis\+sentinel:/i.test(url)) {
+    throw new InvalidArgumentError(
+      `Invalid option "url": ${JSON.stringify(redactUrl(url))} names sentinels; pass it to createSentinel(), not createClient()`,
     );
   }
   let parsed: URL;
