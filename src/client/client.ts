@@ -17,6 +17,7 @@ import { commandTraced } from '../metrics/channels.js';
 import { traceCommand } from '../metrics/command-tracing.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Multi, Pipeline } from './batch.js';
+import { CachedClient, type CachedReads } from './cached-client.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
 import { CommandApi, type Out } from './command-api.js';
@@ -45,6 +46,7 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   readonly #policy: CommandPolicy;
   /** The keyPrefix option, read once: one field check per command when there is none. */
   readonly #prefix: string | undefined;
+  #cached: CachedReads<S> | undefined;
 
   /** @internal Use `createClient()`. */
   constructor(core: ClientCore, policy: CommandPolicy) {
@@ -113,6 +115,22 @@ export class RespoolClient<S extends string | Buffer = string> extends CommandAp
   withOptions(options: CallOptions): RespoolClient<string | Buffer>;
   withOptions(options: CallOptions): RespoolClient<string | Buffer> {
     return new RespoolClient(this.#core, resolvePolicy(options, this.#policy));
+  }
+
+  /**
+   * Reads answered from the client-side cache, kept fresh by CLIENT TRACKING (docs/caching.md):
+   * `client.cached.get(k)`, `hgetall`, `mget`, … and `sync()`. Views share one cache.
+   * @throws ERR_INVALID_ARGUMENT when the client was created without the `cache` option.
+   */
+  get cached(): CachedReads<S> {
+    const cache = this.#core.cache;
+    if (cache === undefined) {
+      throw new InvalidArgumentError(
+        'client.cached needs the cache option: createClient({ cache: { maxEntries, maxBytes, ttlMs } })',
+      );
+    }
+    this.#cached ??= new CachedClient<S>(this.#core, cache, this.#policy);
+    return this.#cached;
   }
 
   /**
