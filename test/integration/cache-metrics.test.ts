@@ -31,7 +31,7 @@ class TestReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 }
 
-function valueOf(metrics: ResourceMetrics, name: string): unknown {
+function pointValue(metrics: ResourceMetrics, name: string): unknown {
   for (const scope of metrics.scopeMetrics) {
     for (const metric of scope.metrics) {
       if (metric.descriptor.name === name) return metric.dataPoints[0]?.value;
@@ -101,12 +101,12 @@ test('OpenTelemetry: respool.client.cache.* instruments', async () => {
   try {
     await exercise(c);
     const { resourceMetrics } = await reader.collect();
-    assert.equal(valueOf(resourceMetrics, 'respool.client.cache.hits'), 1);
-    assert.equal(valueOf(resourceMetrics, 'respool.client.cache.misses'), 3);
-    assert.equal(valueOf(resourceMetrics, 'respool.client.cache.invalidations'), 1);
-    assert.equal(valueOf(resourceMetrics, 'respool.client.cache.evictions'), 1);
-    assert.equal(valueOf(resourceMetrics, 'respool.client.cache.entries'), 1);
-    assert.ok(Number(valueOf(resourceMetrics, 'respool.client.cache.bytes')) > 0);
+    assert.equal(pointValue(resourceMetrics, 'respool.client.cache.hits'), 1);
+    assert.equal(pointValue(resourceMetrics, 'respool.client.cache.misses'), 3);
+    assert.equal(pointValue(resourceMetrics, 'respool.client.cache.invalidations'), 1);
+    assert.equal(pointValue(resourceMetrics, 'respool.client.cache.evictions'), 1);
+    assert.equal(pointValue(resourceMetrics, 'respool.client.cache.entries'), 1);
+    assert.ok(Number(pointValue(resourceMetrics, 'respool.client.cache.bytes')) > 0);
   } finally {
     handle.dispose();
     await meterProvider.shutdown();
