@@ -8,6 +8,7 @@
  *   npm run bench -- --clients respool,bare --callers 500 --rounds 5 --json out.json
  *   npm run bench -- --cluster                       # the cluster clients, one private cluster
  *   npm run bench -- --cluster --quick
+ *   npm run bench -- --cache                         # cached GET on a hot key set (cache-bench.ts)
  *
  * Each round runs every client once per caller count, in an order rotated by one each round, so
  * slow drift of the machine (other tenants, thermal state) spreads over all clients instead of
@@ -26,6 +27,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type RedisCluster, startCluster } from '../../test/helpers/redis-cluster.js';
 import { type RedisServer, startRedis } from '../../test/helpers/redis-server.js';
+import { runCacheBench } from './cache-bench.js';
 import type { BenchClient, ClientAdapter } from './client-adapter.js';
 import { ALL_ADAPTERS, pickAdapters } from './clients.js';
 import {
@@ -77,6 +79,7 @@ const USAGE = `usage: npm run bench -- [options]
   --cluster             benchmark the cluster clients against one private 6-node cluster
                         (3 primaries + 3 replicas) instead of one redis-server
   --json <file>         also write every round, summary and ratio to <file>
+  --cache               cached GET on a hot key set instead (its own options: cache-bench.ts)
   --quick               smoke run: 1 round, 500 ms, 150 ms warm-up (explicit flags still win)`;
 
 function parseConfig(argv: readonly string[]): Config | undefined {
@@ -439,6 +442,10 @@ async function benchCluster(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--cache')) {
+    await runCacheBench(process.argv.slice(2));
+    return;
+  }
   const config = parseConfig(process.argv.slice(2));
   if (config === undefined) {
     console.log(USAGE);
