@@ -1,6 +1,8 @@
 /** Public API of respool. Re-exports only. */
 
+export type { CacheOptions } from './cache/cache-options.js';
 export { Multi, Pipeline } from './client/batch.js';
+export type { CacheableMethod, CachedReads } from './client/cached-client.js';
 export { type CallOptions, createClient, RespoolClient } from './client/client.js';
 export type {
   BitFieldOperation,

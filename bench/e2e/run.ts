@@ -10,6 +10,7 @@
  *   npm run bench -- --cluster --quick
  *   npm run bench -- --proxy                         # redis-benchmark: direct, respool proxy,
  *                                                    # twemproxy (bench/proxy/run.ts)
+ *   npm run bench -- --cache                         # cached GET on a hot key set (cache-bench.ts)
  *
  * Each round runs every client once per caller count, in an order rotated by one each round, so
  * slow drift of the machine (other tenants, thermal state) spreads over all clients instead of
@@ -28,6 +29,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type RedisCluster, startCluster } from '../../test/helpers/redis-cluster.js';
 import { type RedisServer, startRedis } from '../../test/helpers/redis-server.js';
+import { runCacheBench } from './cache-bench.js';
 import type { BenchClient, ClientAdapter } from './client-adapter.js';
 import { ALL_ADAPTERS, pickAdapters } from './clients.js';
 import {
@@ -80,7 +82,8 @@ const USAGE = `usage: npm run bench -- [options]
                         (3 primaries + 3 replicas) instead of one redis-server
   --json <file>         also write every round, summary and ratio to <file>
   --quick               smoke run: 1 round, 500 ms, 150 ms warm-up (explicit flags still win)
-  --proxy               redis-benchmark direct vs respool proxy vs twemproxy (--proxy --help)`;
+  --proxy               redis-benchmark direct vs respool proxy vs twemproxy (--proxy --help)
+  --cache               cached GET on a hot key set instead (its own options: cache-bench.ts)`;
 
 function parseConfig(argv: readonly string[]): Config | undefined {
   const { values } = parseArgs({
@@ -446,6 +449,10 @@ async function main(): Promise<void> {
   if (process.argv.includes('--proxy')) {
     const { runProxyBench } = await import('../proxy/run.js');
     await runProxyBench(process.argv.slice(2));
+    return;
+  }
+  if (process.argv.includes('--cache')) {
+    await runCacheBench(process.argv.slice(2));
     return;
   }
   const config = parseConfig(process.argv.slice(2));

@@ -7,6 +7,7 @@
  * connection by blocking work, and the total never exceeds maxConnections.
  */
 import { EventEmitter } from 'node:events';
+import { NO_CACHE_STATS, TrackingCache } from '../cache/tracking-cache.js';
 import { ClientClosedError } from '../errors.js';
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { AcquireOptions } from '../pool/pool.js';
@@ -54,6 +55,8 @@ export class ClientCore {
    * (util/deadlines.ts). Ref'd: a caller awaits each.
    */
   readonly deadlines = new Deadlines<Expiring>((item) => item.expire(), { ref: true });
+  /** Client-side cache (the `cache` option), kept fresh by CLIENT TRACKING; docs/caching.md. */
+  readonly cache: TrackingCache | undefined;
   /** Sends a command again on the multiplexed connection (transient-reply retries). */
   readonly resend = (cmd: PromiseCommand): void => {
     this.mux.send(cmd);
@@ -97,6 +100,14 @@ export class ClientCore {
     );
     this.subscriber = new Subscriber(this.pool, reconnectBackoff(options), this.events);
     this.scope = createClientScope(options);
+    this.cache =
+      options.cache === undefined
+        ? undefined
+        : new TrackingCache(options.cache, {
+            acquire: () => this.pool.acquire({ trackLeak: false }),
+            destroyLeased: (conn) => this.pool.destroyLeased(conn),
+          });
+    if (this.cache !== undefined) this.mux.onConnection = this.cache.attach.bind(this.cache);
   }
 
   /**
@@ -206,6 +217,7 @@ export class ClientCore {
   stats(): ClientStats {
     const m = this.mux.stats();
     const p = this.pool.stats();
+    const c = this.cache?.stats() ?? NO_CACHE_STATS;
     return Object.freeze({
       maxConnections: this.options.maxConnections,
       open: m.open + p.open,
@@ -231,6 +243,15 @@ export class ClientCore {
       commandsSent: m.commandsSent,
       commandsFailed: m.commandsFailed,
       errorReplies: m.errorReplies,
+      cacheHits: c.hits,
+      cacheMisses: c.misses,
+      cacheInvalidations: c.invalidations,
+      cacheEvictions: c.evictions,
+      cacheEntries: c.entries,
+      cacheBytes: c.bytes,
+      cacheFlushes: c.flushes,
+      cacheRacedReplies: c.racedReplies,
+      cacheTrackingErrors: c.trackingErrors,
     });
   }
 
@@ -238,6 +259,7 @@ export class ClientCore {
   close(): Promise<void> {
     // Synchronously refuse new commands: mux.close() marks the client closed before returning.
     const mux = this.mux.close();
+    this.cache?.close();
     // The subscriber before the pool: its lease is long-lived by design and would otherwise hold
     // pool.close() up until its deadline.
     const leases = this.subscriber.close().then(() => this.pool.close(this.options.closeTimeoutMs));
@@ -248,6 +270,7 @@ export class ClientCore {
   destroy(): void {
     this.deadlines.clear();
     this.mux.destroy();
+    this.cache?.close();
     void this.subscriber.close();
     void this.pool.close(0);
     this.#companion?.close();

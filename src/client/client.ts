@@ -10,9 +10,11 @@
  */
 import type { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
+import { InvalidArgumentError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { validateDurationMs } from '../validate.js';
 import { Multi, Pipeline } from './batch.js';
+import { CachedClient, type CachedReads } from './cached-client.js';
 import { type CallOptions, resolvePolicy } from './call-options.js';
 import { ClientCore } from './client-core.js';
 import { ClientFacade } from './client-facade.js';
@@ -48,6 +50,7 @@ export class RespoolClient<S extends string | Buffer = string> extends ClientFac
 > {
   readonly #core: ClientCore;
   readonly #policy: CommandPolicy;
+  #cached: CachedReads<S> | undefined;
 
   /** @internal Use `createClient()`. */
   constructor(core: ClientCore, policy: CommandPolicy) {
@@ -96,6 +99,22 @@ export class RespoolClient<S extends string | Buffer = string> extends ClientFac
   withOptions(options: CallOptions): RespoolClient<string | Buffer>;
   withOptions(options: CallOptions): RespoolClient<string | Buffer> {
     return new RespoolClient(this.#core, resolvePolicy(options, this.#policy));
+  }
+
+  /**
+   * Reads answered from the client-side cache, kept fresh by CLIENT TRACKING (docs/caching.md):
+   * `client.cached.get(k)`, `hgetall`, `mget`, … and `sync()`. Views share one cache.
+   * @throws ERR_INVALID_ARGUMENT when the client was created without the `cache` option.
+   */
+  get cached(): CachedReads<S> {
+    const cache = this.#core.cache;
+    if (cache === undefined) {
+      throw new InvalidArgumentError(
+        'client.cached needs the cache option: createClient({ cache: { maxEntries, maxBytes, ttlMs } })',
+      );
+    }
+    this.#cached ??= new CachedClient<S>(this.#core, cache, this.#policy);
+    return this.#cached;
   }
 
   /**

@@ -107,6 +107,11 @@ export class Multiplexer {
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | null = null;
+  /**
+   * Called with each new connection before anything else is written on it (the client cache
+   * switches CLIENT TRACKING on here, ahead of every read the connection will carry).
+   */
+  onConnection: ((conn: Connection) => void) | undefined = undefined;
 
   constructor(
     options: ResolvedClientOptions,
@@ -270,7 +275,10 @@ export class Multiplexer {
     }
     // During a graceful close the queued commands still go out, but the connection is not
     // published: new commands take the slow path and get ERR_CLIENT_CLOSED.
-    if (!this.#closed) this.#conn = conn;
+    if (!this.#closed) {
+      this.#conn = conn;
+      this.onConnection?.(conn);
+    }
     this.#events.emit('connect');
     this.#events.emit('ready');
     // While closing gracefully, what was accepted goes out whatever the congestion.

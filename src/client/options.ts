@@ -6,6 +6,11 @@
 
 import type tls from 'node:tls';
 import { inspect } from 'node:util';
+import {
+  type CacheOptions,
+  type ResolvedCacheOptions,
+  resolveCacheOptions,
+} from '../cache/cache-options.js';
 import type { SocketFactory } from '../connection/connect.js';
 import { InvalidArgumentError } from '../errors.js';
 import { nextClientId } from '../metrics/client-scope.js';
@@ -125,6 +130,11 @@ export interface ClientOptions {
   readonly readOnly?: boolean;
   /** Dial function, for tests and custom transports. @default net/tls connect */
   readonly socketFactory?: SocketFactory;
+  /**
+   * Client-side caching for reads through `client.cached` (docs/caching.md): `true` for the
+   * defaults, or limits and the tracking mode. @default off
+   */
+  readonly cache?: boolean | CacheOptions;
 }
 
 export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
@@ -190,6 +200,8 @@ export interface ResolvedClientOptions {
   readonly blockingGraceMs: number;
   readonly readOnly: boolean;
   readonly socketFactory: SocketFactory | undefined;
+  /** Undefined when caching is off. */
+  readonly cache: ResolvedCacheOptions | undefined;
 }
 
 const KNOWN = new Set<string>([
@@ -224,6 +236,7 @@ const KNOWN = new Set<string>([
   'blockingGraceMs',
   'readOnly',
   'socketFactory',
+  'cache',
 ]);
 
 /** Every option name `createClient` accepts (createCluster accepts these and its own). */
@@ -399,6 +412,7 @@ export function resolveClientOptions(
     blockingGraceMs,
     readOnly,
     socketFactory,
+    cache: resolveCacheOptions(options.cache),
   } as ResolvedClientOptions;
   Object.defineProperty(resolved, 'password', { value: password, enumerable: false });
   Object.defineProperty(resolved, inspect.custom, {

@@ -80,4 +80,21 @@ export interface ClientStats {
   readonly commandsFailed: number;
   /** Commands answered with a server error reply. */
   readonly errorReplies: number;
+  /**
+   * Client-side cache (all 0 without the `cache` option; docs/caching.md): reads answered from
+   * it, reads that went to the server, keys invalidated by the server, entries evicted by the
+   * bounds, and what it holds now.
+   */
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly cacheInvalidations: number;
+  readonly cacheEvictions: number;
+  readonly cacheEntries: number;
+  readonly cacheBytes: number;
+  /** Whole-cache flushes: lost connections, tracking errors, flush-all invalidations. */
+  readonly cacheFlushes: number;
+  /** Replies not stored because an invalidation or a flush arrived while they were in flight. */
+  readonly cacheRacedReplies: number;
+  /** CLIENT TRACKING refused or its redirect connection failed. */
+  readonly cacheTrackingErrors: number;
 }

@@ -19,6 +19,14 @@ export interface MetricsSourceStats {
   readonly reconnects: number;
   readonly acquireTimeouts: number;
   readonly leakWarnings: number;
+  /** Client-side cache (docs/caching.md); absent or 0 without one. */
+  readonly cacheHits?: number;
+  readonly cacheMisses?: number;
+  readonly cacheInvalidations?: number;
+  readonly cacheEvictions?: number;
+  readonly cacheFlushes?: number;
+  readonly cacheEntries?: number;
+  readonly cacheBytes?: number;
 }
 
 /** A client the metrics helpers can observe. */

@@ -11,6 +11,8 @@
  *   respool.client.reconnects, respool.client.retries,
  *   respool.client.connection.created, respool.client.connection.destroyed   async counters
  *   respool.topology.refreshes            counter          cluster refreshes
+ *   respool.client.cache.hits, .misses, .invalidations, .evictions, .flushes   async counters
+ *   respool.client.cache.entries, respool.client.cache.bytes                  async updown
  *
  * Gauges and counts are read from `stats()` when the reader collects, so they cost nothing per
  * command; the histograms are fed from the diagnostics channels, which turns on the per-command
@@ -164,7 +166,30 @@ export async function instrumentOpenTelemetry(
       unit: '{connection}',
     }),
   };
-  const observables = [count, pending, ...Object.values(counters)];
+  const cacheCounter = (what: string, description: string) =>
+    meter.createObservableCounter(`respool.client.cache.${what}`, {
+      description,
+      unit: '{event}',
+    });
+  const cache = {
+    hits: cacheCounter('hits', 'Cached reads answered from memory.'),
+    misses: cacheCounter('misses', 'Cached reads that went to the server.'),
+    invalidations: cacheCounter(
+      'invalidations',
+      'Keys invalidated by the server (and flush-all messages).',
+    ),
+    evictions: cacheCounter('evictions', 'Cache entries evicted by maxEntries or maxBytes.'),
+    flushes: cacheCounter('flushes', 'Whole-cache flushes.'),
+    entries: meter.createObservableUpDownCounter('respool.client.cache.entries', {
+      description: 'Entries in the client-side cache.',
+      unit: '{entry}',
+    }),
+    bytes: meter.createObservableUpDownCounter('respool.client.cache.bytes', {
+      description: 'Estimated bytes held by the client-side cache.',
+      unit: 'By',
+    }),
+  };
+  const observables = [count, pending, ...Object.values(counters), ...Object.values(cache)];
   const observe = (result: OtelBatchResult): void => {
     const s = client.stats();
     result.observe(count, s.idle, idle);
@@ -175,6 +200,13 @@ export async function instrumentOpenTelemetry(
     result.observe(counters.retries, s.retries, pool);
     result.observe(counters.created, s.created, pool);
     result.observe(counters.destroyed, s.destroyed, pool);
+    result.observe(cache.hits, s.cacheHits ?? 0, pool);
+    result.observe(cache.misses, s.cacheMisses ?? 0, pool);
+    result.observe(cache.invalidations, s.cacheInvalidations ?? 0, pool);
+    result.observe(cache.evictions, s.cacheEvictions ?? 0, pool);
+    result.observe(cache.flushes, s.cacheFlushes ?? 0, pool);
+    result.observe(cache.entries, s.cacheEntries ?? 0, pool);
+    result.observe(cache.bytes, s.cacheBytes ?? 0, pool);
   };
 
   const onCommand = (message: unknown): void => {

@@ -8,6 +8,9 @@
  *     respool_reconnects_total, respool_retries_total, respool_connect_errors_total,
  *     respool_acquire_timeouts_total, respool_leak_warnings_total,
  *     respool_connections_created_total, respool_connections_destroyed_total   counters
+ *     respool_cache_hits_total, respool_cache_misses_total, respool_cache_invalidations_total,
+ *     respool_cache_evictions_total, respool_cache_flushes_total   counters (client-side cache)
+ *     respool_cache_entries, respool_cache_bytes   gauges (client-side cache)
  *   from the diagnostics channels (counted from registration on):
  *     respool_commands_total{command, outcome="ok"|"error"}   counter
  *     respool_command_duration_seconds{command, outcome}     histogram
@@ -234,6 +237,33 @@ class MetricSet {
     );
     statCounter('connections_created_total', 'Connections opened.', (s) => s.created);
     statCounter('connections_destroyed_total', 'Connections closed or lost.', (s) => s.destroyed);
+    statCounter('cache_hits_total', 'Cached reads answered from memory.', (s) => s.cacheHits ?? 0);
+    statCounter(
+      'cache_misses_total',
+      'Cached reads that went to the server.',
+      (s) => s.cacheMisses ?? 0,
+    );
+    statCounter(
+      'cache_invalidations_total',
+      'Keys invalidated by the server (and flush-all messages).',
+      (s) => s.cacheInvalidations ?? 0,
+    );
+    statCounter(
+      'cache_evictions_total',
+      'Cache entries evicted by maxEntries or maxBytes.',
+      (s) => s.cacheEvictions ?? 0,
+    );
+    statCounter(
+      'cache_flushes_total',
+      'Whole-cache flushes: lost connections, tracking errors, flush-all messages.',
+      (s) => s.cacheFlushes ?? 0,
+    );
+    gauge('cache_entries', 'Entries in the client-side cache.', (s) => s.cacheEntries ?? 0);
+    gauge(
+      'cache_bytes',
+      'Estimated bytes held by the client-side cache.',
+      (s) => s.cacheBytes ?? 0,
+    );
 
     const commandLabels = [...labelNames, 'command', 'outcome'];
     this.#commands = named(
