@@ -71,7 +71,7 @@ const ADAPTERS: readonly CacheAdapter[] = [
   },
 ];
 
-const valueOf = (i: number): string => `value-${String(i).padStart(10, '0')}`;
+const valueFor = (i: number): string => `value-${String(i).padStart(10, '0')}`;
 
 async function readLoad(
   reader: Reader,
@@ -90,7 +90,7 @@ async function readLoad(
       const v = await reader.get(`hot:${k}`);
       if (!running) return;
       ops++;
-      if (v !== valueOf(k)) wrong++;
+      if (v !== valueFor(k)) wrong++;
     }
   };
   const started = performance.now();
@@ -159,11 +159,11 @@ export async function runCacheBench(argv: readonly string[]): Promise<void> {
   const server = await startRedis();
   try {
     const setup = createRespool({ url: server.url });
-    for (let k = 0; k < hotKeys; k++) await setup.set(`hot:${k}`, valueOf(k));
+    for (let k = 0; k < hotKeys; k++) await setup.set(`hot:${k}`, valueFor(k));
     for (let i = 0; i < entries + 200; i += 1000) {
       const batch: Promise<unknown>[] = [];
       for (let j = i; j < Math.min(entries + 200, i + 1000); j++)
-        batch.push(setup.set(`mem:${j}`, valueOf(j)));
+        batch.push(setup.set(`mem:${j}`, valueFor(j)));
       await Promise.all(batch);
     }
     await setup.close();
