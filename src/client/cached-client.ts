@@ -10,7 +10,7 @@
  */
 import { cacheKeyOf } from '../cache/cache-key.js';
 import { cacheableKeys } from '../cache/cacheable-commands.js';
-import { MISS, type RawSender, type TrackingCache } from '../cache/tracking-cache.js';
+import { MISS, type TrackingCache } from '../cache/tracking-cache.js';
 import { prefixKeys } from '../commands/key-prefix.js';
 import { InvalidArgumentError } from '../errors.js';
 import { commandTraced } from '../metrics/channels.js';
@@ -78,10 +78,9 @@ function out(value: unknown, transform: Transform | undefined): unknown {
   return Array.isArray(value) ? value.slice() : value;
 }
 
-export class CachedClient<S extends string | Buffer = string>
-  extends CommandApi<'async', S>
-  implements RawSender
-{
+// Structurally a RawSender (the cache calls sendRaw), but not declared so: sendRaw is internal and
+// stripped from the published types, where an `implements` clause would then not compile.
+export class CachedClient<S extends string | Buffer = string> extends CommandApi<'async', S> {
   readonly #core: ClientCore;
   readonly #cache: TrackingCache;
   readonly #policy: CommandPolicy;
