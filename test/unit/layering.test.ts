@@ -16,7 +16,7 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const TOOLS = ['proxy', 'doctor', 'cli', 'demo'];
 /** Shared leaves: `errors.ts`, `validate.ts`, `version.ts`, `util/`. */
 const LEAVES = ['errors', 'validate', 'version', 'util'];
-const BELOW_CLIENT = ['protocol', 'commands', 'connection', 'pool', 'metrics', ...LEAVES];
+const BELOW_CLIENT = ['protocol', 'commands', 'connection', 'pool', 'metrics', 'cache', ...LEAVES];
 
 /**
  * What each part may import besides itself. A part is a directory of src/ or a root file
@@ -28,9 +28,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   connection: ['protocol', 'commands', 'metrics', ...LEAVES],
   pool: ['metrics', ...LEAVES],
   metrics: ['protocol', 'commands', ...LEAVES],
+  // The client-side cache: kept fresh over a connection, used by the client.
+  cache: ['protocol', 'commands', 'connection', 'metrics', ...LEAVES],
   client: BELOW_CLIENT,
   cluster: [...BELOW_CLIENT, 'client'],
-  index: [...BELOW_CLIENT, 'client', 'cluster'],
+  // Sentinel builds on the client as the cluster does; neither knows the other.
+  sentinel: [...BELOW_CLIENT, 'client'],
+  index: [...BELOW_CLIENT, 'client', 'cluster', 'sentinel'],
   errors: [],
   validate: ['errors'],
   version: [],
