@@ -183,9 +183,12 @@ export class PromiseCommand implements PendingCommand {
     const delay = Math.min(backoffCapMs(this.#transientAttempts + 1, TRANSIENT_BACKOFF), left);
     this.#transientAttempts++;
     this.#counters.retries++;
+    // Kept referenced: a caller awaits this command, and a short retry wait (≤ 500 ms, within
+    // the deadline) must not let the process exit with its promise unsettled, as an unref'd
+    // timer did when no socket was open (fake nodes in tests; a cluster between connections).
     setTimeout(() => {
       if (!this.#settled) resend(this);
-    }, delay).unref();
+    }, delay);
     return true;
   }
 
