@@ -25,6 +25,7 @@ import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
 import { errorReply, OK, pushReply, RESET } from './replies.js';
 import { Route, routeOf } from './routes.js';
+import { isScriptKill, sendOnOwnLease } from './script-kill.js';
 import type { SessionHost } from './session-host.js';
 import type { Lease, SharedPath } from './upstream.js';
 
@@ -85,6 +86,8 @@ const PAUSE_HELD = 4;
 
 /** The hub path: compared by identity like the others. */
 const HUB_PATH = {};
+/** SCRIPT KILL / FUNCTION KILL, each on a lease of its own (script-kill.ts). */
+const KILL_PATH = {};
 
 const SUBSCRIBED_ALLOWED = new Set<Route>([
   Route.Subscribe,
@@ -323,6 +326,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         if (why !== undefined) return this.#local(slot, why);
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       }
+      case Route.Script:
+        return this.#script(slot, argc);
     }
   }
 
@@ -377,6 +382,23 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #sendOnLease(slot: Slot): boolean {
     const lease = this.#lease!;
     return this.#sendOn(lease, slot, lease);
+  }
+
+  /** SCRIPT / FUNCTION: relayed as usual, except a kill, which must not queue behind a script. */
+  #script(slot: Slot, argc: number): boolean {
+    if (this.#lease !== null) return this.#sendOnLease(slot);
+    const sub = argc === 2 ? this.#parser.argString(slot.frame, 1) : '';
+    // A keyed shape refuses the kill itself (no single server to send it to).
+    if (this.#host.upstream.routesByKey || !isScriptKill(slot.args[0] as string, argc, sub)) {
+      return this.#sendShared(slot);
+    }
+    // After this client's earlier commands, as the server would run it.
+    if (this.#inflight > 0 && this.#path !== KILL_PATH) return false;
+    this.#path = KILL_PATH;
+    this.#inflight++;
+    slot.upstream = true;
+    sendOnOwnLease(this.#host.upstream, slot, this.#host.options.leaseTimeoutMs);
+    return true;
   }
 
   #mayBlock(slot: Slot, argc: number): boolean {

@@ -1,0 +1,99 @@
+/**
+ * Bugs Redis's own test suite (7.0.15, `npm run test:redis-suite`) found in respool proxy, each
+ * reproduced here with the bytes the suite sends, against a real redis-server. In each case one
+ * client's sequence must never stall the proxy's other clients.
+ *
+ * - unit/multi "MULTI and script timeout": an endless EVAL holds the shared upstream connection;
+ *   the SCRIPT KILL another client sent queued behind it, so the script, and with it every
+ *   client of the proxy, never finished.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+
+let server: RedisServer;
+let proxy: RespoolProxy;
+let port: number;
+
+before(async () => {
+  // A script answers other clients with BUSY after 10 ms instead of 5 s: the test stays short.
+  server = await startRedis({ args: ['--busy-reply-threshold', '10'] });
+  proxy = createProxy({
+    listen: '127.0.0.1:0',
+    upstream: `redis://127.0.0.1:${server.port}`,
+    maxConnections: 4,
+  });
+  await proxy.listen();
+  port = Number(proxy.address()[0]!.split(':')[1]);
+});
+
+after(async () => {
+  await proxy.close();
+  await server.stop();
+});
+
+/** Until the server answers BUSY: the script is past its time limit. */
+async function waitForBusy(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const reply = await server.cli('PING').catch((error: Error) => error.message);
+    if (reply.includes('BUSY')) return;
+    await delay(10);
+  }
+  throw new Error('the script never made the server busy');
+}
+
+describe('an endless script on the shared connection (unit/multi)', () => {
+  const cases = [
+    {
+      kill: 'SCRIPT',
+      run: ['EVAL', 'while true do end', '0'],
+      setup: [] as string[][],
+    },
+    {
+      kill: 'FUNCTION',
+      run: ['FCALL', 'spin', '0'],
+      setup: [
+        [
+          'FUNCTION',
+          'LOAD',
+          'REPLACE',
+          "#!lua name=spinlib\nredis.register_function('spin', function() while true do end end)",
+        ],
+      ],
+    },
+  ];
+  for (const { kill, run, setup } of cases) {
+    test(`${kill} KILL from another client reaches the server; every client carries on`, async () => {
+      const spinner = await RawClient.connect(port);
+      const waiter = await RawClient.connect(port);
+      const killer = await RawClient.connect(port);
+      try {
+        for (const command of setup) assert.match(await spinner.call(...command), /^[+$]/);
+        spinner.command(...run);
+        await waitForBusy();
+        // Sent while the script runs: waits for it (the server answers nothing else meanwhile).
+        waiter.command('PING');
+        // Before the fix this kill queued behind the script and this read timed out.
+        assert.equal(await killer.call(kill, 'KILL'), '+OK\r\n');
+        assert.match(await spinner.frame(), /^-ERR .*killed/i);
+        assert.equal(await waiter.frame(), '+PONG\r\n');
+        // Nobody is left stalled: the killer, the spinner and a new client are all answered.
+        assert.equal(await killer.call('SET', 'after-kill', '1'), '+OK\r\n');
+        assert.equal(await spinner.call('GET', 'after-kill'), '$1\r\n1\r\n');
+        const fresh = await RawClient.connect(port);
+        assert.equal(await fresh.call('PING'), '+PONG\r\n');
+        fresh.close();
+        // A kill with no script running is relayed too: the server's own error.
+        assert.match(await killer.call(kill, 'KILL'), /^-NOTBUSY /);
+      } finally {
+        // Never leave the server spinning for the next test, whatever failed.
+        await server.cli('SCRIPT', 'KILL').catch(() => undefined);
+        await server.cli('FUNCTION', 'KILL').catch(() => undefined);
+        for (const c of [spinner, waiter, killer]) c.close();
+      }
+    });
+  }
+});
