@@ -684,7 +684,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       queue.shift();
       if (!s.silent) this.#write(s.value);
     }
-    if (this.#closing && queue.length === 0) this.socket.end();
+    if (this.#closing && queue.length === 0) this.#end();
   }
 
   #write(bytes: Buffer): void {
@@ -708,7 +708,17 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #closeAfterReplies(): void {
     this.#closing = true;
     this.#parser.stopped = true;
-    if (this.#queue.length === 0) this.socket.end();
+    if (this.#queue.length === 0) this.#end();
+  }
+
+  /**
+   * Flush the replies, then close both ways, as the server does after QUIT or a protocol error:
+   * a half-close alone would leave a client that keeps writing (unit/protocol's desync tests)
+   * writing into a socket the proxy reads and drops, for ever.
+   */
+  #end(): void {
+    const socket = this.socket;
+    if (!socket.writableEnded) socket.end(() => socket.destroy());
   }
 
   // ── flow control ─────────────────────────────────────────────────────────────────────────

@@ -6,8 +6,12 @@
  * - unit/multi "MULTI and script timeout": an endless EVAL holds the shared upstream connection;
  *   the SCRIPT KILL another client sent queued behind it, so the script, and with it every
  *   client of the proxy, never finished.
+ * - unit/protocol "Protocol desync regression test #1–3": after a protocol error the proxy
+ *   answered and half-closed, but kept reading: a client that keeps writing never saw its
+ *   writes fail, as they do against the server, which closes the connection.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
@@ -93,6 +97,44 @@ describe('an endless script on the shared connection (unit/multi)', () => {
         await server.cli('SCRIPT', 'KILL').catch(() => undefined);
         await server.cli('FUNCTION', 'KILL').catch(() => undefined);
         for (const c of [spinner, waiter, killer]) c.close();
+      }
+    });
+  }
+});
+
+describe('a client that keeps writing after a protocol error (unit/protocol)', () => {
+  for (const [i, sequence] of ['\x00', '*\x00', '$\x00'].entries()) {
+    test(`desync #${i + 1}: its writes fail, as against the server; others are answered meanwhile`, async () => {
+      // Half-open allowed, as Tcl's sockets are: the proxy's FIN alone does not end our writes.
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+      });
+      let failed = false;
+      socket.on('error', () => {
+        failed = true;
+      });
+      socket.on('close', () => {
+        failed = true;
+      });
+      const other = await RawClient.connect(port);
+      try {
+        socket.write(sequence);
+        const deadline = Date.now() + 5_000;
+        while (!failed && Date.now() < deadline) {
+          // What the suite writes: the literal word, again and again (its own typo, kept).
+          socket.write('payload'.repeat(100));
+          assert.equal(await other.call('PING'), '+PONG\r\n');
+          await delay(1);
+        }
+        assert.ok(failed, 'the proxy kept reading a client it had answered with a protocol error');
+        assert.match(received, /^-ERR Protocol error/);
+        assert.equal(await other.call('PING'), '+PONG\r\n');
+      } finally {
+        socket.destroy();
+        other.close();
       }
     });
   }
