@@ -546,6 +546,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         errorReply('respool proxy: pub/sub commands inside MULTI or WATCH are not supported'),
       );
     }
+    // Pub/sub confirmations are pushed even under CLIENT REPLY OFF/SKIP, as the server does.
+    slot.silent = false;
     const argv = this.#argv(slot, argc);
     const command = argv[0]!.toLowerCase();
     const kind = (

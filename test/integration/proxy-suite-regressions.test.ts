@@ -9,6 +9,8 @@
  * - unit/protocol "Protocol desync regression test #1–3": after a protocol error the proxy
  *   answered and half-closed, but kept reading: a client that keeps writing never saw its
  *   writes fail, as they do against the server, which closes the connection.
+ * - unit/pubsub "PubSub messages with CLIENT REPLY OFF": the proxy silenced the (P)SUBSCRIBE
+ *   confirmations along with ordinary replies; the server pushes them whatever the reply mode.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -138,4 +140,21 @@ describe('a client that keeps writing after a protocol error (unit/protocol)', (
       }
     });
   }
+});
+
+describe('pub/sub confirmations (unit/pubsub)', () => {
+  test('under CLIENT REPLY OFF a subscribe is still confirmed, as the server pushes it', async () => {
+    const client = await RawClient.connect(port);
+    try {
+      client.command('CLIENT', 'REPLY', 'OFF');
+      client.command('SUBSCRIBE', 'reply-off-channel');
+      // Before the fix the confirmation was dropped with the silenced replies: a timeout here.
+      assert.equal(
+        await client.frame(),
+        '*3\r\n$9\r\nsubscribe\r\n$17\r\nreply-off-channel\r\n:1\r\n',
+      );
+    } finally {
+      client.close();
+    }
+  });
 });
