@@ -16,6 +16,7 @@
 import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
+import { CommandFlag, getCommandSpec } from '../commands/table.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
@@ -32,7 +33,8 @@ import type { Lease, SharedPath } from './upstream.js';
 /** One request awaiting its reply, in the client's order. Implements the engine's command. */
 class Slot implements PendingCommand {
   args: readonly (string | Buffer)[];
-  readonly frame: Buffer;
+  /** What is written upstream (EXEC becomes DISCARD in an aborted transaction). */
+  frame: Buffer;
   raw = true;
   readonly returnBuffers = false;
   readonly session: ClientSession;
@@ -89,6 +91,10 @@ const HUB_PATH = {};
 /** SCRIPT KILL / FUNCTION KILL, each on a lease of its own (script-kill.ts). */
 const KILL_PATH = {};
 
+const DISCARD_FRAME = Buffer.from('*1\r\n$7\r\nDISCARD\r\n');
+const EXECABORT = errorReply('EXECABORT Transaction discarded because of previous errors.');
+const NOT_IN_MULTI = errorReply('Command not allowed inside a transaction');
+
 const SUBSCRIBED_ALLOWED = new Set<Route>([
   Route.Subscribe,
   Route.Unsubscribe,
@@ -125,6 +131,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #watching = false;
   /** MULTI could not get a connection: refuse until EXEC/DISCARD (EXECABORT). */
   #failedMulti = false;
+  /** The proxy refused a command inside MULTI: EXEC discards upstream and answers EXECABORT. */
+  #multiRefused = false;
   #acquiring = false;
   #replyMode: 'on' | 'off' | 'skip' = 'on';
   #paused = 0;
@@ -284,6 +292,13 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
           );
         }
         if (this.#lease === null) return this.#sendShared(slot);
+        if (this.#multiRefused && this.#inMulti && route === Route.Exec) {
+          // As the server does with a command it rejected while queueing: nothing runs.
+          slot.frame = DISCARD_FRAME;
+          slot.args = nameArgs('discard');
+          slot.transform = () => EXECABORT;
+        }
+        this.#multiRefused = false;
         this.#inMulti = false;
         this.#watching = false;
         return this.#sendOnLease(slot);
@@ -317,13 +332,13 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       case Route.ConfigGet:
         return this.#config(slot, argc);
       case Route.Refused:
-        return this.#local(
+        return this.#refuse(
           slot,
           refusal(name, this.#argv(slot, argc)) ?? errorReply(`unknown command '${name}'`),
         );
       case Route.MaybeRefused: {
         const why = refusal(name, this.#argv(slot, argc));
-        if (why !== undefined) return this.#local(slot, why);
+        if (why !== undefined) return this.#refuse(slot, why);
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       }
       case Route.Script:
@@ -344,6 +359,22 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     const out: string[] = new Array(argc);
     for (let i = 0; i < argc; i++) out[i] = this.#parser.argString(slot.frame, i);
     return out;
+  }
+
+  /**
+   * A command the proxy will not relay. Inside MULTI it aborts the transaction, as a command the
+   * server rejects while queueing does, with the server's words for a command that is never
+   * allowed there (SHUTDOWN, MONITOR, SYNC …).
+   */
+  #refuse(slot: Slot, reply: Buffer): true {
+    if (this.#inMulti) {
+      this.#multiRefused = true;
+      const spec = getCommandSpec(slot.args[0] as string);
+      if (spec !== undefined && (spec.flags & CommandFlag.no_multi) !== 0) {
+        return this.#local(slot, NOT_IN_MULTI);
+      }
+    }
+    return this.#local(slot, reply);
   }
 
   /** Answer from the proxy itself. */
@@ -493,6 +524,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     this.#inMulti = false;
     this.#watching = false;
     this.#failedMulti = false;
+    this.#multiRefused = false;
     this.protocol = 2;
     this.db = 0;
     this.name = '';
@@ -532,7 +564,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       slot.transform = (value) => configGet(value, protocol);
     } else {
       const why = refusal('config', argv);
-      if (why !== undefined) return this.#local(slot, why);
+      if (why !== undefined) return this.#refuse(slot, why);
     }
     return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
   }
@@ -665,6 +697,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         this.#lease = null;
         this.#inMulti = false;
         this.#watching = false;
+        this.#multiRefused = false;
       }
       this.#settled();
     }

@@ -11,6 +11,8 @@
  *   writes fail, as they do against the server, which closes the connection.
  * - unit/pubsub "PubSub messages with CLIENT REPLY OFF": the proxy silenced the (P)SUBSCRIBE
  *   confirmations along with ordinary replies; the server pushes them whatever the reply mode.
+ * - unit/multi "MULTI with SHUTDOWN": a command the proxy refuses inside MULTI did not abort
+ *   the transaction, so EXEC ran the rest of it; the server aborts it (EXECABORT).
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -157,4 +159,38 @@ describe('pub/sub confirmations (unit/pubsub)', () => {
       client.close();
     }
   });
+});
+
+describe('a refused command inside MULTI (unit/multi)', () => {
+  const cases = [
+    // Never allowed in a transaction: the server's own words.
+    { command: ['SHUTDOWN'], reply: '-ERR Command not allowed inside a transaction\r\n' },
+    // Allowed by the server, refused by the proxy: the proxy's words, and still an abort.
+    { command: ['REPLICAOF', '127.0.0.1', '1'], reply: /^-ERR respool proxy: REPLICAOF/ },
+  ];
+  for (const { command, reply } of cases) {
+    test(`${command[0]} aborts the transaction: EXEC answers EXECABORT and nothing ran`, async () => {
+      const client = await RawClient.connect(port);
+      const key = `refused-in-multi-${command[0]}`;
+      try {
+        assert.equal(await client.call('MULTI'), '+OK\r\n');
+        assert.equal(await client.call('SET', key, 'ran'), '+QUEUED\r\n');
+        const refused = await client.call(...command);
+        if (typeof reply === 'string') assert.equal(refused, reply);
+        else assert.match(refused, reply);
+        // Before the fix EXEC ran the SET: '*1\r\n+OK\r\n'.
+        assert.equal(
+          await client.call('EXEC'),
+          '-EXECABORT Transaction discarded because of previous errors.\r\n',
+        );
+        assert.equal(await client.call('GET', key), '$-1\r\n');
+        // Out of the transaction: the next one runs.
+        assert.equal(await client.call('MULTI'), '+OK\r\n');
+        assert.equal(await client.call('SET', key, 'ran'), '+QUEUED\r\n');
+        assert.equal(await client.call('EXEC'), '*1\r\n+OK\r\n');
+      } finally {
+        client.close();
+      }
+    });
+  }
 });
