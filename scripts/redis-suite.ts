@@ -20,7 +20,7 @@
  * Exit code: 0 when, for every unit, the proxy shows no failure the direct run does not show;
  * 1 otherwise, or when a unit crashed directly (nothing to compare with), or (for a single
  * target) when anything failed; 2 when the suite or tclsh is missing (in CI, RESPOOL_CI=1, that
- * is a failure; locally it is a skip). Wall time for every unit both ways: about 13 minutes on
+ * is a failure; locally it is a skip). Wall time for every unit both ways: about 7 minutes on
  * two shared cores (docs/proxy-compat.md).
  */
 import { spawn } from 'node:child_process';
