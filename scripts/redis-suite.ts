@@ -13,15 +13,20 @@
  * each run, because it writes tests/tmp; it is never copied into the repository. Each unit runs
  * alone (`--single`), so one unit's crash costs only that unit. Flags: `--singledb` (the proxy
  * serves db 0), `--tags` excluding what needs the server's own process, debug or replication
- * (see docs/proxy-compat.md), and `--ignore-encoding --ignore-digest`.
+ * (see docs/proxy-compat.md), and `--ignore-encoding --ignore-digest`. Through the proxy, the
+ * few tests in PROXY_SKIPS are left out by name (`--skiptest`), each with its reason. Each unit
+ * gets a `--baseport` found free here, so runs by several people on one machine do not collide.
  *
  * Exit code: 0 when, for every unit, the proxy shows no failure the direct run does not show;
- * 1 otherwise (or, for a single target, when anything failed); 2 when the suite or tclsh is
- * missing (in CI, RESPOOL_CI=1, that is a failure; locally it is a skip).
+ * 1 otherwise, or when a unit crashed directly (nothing to compare with), or (for a single
+ * target) when anything failed; 2 when the suite or tclsh is missing (in CI, RESPOOL_CI=1, that
+ * is a failure; locally it is a skip). Wall time for every unit both ways: about 7 minutes on
+ * two shared cores (docs/proxy-compat.md).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +83,28 @@ const EXCLUDED_TAGS = [
   'needs:local-process',
 ];
 
+/**
+ * Tests left out of the run through the proxy only, each by its exact name, with the reason the
+ * proxy answers differently (docs/proxy-compat.md). The direct run keeps them.
+ */
+export const PROXY_SKIPS: readonly { unit: string; test: string; why: string }[] = [
+  {
+    unit: 'unit/pubsub',
+    test: 'PUBLISH/SUBSCRIBE with two clients',
+    why: "every client's subscriptions share one upstream subscriber connection (one SUBSCRIBE per channel, as issue 10 asks), so PUBLISH counts the proxy once, not each client subscribed through it",
+  },
+  {
+    unit: 'unit/pubsub',
+    test: 'PUBLISH/PSUBSCRIBE with two clients',
+    why: 'the same for patterns: one upstream PSUBSCRIBE per pattern, so PUBLISH counts 1 receiver for 2 clients',
+  },
+  {
+    unit: 'unit/type/list',
+    test: 'client unblock tests',
+    why: "CLIENT UNBLOCK is refused by the proxy: a blocked client's command waits on a leased upstream connection whose server-side id the proxy does not know (not built yet)",
+  },
+];
+
 export interface UnitResult {
   readonly unit: string;
   readonly ok: number;
@@ -93,7 +120,41 @@ export interface UnitResult {
 // Colour codes, in case the suite thinks it writes to a terminal.
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
-function runUnit(suiteDir: string, host: string, port: number, unit: string): Promise<UnitResult> {
+/** True when `port` can be bound on `host` right now. */
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A `--baseport` whose test-server port is really free. The suite listens on 127.0.0.1 at the
+ * first port from baseport - 32 that its check finds free, but the check binds the wildcard
+ * address (and port + 10000), which succeeds while another run (someone else's suite on this
+ * machine) holds the same port on 127.0.0.1: the second run then dies at once. Ports 20000-22700
+ * keep port + 10000 below the ephemeral range.
+ */
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 2_700);
+    const free =
+      (await canBind(port, '127.0.0.1')) &&
+      (await canBind(port, '0.0.0.0')) &&
+      (await canBind(port + 10_000, '0.0.0.0'));
+    if (free) return port + 32;
+  }
+  throw new Error('no free port for the suite between 20000 and 22700');
+}
+
+async function runUnit(
+  suiteDir: string,
+  host: string,
+  port: number,
+  unit: string,
+  skips: readonly string[],
+): Promise<UnitResult> {
   const started = Date.now();
   const args = [
     'tests/test_helper.tcl',
@@ -101,6 +162,8 @@ function runUnit(suiteDir: string, host: string, port: number, unit: string): Pr
     host,
     '--port',
     String(port),
+    '--baseport',
+    String(await freeBasePort()),
     '--singledb',
     '--ignore-encoding',
     '--ignore-digest',
@@ -109,6 +172,7 @@ function runUnit(suiteDir: string, host: string, port: number, unit: string): Pr
     '120',
     '--tags',
     EXCLUDED_TAGS.map((t) => `-${t}`).join(' '),
+    ...skips.flatMap((name) => ['--skiptest', name]),
     '--single',
     unit,
   ];
@@ -150,6 +214,7 @@ export async function runSuite(
   port: number,
   units: readonly string[],
   label: string,
+  skips: typeof PROXY_SKIPS = [],
 ): Promise<UnitResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'respool-redis-suite-'));
   try {
@@ -157,7 +222,8 @@ export async function runSuite(
     cpSync(join(suiteSource, 'tests'), join(dir, 'tests'), { recursive: true });
     const results: UnitResult[] = [];
     for (const unit of units) {
-      const r = await runUnit(dir, host, port, unit);
+      const left = skips.filter((s) => s.unit === unit).map((s) => s.test);
+      const r = await runUnit(dir, host, port, unit, left);
       results.push(r);
       process.stderr.write(
         `  ${label.padEnd(7)} ${summaryCell(r).padEnd(26)} ${unit} (${r.seconds} s)\n`,
@@ -249,7 +315,7 @@ async function main(): Promise<number> {
     if (proxy === undefined) {
       console.log('respool proxy: proxy not built in this checkout; direct results only');
     } else {
-      viaProxy = await runSuite(suite, '127.0.0.1', proxy.port, units, 'proxy');
+      viaProxy = await runSuite(suite, '127.0.0.1', proxy.port, units, 'proxy', PROXY_SKIPS);
     }
     console.log('');
     console.log(`${'unit'.padEnd(26)}${'direct'.padEnd(32)}via respool proxy`);
@@ -261,9 +327,20 @@ async function main(): Promise<number> {
       regressions += extra.length;
       console.log(`${unit.padEnd(26)}${summaryCell(d).padEnd(32)}${summaryCell(p)}`);
       for (const f of extra) console.log(`    only via proxy: ${f}`);
+      // A unit that could not run directly (no suite file, a port taken…) compares nothing.
+      if (d === undefined || d.crashed) {
+        regressions++;
+        console.log('    the direct run crashed: nothing to compare the proxy with');
+      }
     }
     if (values.json !== undefined) {
       await writeFile(values.json, `${JSON.stringify({ units, direct, viaProxy }, null, 2)}\n`);
+    }
+    const skipped = PROXY_SKIPS.filter((s) => units.includes(s.unit));
+    if (viaProxy !== undefined && skipped.length > 0) {
+      console.log('');
+      console.log('left out through the proxy only (docs/proxy-compat.md):');
+      for (const s of skipped) console.log(`  ${s.unit}: "${s.test}" — ${s.why}`);
     }
     console.log('');
     console.log(

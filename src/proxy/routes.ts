@@ -28,6 +28,8 @@ export const Route = {
   Refused: 17,
   /** Relayed unless `refusal()` objects to its arguments (ACL, CONFIG SET …). */
   MaybeRefused: 18,
+  /** SCRIPT and FUNCTION: relayed, except their KILL, which has a lease of its own. */
+  Script: 19,
 } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
@@ -51,6 +53,8 @@ const ROUTES = new Map<string, Route>([
   ['punsubscribe', Route.Unsubscribe],
   ['sunsubscribe', Route.Unsubscribe],
   ['config', Route.ConfigGet],
+  ['script', Route.Script],
+  ['function', Route.Script],
   ['monitor', Route.Refused],
   ['sync', Route.Refused],
   ['psync', Route.Refused],

@@ -16,6 +16,7 @@
 import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
+import { CommandFlag, getCommandSpec } from '../commands/table.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
@@ -25,13 +26,15 @@ import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
 import { errorReply, OK, pushReply, RESET } from './replies.js';
 import { Route, routeOf } from './routes.js';
+import { isScriptKill, sendOnOwnLease } from './script-kill.js';
 import type { SessionHost } from './session-host.js';
 import type { Lease, SharedPath } from './upstream.js';
 
 /** One request awaiting its reply, in the client's order. Implements the engine's command. */
 class Slot implements PendingCommand {
   args: readonly (string | Buffer)[];
-  readonly frame: Buffer;
+  /** What is written upstream (EXEC becomes DISCARD in an aborted transaction). */
+  frame: Buffer;
   raw = true;
   readonly returnBuffers = false;
   readonly session: ClientSession;
@@ -85,6 +88,12 @@ const PAUSE_HELD = 4;
 
 /** The hub path: compared by identity like the others. */
 const HUB_PATH = {};
+/** SCRIPT KILL / FUNCTION KILL, each on a lease of its own (script-kill.ts). */
+const KILL_PATH = {};
+
+const DISCARD_FRAME = Buffer.from('*1\r\n$7\r\nDISCARD\r\n');
+const EXECABORT = errorReply('EXECABORT Transaction discarded because of previous errors.');
+const NOT_IN_MULTI = errorReply('Command not allowed inside a transaction');
 
 const SUBSCRIBED_ALLOWED = new Set<Route>([
   Route.Subscribe,
@@ -122,6 +131,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #watching = false;
   /** MULTI could not get a connection: refuse until EXEC/DISCARD (EXECABORT). */
   #failedMulti = false;
+  /** The proxy refused a command inside MULTI: EXEC discards upstream and answers EXECABORT. */
+  #multiRefused = false;
   #acquiring = false;
   #replyMode: 'on' | 'off' | 'skip' = 'on';
   #paused = 0;
@@ -281,6 +292,13 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
           );
         }
         if (this.#lease === null) return this.#sendShared(slot);
+        if (this.#multiRefused && this.#inMulti && route === Route.Exec) {
+          // As the server does with a command it rejected while queueing: nothing runs.
+          slot.frame = DISCARD_FRAME;
+          slot.args = nameArgs('discard');
+          slot.transform = () => EXECABORT;
+        }
+        this.#multiRefused = false;
         this.#inMulti = false;
         this.#watching = false;
         return this.#sendOnLease(slot);
@@ -314,15 +332,17 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       case Route.ConfigGet:
         return this.#config(slot, argc);
       case Route.Refused:
-        return this.#local(
+        return this.#refuse(
           slot,
           refusal(name, this.#argv(slot, argc)) ?? errorReply(`unknown command '${name}'`),
         );
       case Route.MaybeRefused: {
         const why = refusal(name, this.#argv(slot, argc));
-        if (why !== undefined) return this.#local(slot, why);
+        if (why !== undefined) return this.#refuse(slot, why);
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       }
+      case Route.Script:
+        return this.#script(slot, argc);
     }
   }
 
@@ -339,6 +359,22 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     const out: string[] = new Array(argc);
     for (let i = 0; i < argc; i++) out[i] = this.#parser.argString(slot.frame, i);
     return out;
+  }
+
+  /**
+   * A command the proxy will not relay. Inside MULTI it aborts the transaction, as a command the
+   * server rejects while queueing does, with the server's words for a command that is never
+   * allowed there (SHUTDOWN, MONITOR, SYNC …).
+   */
+  #refuse(slot: Slot, reply: Buffer): true {
+    if (this.#inMulti) {
+      this.#multiRefused = true;
+      const spec = getCommandSpec(slot.args[0] as string);
+      if (spec !== undefined && (spec.flags & CommandFlag.no_multi) !== 0) {
+        return this.#local(slot, NOT_IN_MULTI);
+      }
+    }
+    return this.#local(slot, reply);
   }
 
   /** Answer from the proxy itself. */
@@ -377,6 +413,23 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #sendOnLease(slot: Slot): boolean {
     const lease = this.#lease!;
     return this.#sendOn(lease, slot, lease);
+  }
+
+  /** SCRIPT / FUNCTION: relayed as usual, except a kill, which must not queue behind a script. */
+  #script(slot: Slot, argc: number): boolean {
+    if (this.#lease !== null) return this.#sendOnLease(slot);
+    const sub = argc === 2 ? this.#parser.argString(slot.frame, 1) : '';
+    // A keyed shape refuses the kill itself (no single server to send it to).
+    if (this.#host.upstream.routesByKey || !isScriptKill(slot.args[0] as string, argc, sub)) {
+      return this.#sendShared(slot);
+    }
+    // After this client's earlier commands, as the server would run it.
+    if (this.#inflight > 0 && this.#path !== KILL_PATH) return false;
+    this.#path = KILL_PATH;
+    this.#inflight++;
+    slot.upstream = true;
+    sendOnOwnLease(this.#host.upstream, slot, this.#host.options.leaseTimeoutMs);
+    return true;
   }
 
   #mayBlock(slot: Slot, argc: number): boolean {
@@ -471,6 +524,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     this.#inMulti = false;
     this.#watching = false;
     this.#failedMulti = false;
+    this.#multiRefused = false;
     this.protocol = 2;
     this.db = 0;
     this.name = '';
@@ -510,7 +564,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       slot.transform = (value) => configGet(value, protocol);
     } else {
       const why = refusal('config', argv);
-      if (why !== undefined) return this.#local(slot, why);
+      if (why !== undefined) return this.#refuse(slot, why);
     }
     return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
   }
@@ -524,6 +578,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         errorReply('respool proxy: pub/sub commands inside MULTI or WATCH are not supported'),
       );
     }
+    // Pub/sub confirmations are pushed even under CLIENT REPLY OFF/SKIP, as the server does.
+    slot.silent = false;
     const argv = this.#argv(slot, argc);
     const command = argv[0]!.toLowerCase();
     const kind = (
@@ -641,6 +697,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         this.#lease = null;
         this.#inMulti = false;
         this.#watching = false;
+        this.#multiRefused = false;
       }
       this.#settled();
     }
@@ -662,7 +719,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       queue.shift();
       if (!s.silent) this.#write(s.value);
     }
-    if (this.#closing && queue.length === 0) this.socket.end();
+    if (this.#closing && queue.length === 0) this.#end();
   }
 
   #write(bytes: Buffer): void {
@@ -686,7 +743,17 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #closeAfterReplies(): void {
     this.#closing = true;
     this.#parser.stopped = true;
-    if (this.#queue.length === 0) this.socket.end();
+    if (this.#queue.length === 0) this.#end();
+  }
+
+  /**
+   * Flush the replies, then close both ways, as the server does after QUIT or a protocol error:
+   * a half-close alone would leave a client that keeps writing (unit/protocol's desync tests)
+   * writing into a socket the proxy reads and drops, for ever.
+   */
+  #end(): void {
+    const socket = this.socket;
+    if (!socket.writableEnded) socket.end(() => socket.destroy());
   }
 
   // ── flow control ─────────────────────────────────────────────────────────────────────────
