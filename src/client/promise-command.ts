@@ -7,18 +7,18 @@
  * module-level executor that reads the command from a variable, which V8 inlines less well.
  *
  * Retry policy (docs/errors.md):
- * - Written, then the connection died: sent again once, on the next connection, only when the
- *   command table says read-only or the caller marked it idempotent. Everything else fails
- *   with `written: true` (it may have run).
+ * - Written, then the connection died: sent again once, on the next connection, only when
+ *   replay-policy.ts says running it twice does no harm (read-only, or marked idempotent).
+ *   Everything else fails with `written: true` (it may have run).
  * - LOADING, BUSY, MASTERDOWN replies: the server refused without running it, so it is sent
  *   again after a backoff, for as long as its deadline allows.
  */
-import { isReadOnly } from '../commands/classify.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { AbortedError, ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 import { backoffCapMs } from '../util/backoff.js';
 import { coarseNow } from '../util/coarse-clock.js';
+import { mayRunTwice } from './replay-policy.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
 
@@ -156,10 +156,13 @@ export class PromiseCommand implements PendingCommand {
     this.reject(error);
   }
 
-  /** Asked by a dying connection about a written command: resend it once if it is safe. */
+  /**
+   * Asked by the replay decision (replay-policy.ts) about a written command whose connection
+   * died: resend it once, if running it twice does no harm.
+   */
   retryable(): boolean {
     if (this.#settled || this.#retriedWritten) return false;
-    if (!this.#policy.idempotent && !isReadOnly(this.args)) return false;
+    if (!mayRunTwice(this.args, this.#policy.idempotent)) return false;
     this.#retriedWritten = true;
     this.#counters.retries++;
     return true;
@@ -183,9 +186,11 @@ export class PromiseCommand implements PendingCommand {
     const delay = Math.min(backoffCapMs(this.#transientAttempts + 1, TRANSIENT_BACKOFF), left);
     this.#transientAttempts++;
     this.#counters.retries++;
+    // Not unref'd: the caller awaits this command, which must keep the process alive (as its
+    // socket would) until it is answered or its deadline fails it.
     setTimeout(() => {
       if (!this.#settled) resend(this);
-    }, delay).unref();
+    }, delay);
     return true;
   }
 
