@@ -12,13 +12,21 @@ import { resolveClientOptions } from '../../src/client/options.js';
 import { type CommandPolicy, PromiseCommand } from '../../src/client/promise-command.js';
 import {
   type GroupedCommand,
+  isNotRun,
   mayRunTwice,
   replayDecision,
+  TRANSIENT_BUDGET_MS,
   tornGroupMembers,
+  transientRetryDelayMs,
 } from '../../src/client/replay-policy.js';
 import { createCounters } from '../../src/client/stats.js';
 import { BasicCommand, type PendingCommand } from '../../src/connection/pending-command.js';
-import { ConnectionClosedError, ProtocolError, type RespoolError } from '../../src/errors.js';
+import {
+  ConnectionClosedError,
+  ProtocolError,
+  ReplyError,
+  type RespoolError,
+} from '../../src/errors.js';
 import type { RespArg } from '../../src/protocol/resp-types.js';
 import { FakeDialer } from '../helpers/fake-connection.js';
 
@@ -162,4 +170,34 @@ test('the multiplexer: after a protocol violation a written read fails too', asy
   await assert.rejects(read.promise, { written: true });
   assert.equal(read.counters.retries, 0);
   mux.destroy();
+});
+
+test('isNotRun: LOADING, BUSY and MASTERDOWN only (the cluster judges its own)', () => {
+  for (const text of ['LOADING dataset', 'BUSY script', 'MASTERDOWN link down']) {
+    assert.equal(isNotRun(new ReplyError(text)), true, text);
+  }
+  for (const text of [
+    'ERR nope',
+    'READONLY replica',
+    'TRYAGAIN later',
+    'CLUSTERDOWN',
+    'MOVED 1 h:1',
+  ]) {
+    assert.equal(isNotRun(new ReplyError(text)), false, text);
+  }
+});
+
+test('transientRetryDelayMs: 10 ms doubling to 500, the last wait cut to the deadline', () => {
+  const now = 1_000;
+  const far = now + 60_000;
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 9].map((n) => transientRetryDelayMs(n, now, far, now)),
+    [10, 20, 40, 80, 160, 320, 500, 500],
+  );
+  // 100 ms left, less the 20 ms kept for the round trip.
+  assert.equal(transientRetryDelayMs(6, now, now + 100, now), 80);
+  assert.equal(transientRetryDelayMs(0, now, now + 20, now), undefined, 'no time left');
+  // Without a deadline: a budget from the first retry.
+  assert.equal(transientRetryDelayMs(3, now, 0, now + 1_000), 80);
+  assert.equal(transientRetryDelayMs(3, now, 0, now + TRANSIENT_BUDGET_MS), undefined);
 });
