@@ -64,7 +64,12 @@ test('replayDecision: an unwritten command always goes back, whatever it is', ()
 test('replayDecision: a written command goes back only when it says it is retryable', () => {
   assert.equal(replayDecision(basic(['GET', 'k']), true, lost), false, 'no retryable(): never');
   let asked = 0;
-  const yes = Object.assign(basic(['GET', 'k']), { retryable: () => (asked++, true) });
+  const yes = Object.assign(basic(['GET', 'k']), {
+    retryable: () => {
+      asked++;
+      return true;
+    },
+  });
   assert.equal(replayDecision(yes, true, lost), true);
   const no = Object.assign(basic(['GET', 'k']), { retryable: () => false });
   assert.equal(replayDecision(no, true, lost), false);
@@ -73,7 +78,12 @@ test('replayDecision: a written command goes back only when it says it is retrya
 
 test('replayDecision: nothing written is sent again after a protocol violation', () => {
   let asked = 0;
-  const cmd = Object.assign(basic(['GET', 'k']), { retryable: () => (asked++, true) });
+  const cmd = Object.assign(basic(['GET', 'k']), {
+    retryable: () => {
+      asked++;
+      return true;
+    },
+  });
   assert.equal(replayDecision(cmd, true, new ProtocolError('garbage')), false);
   assert.equal(asked, 0, 'the command is not even asked (its one retry is not used up)');
 });
