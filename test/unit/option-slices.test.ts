@@ -64,7 +64,7 @@ test('the pool slice: maxConnections - 1, and dials back off like reconnects', (
 test('readOnly is not a client option any more', () => {
   assert.throws(() => resolveClientOptions({ readOnly: true } as never), {
     code: 'ERR_INVALID_ARGUMENT',
-    message: /readOnly/,
+    message: /readOnly.*replica-preferred/,
   });
   assert.throws(
     () => createCluster({ nodes: ['redis://127.0.0.1:7001'], readOnly: true } as never),
