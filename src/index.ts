@@ -71,7 +71,7 @@ export {
 } from './cluster/cluster-client.js';
 export type { ClusterEvents } from './cluster/cluster-engine.js';
 export { ClusterNode, type NodeRole } from './cluster/cluster-node.js';
-export type { ClusterOptions } from './cluster/cluster-options.js';
+export { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from './cluster/cluster-options.js';
 export { ClusterPipeline } from './cluster/cluster-pipeline.js';
 export { keySlot } from './cluster/slot.js';
 export {

@@ -29,7 +29,7 @@ import { coarseNow } from '../util/coarse-clock.js';
 import { CommandApi } from './command-api.js';
 import { isFunctionNotFound, isNoScript, keysAndArgs } from './command-base.js';
 import { checkSharedBatchCall, leaseRefusal } from './connection-state-guard.js';
-import type { GroupedCommand } from './multiplexer.js';
+import type { GroupedCommand } from './replay-policy.js';
 import type { Transform } from './reply-transforms.js';
 import type { FunctionLibrary, Script } from './script.js';
 

@@ -21,12 +21,13 @@ import type { ClientEvents } from './events.js';
 import { type Expiring, LeaseLimit } from './lease-limit.js';
 import { LeaseState } from './lease-state.js';
 import { LeasedConnection } from './leased-connection.js';
+import { type ConnectionFactory, Multiplexer } from './multiplexer.js';
 import {
-  type ConnectionFactory,
-  Multiplexer,
+  type ConnectionExtras,
   reconnectBackoff,
   toConnectionOptions,
-} from './multiplexer.js';
+  toPoolOptions,
+} from './option-slices.js';
 import type { ResolvedClientOptions } from './options.js';
 import { type CommandPolicy, PromiseCommand } from './promise-command.js';
 import type { Transform } from './reply-transforms.js';
@@ -71,28 +72,29 @@ export class ClientCore {
    * @param budget A connection budget shared with other clients (a cluster's nodes under
    * maxConnectionsTotal); this client's pool takes a slot for every connection it dials.
    * @param companion Closed with this core.
+   * @param extras Connection settings decided above the client (a cluster node's READONLY).
    */
   constructor(
     options: ResolvedClientOptions,
     factory?: ConnectionFactory,
     budget?: SharedBudget,
     companion?: CoreCompanion,
+    extras?: ConnectionExtras,
   ) {
     this.options = options;
     this.#companion = companion;
-    this.mux = new Multiplexer(options, this.events, (s) => this.#applyServerTimeout(s), factory);
+    // Each layer's slice of the options, made once (option-slices.ts).
+    const connectionOptions = toConnectionOptions(options, extras);
+    this.mux = new Multiplexer(
+      options,
+      this.events,
+      (s) => this.#applyServerTimeout(s),
+      factory,
+      connectionOptions,
+    );
     this.pool = createConnectionPool(
-      toConnectionOptions(options),
-      {
-        maxSize: options.maxConnections - 1,
-        minIdle: options.minIdle,
-        idleTimeoutMs: options.idleTimeoutMs,
-        evictionIntervalMs: Math.min(1_000, options.idleTimeoutMs),
-        acquireTimeoutMs: options.acquireTimeoutMs,
-        maxWaiters: options.maxWaiters,
-        leakWarningMs: options.leakWarningMs,
-        clientId: options.clientId,
-      },
+      connectionOptions,
+      toPoolOptions(options),
       options.socketFactory,
       options.closeTimeoutMs,
       budget,

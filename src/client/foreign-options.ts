@@ -119,6 +119,14 @@ const FOREIGN: ReadonlyMap<string, ForeignOption> = new Map<string, ForeignOptio
   ],
   ['useReplicas', { from: 'node-redis', instead: "use readFrom: 'replica-preferred'" }],
   ['scaleReads', { from: 'ioredis', instead: "use readFrom: 'replica-preferred'" }],
+  [
+    'readOnly',
+    {
+      from: 'ioredis',
+      instead:
+        "READONLY is the cluster client's to send: createCluster({ readFrom: 'replica-preferred' })",
+    },
+  ],
   ['maxRedirections', { from: 'ioredis', instead: 'use "maxRedirects"' }],
   ['maxCommandRedirections', { from: 'node-redis', instead: 'use "maxRedirects"' }],
   ['slotsRefreshInterval', { from: 'ioredis', instead: 'use "topologyCheckIntervalMs"' }],

@@ -16,8 +16,8 @@
  * Past the bound (or `maxQueuedCommands` waiting) a command fails at once with ERR_QUEUE_FULL.
  *
  * A lost connection hands back what is safe to run again (every unwritten command, and written
- * ones that are read-only or marked idempotent, once); they go first in line on the next
- * connection. A routine close of an idle connection (server `timeout`) reconnects only when the
+ * ones that are read-only or marked idempotent, once: the decision is replay-policy.ts's); they
+ * go first in line on the next connection. A routine close of an idle connection (server `timeout`) reconnects only when the
  * next command arrives. Failed attempts back off exponentially with jitter; a command never
  * waits longer than its own deadline for any of it.
  */
@@ -38,16 +38,13 @@ import { type BackoffOptions, backoffDelayMs } from '../util/backoff.js';
 import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import type { ClientEventSink } from './events.js';
+import { reconnectBackoff, toConnectionOptions } from './option-slices.js';
 import type { ResolvedClientOptions } from './options.js';
+import { replayDecision, tornGroupMembers } from './replay-policy.js';
 import { type ClientCounters, createCounters } from './stats.js';
 
 /** Opens one ready connection; injected so tests can substitute the layer below. */
 export type ConnectionFactory = (options: ConnectionOptions) => Promise<Connection>;
-
-/** A command that belongs to a MULTI…EXEC group; replayed only with its whole group. */
-export interface GroupedCommand extends PendingCommand {
-  readonly group?: { readonly head: PendingCommand };
-}
 
 export interface MultiplexerStats {
   readonly open: number;
@@ -113,14 +110,22 @@ export class Multiplexer {
    */
   onConnection: ((conn: Connection) => void) | undefined = undefined;
 
+  readonly #backoff: BackoffOptions;
+
+  /**
+   * @param connectionOptions The connection layer's slice of the options, made once by the
+   * owner (option-slices.ts); by default from `options` alone.
+   */
   constructor(
     options: ResolvedClientOptions,
     events: ClientEventSink,
     onServerTimeout: ServerTimeoutListener,
     factory?: ConnectionFactory,
+    connectionOptions: ConnectionOptions = toConnectionOptions(options),
   ) {
     this.#options = options;
-    this.#connectionOptions = toConnectionOptions(options);
+    this.#backoff = reconnectBackoff(options);
+    this.#connectionOptions = connectionOptions;
     this.#factory = factory ?? ((o) => Connection.open(o, options.socketFactory));
     this.#events = events;
     this.#onServerTimeout = onServerTimeout;
@@ -263,7 +268,8 @@ export class Multiplexer {
     if (this.#everConnected) this.counters.reconnects++;
     this.#everConnected = true;
     this.counters.connectionsCreated++;
-    conn.replayOnClose = true;
+    // What a lost connection leaves unanswered comes back here when replay-policy.ts says so.
+    conn.replay = replayDecision;
     conn.on('close', (error, replay) => this.#onClose(conn, error, replay));
     conn.on('drain', () => {
       if (conn === this.#conn) this.#sendWaiting(conn, false);
@@ -298,7 +304,7 @@ export class Multiplexer {
     this.counters.connectErrors++;
     this.#failures++;
     // Equal jitter (util/backoff.ts), so many clients do not retry in lockstep.
-    const delayMs = backoffDelayMs(this.#failures, reconnectBackoff(this.#options));
+    const delayMs = backoffDelayMs(this.#failures, this.#backoff);
     this.#retryAt = performance.now() + delayMs;
     const refused = error instanceof MaxClientsError || error instanceof ReplyError;
     if (refused || !this.#everConnected) {
@@ -365,8 +371,9 @@ export class Multiplexer {
     this.#events.emit('reconnecting', { attempt: 1, delayMs: 0, error });
     const later = this.#waiting.drain();
     this.#waitingBytes = 0;
-    for (const cmd of replay as GroupedCommand[]) {
-      if (cmd.group === undefined || replay.includes(cmd.group.head)) this.#enqueue(cmd, false);
+    const torn = tornGroupMembers(replay);
+    for (const cmd of replay) {
+      if (!torn.has(cmd)) this.#enqueue(cmd, false);
       else {
         cmd.fail(
           new ConnectionClosedError(
@@ -541,33 +548,6 @@ export function parseConfigValue(value: RespValue, name: string): number | undef
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** The reconnect backoff a client's options configure: its multiplexer and its subscriber. */
-export function reconnectBackoff(o: ResolvedClientOptions): BackoffOptions {
-  return { baseMs: o.reconnectDelayMs, maxMs: o.maxReconnectDelayMs };
-}
-
 function describe(o: ResolvedClientOptions): string {
   return o.path ?? `${o.host}:${o.port}`;
-}
-
-export function toConnectionOptions(o: ResolvedClientOptions): ConnectionOptions {
-  const options = {
-    clientId: o.clientId,
-    host: o.host,
-    port: o.port,
-    path: o.path,
-    tls: o.tls,
-    keepAliveMs: o.keepAliveMs,
-    username: o.username,
-    db: o.db,
-    name: o.name,
-    protocol: o.protocol,
-    readOnly: o.readOnly,
-    connectTimeoutMs: o.connectTimeoutMs,
-    maxWriteBytes: o.maxWriteBytes,
-    closeTimeoutMs: o.closeTimeoutMs,
-  } as ConnectionOptions;
-  // Non-enumerable, like in the resolved options: never spread into logs or inspect output.
-  Object.defineProperty(options, 'password', { value: o.password, enumerable: false });
-  return options;
 }

@@ -14,6 +14,7 @@ import {
 import type { SocketFactory } from '../connection/connect.js';
 import { InvalidArgumentError } from '../errors.js';
 import { nextClientId } from '../metrics/client-scope.js';
+import { hideSecret } from '../util/secret.js';
 import {
   rejectUnknownKeys,
   validateBoolean,
@@ -123,11 +124,6 @@ export interface ClientOptions {
    * element later. @default 1000
    */
   readonly blockingGraceMs?: number;
-  /**
-   * Send READONLY after connecting, so a cluster replica serves reads of its slots instead of
-   * redirecting them. Set by the cluster client for reads from replicas. @default false
-   */
-  readonly readOnly?: boolean;
   /** Dial function, for tests and custom transports. @default net/tls connect */
   readonly socketFactory?: SocketFactory;
   /**
@@ -198,7 +194,6 @@ export interface ResolvedClientOptions {
   readonly maxWaiters: number;
   readonly leakWarningMs: number;
   readonly blockingGraceMs: number;
-  readonly readOnly: boolean;
   readonly socketFactory: SocketFactory | undefined;
   /** Undefined when caching is off. */
   readonly cache: ResolvedCacheOptions | undefined;
@@ -234,7 +229,6 @@ const KNOWN = new Set<string>([
   'maxWaiters',
   'leakWarningMs',
   'blockingGraceMs',
-  'readOnly',
   'socketFactory',
   'cache',
 ]);
@@ -375,7 +369,6 @@ export function resolveClientOptions(
     options.blockingGraceMs ?? d.blockingGraceMs,
     'blockingGraceMs',
   );
-  const readOnly = validateBoolean(options.readOnly ?? false, 'readOnly');
   const socketFactory =
     options.socketFactory === undefined
       ? undefined
@@ -410,16 +403,32 @@ export function resolveClientOptions(
     maxWaiters,
     leakWarningMs,
     blockingGraceMs,
-    readOnly,
     socketFactory,
     cache: resolveCacheOptions(options.cache),
   } as ResolvedClientOptions;
-  Object.defineProperty(resolved, 'password', { value: password, enumerable: false });
-  Object.defineProperty(resolved, inspect.custom, {
-    value: () => ({ ...resolved, password: password === undefined ? undefined : '<redacted>' }),
+  return seal(resolved, password);
+}
+
+/**
+ * The same resolved options for another server (a cluster's node): nothing is validated or
+ * resolved again, and the password stays hidden.
+ */
+export function withEndpoint(
+  o: ResolvedClientOptions,
+  host: string,
+  port: number,
+): ResolvedClientOptions {
+  return seal({ ...o, host, port, path: undefined }, o.password);
+}
+
+/** Frozen, with the password hidden (util/secret.ts) and redacted from `inspect`. */
+function seal(fields: ResolvedClientOptions, password: string | undefined): ResolvedClientOptions {
+  hideSecret(fields, 'password', password);
+  Object.defineProperty(fields, inspect.custom, {
+    value: () => ({ ...fields, password: password === undefined ? undefined : '<redacted>' }),
     enumerable: false,
   });
-  return Object.freeze(resolved);
+  return Object.freeze(fields);
 }
 
 /** `true`, `false` or TLS options → the TLS options, or undefined for none. */

@@ -7,18 +7,17 @@
  * module-level executor that reads the command from a variable, which V8 inlines less well.
  *
  * Retry policy (docs/errors.md):
- * - Written, then the connection died: sent again once, on the next connection, only when the
- *   command table says read-only or the caller marked it idempotent. Everything else fails
- *   with `written: true` (it may have run).
+ * - Written, then the connection died: sent again once, on the next connection, only when
+ *   replay-policy.ts says running it twice does no harm (read-only, or marked idempotent).
+ *   Everything else fails with `written: true` (it may have run).
  * - LOADING, BUSY, MASTERDOWN replies: the server refused without running it, so it is sent
- *   again after a backoff, for as long as its deadline allows.
+ *   again after a backoff, for as long as its deadline allows (replay-policy.ts decides both).
  */
-import { isReadOnly } from '../commands/classify.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { AbortedError, ReplyError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
-import { backoffCapMs } from '../util/backoff.js';
 import { coarseNow } from '../util/coarse-clock.js';
+import { isNotRun, mayRunTwice, transientRetryDelayMs } from './replay-policy.js';
 import type { Transform } from './reply-transforms.js';
 import type { ClientCounters } from './stats.js';
 
@@ -35,21 +34,10 @@ export interface CommandPolicy {
 }
 
 /**
- * Server replies that mean "not executed, try again shortly". The cluster's own (TRYAGAIN,
- * CLUSTERDOWN) are its server-error hook's to judge: it calls retryTransient() for them.
- */
-const TRANSIENT = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
-
-/**
  * Sees every error reply before the command's own handling; returns true when it took the
  * command over (a cluster sends it where MOVED or ASK said).
  */
 export type ServerErrorHook = (cmd: PromiseCommand, error: ReplyError) => boolean;
-const TRANSIENT_BACKOFF = { baseMs: 10, maxMs: 500 } as const;
-/** Time kept for the last attempt's round trip. */
-const LAST_ATTEMPT_MARGIN_MS = 20;
-/** Without a deadline, transient replies are retried for this long at most. */
-const TRANSIENT_BUDGET_MS = 30_000;
 
 export class PromiseCommand implements PendingCommand {
   readonly args: readonly RespArg[];
@@ -130,7 +118,7 @@ export class PromiseCommand implements PendingCommand {
     if (this.#settled) return;
     if (value instanceof ReplyError) {
       if (this.#onServerError?.(this, value) === true) return;
-      if (TRANSIENT.has(value.prefix) && this.retryTransient()) return;
+      if (isNotRun(value) && this.retryTransient()) return;
       this.#counters.errorReplies++;
       this.#finish();
       this.reject(value);
@@ -156,10 +144,13 @@ export class PromiseCommand implements PendingCommand {
     this.reject(error);
   }
 
-  /** Asked by a dying connection about a written command: resend it once if it is safe. */
+  /**
+   * Asked by the replay decision (replay-policy.ts) about a written command whose connection
+   * died: resend it once, if running it twice does no harm.
+   */
   retryable(): boolean {
     if (this.#settled || this.#retriedWritten) return false;
-    if (!this.#policy.idempotent && !isReadOnly(this.args)) return false;
+    if (!mayRunTwice(this.args, this.#policy.idempotent)) return false;
     this.#retriedWritten = true;
     this.#counters.retries++;
     return true;
@@ -174,18 +165,18 @@ export class PromiseCommand implements PendingCommand {
     if (resend === undefined) return false;
     const now = performance.now();
     if (this.#transientAttempts === 0) this.#transientSince = now;
-    const limit = this.deadline > 0 ? this.deadline : this.#transientSince + TRANSIENT_BUDGET_MS;
-    // The last wait is cut to what is left (less a round trip's margin), so the deadline is
-    // used to the end rather than given up at the first backoff step that would overrun it.
-    const left = limit - now - LAST_ATTEMPT_MARGIN_MS;
-    if (left <= 0) return false;
-    // No jitter: the server said when (shortly); these are one caller's retries, not a fleet's.
-    const delay = Math.min(backoffCapMs(this.#transientAttempts + 1, TRANSIENT_BACKOFF), left);
+    // The timing is replay-policy.ts's: the one place that decides what is sent again.
+    const delay = transientRetryDelayMs(
+      this.#transientAttempts,
+      this.#transientSince,
+      this.deadline,
+      now,
+    );
+    if (delay === undefined) return false;
     this.#transientAttempts++;
     this.#counters.retries++;
-    // Kept referenced: a caller awaits this command, and a short retry wait (≤ 500 ms, within
-    // the deadline) must not let the process exit with its promise unsettled, as an unref'd
-    // timer did when no socket was open (fake nodes in tests; a cluster between connections).
+    // Not unref'd: the caller awaits this command, which must keep the process alive (as its
+    // socket would) until it is answered or its deadline fails it.
     setTimeout(() => {
       if (!this.#settled) resend(this);
     }, delay);

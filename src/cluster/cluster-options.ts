@@ -5,7 +5,12 @@
 
 import { rejectForeignOptions } from '../client/foreign-options.js';
 import type { ClientOptions, ResolvedClientOptions } from '../client/options.js';
-import { CLIENT_OPTION_NAMES, parseRedisUrl, resolveClientOptions } from '../client/options.js';
+import {
+  CLIENT_OPTION_NAMES,
+  parseRedisUrl,
+  resolveClientOptions,
+  withEndpoint,
+} from '../client/options.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
   rejectUnknownKeys,
@@ -42,11 +47,26 @@ export interface ClusterOptions
   readonly topologyCheckIntervalMs?: number;
 }
 
+/**
+ * The defaults of the cluster-only options (the client options' are `DEFAULT_CLIENT_OPTIONS`,
+ * applied to every node). Frozen; exported, and listed in docs/api.md.
+ */
+export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
+  maxConnectionsTotal: 0,
+  readFrom: 'primary' as 'primary' | 'replica-preferred',
+  maxRedirects: 5,
+  refreshCooldownMs: 1_000,
+  refreshJitterMs: 100,
+  topologyCheckIntervalMs: 30_000,
+});
+
 export interface ResolvedClusterOptions {
   readonly seeds: readonly { readonly host: string; readonly port: number }[];
-  /** Options for one node's client; host/port are filled in per node. */
+  /**
+   * The client options every node's client runs on, resolved once; each node gets them at its
+   * own address (`nodeOptions`).
+   */
   readonly node: ResolvedClientOptions;
-  readonly clientInput: ClientOptions;
   readonly maxConnectionsTotal: number;
   readonly readFrom: 'primary' | 'replica-preferred';
   readonly maxRedirects: number;
@@ -115,56 +135,46 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     }
     return { host: String(n.host), port: validateInteger(n.port, `nodes[${i}].port`, 1, 65535) };
   });
-  if (typeof clientInput['password'] === 'string') {
-    // Kept out of enumeration, like in resolved client options: never spread into logs.
-    Object.defineProperty(clientInput, 'password', { enumerable: false });
-  }
   const node = resolveClientOptions(clientInput as ClientOptions);
+  const d = DEFAULT_CLUSTER_OPTIONS;
   return Object.freeze({
     seeds,
     node,
-    clientInput: clientInput as ClientOptions,
     maxConnectionsTotal: validateInteger(
-      input.maxConnectionsTotal ?? 0,
+      input.maxConnectionsTotal ?? d.maxConnectionsTotal,
       'maxConnectionsTotal',
       0,
       10_000_000,
     ),
-    readFrom: validateOneOf(input.readFrom ?? 'primary', 'readFrom', [
+    readFrom: validateOneOf(input.readFrom ?? d.readFrom, 'readFrom', [
       'primary',
       'replica-preferred',
     ] as const),
-    maxRedirects: validateInteger(input.maxRedirects ?? 5, 'maxRedirects', 0, 100),
-    refreshCooldownMs: validateDurationMs(input.refreshCooldownMs ?? 1000, 'refreshCooldownMs'),
-    refreshJitterMs: validateDurationMs(input.refreshJitterMs ?? 100, 'refreshJitterMs'),
+    maxRedirects: validateInteger(input.maxRedirects ?? d.maxRedirects, 'maxRedirects', 0, 100),
+    refreshCooldownMs: validateDurationMs(
+      input.refreshCooldownMs ?? d.refreshCooldownMs,
+      'refreshCooldownMs',
+    ),
+    refreshJitterMs: validateDurationMs(
+      input.refreshJitterMs ?? d.refreshJitterMs,
+      'refreshJitterMs',
+    ),
     topologyCheckIntervalMs: validateDurationMs(
-      input.topologyCheckIntervalMs ?? 30_000,
+      input.topologyCheckIntervalMs ?? d.topologyCheckIntervalMs,
       'topologyCheckIntervalMs',
     ),
   });
 }
 
 /**
- * One node's resolved client options: the shared ones with this node's address. With reads from
- * replicas, every node connection sends READONLY (harmless on a primary, and roles change).
+ * One node's resolved client options: the cluster's, at this node's address (nothing is
+ * resolved again). What the cluster decides per node beyond them (READONLY) goes to the node
+ * factory as NodeSettings.
  */
 export function nodeOptions(
   cluster: ResolvedClusterOptions,
   host: string,
   port: number,
-  readOnly: boolean,
 ): ResolvedClientOptions {
-  // The password is non-enumerable (kept out of logs and inspect), so a spread would drop it:
-  // it is passed on explicitly, from the resolved options that hold it.
-  const password = cluster.node.password;
-  return resolveClientOptions(
-    {
-      ...cluster.clientInput,
-      ...(password === undefined ? {} : { password }),
-      host,
-      port,
-      readOnly,
-    },
-    cluster.node.clientId,
-  );
+  return withEndpoint(cluster.node, host, port);
 }

@@ -15,6 +15,7 @@
 import type { MessageListener, SubscribeKind, Subscription } from '../client/subscriber.js';
 import { SubscriptionHandle } from '../client/subscription.js';
 import { ClusterDownError, CrossSlotError, InvalidArgumentError } from '../errors.js';
+import { backoffDelayMs } from '../util/backoff.js';
 import type { NodeClient } from './node-client.js';
 import type { NodeRegistry } from './node-registry.js';
 import { keySlot } from './slot.js';
@@ -53,9 +54,12 @@ export interface SubscriptionHost {
   refresh(reason: string): void;
 }
 
-/** First wait before trying a move again that could not be made (no node, or it refused). */
-const FIRST_RETRY_MS = 100;
-const MAX_RETRY_MS = 2_000;
+/**
+ * Waits before trying again a move that could not be made (no node, or it refused): 100 ms,
+ * doubling to 2 s (util/backoff.ts; no jitter: one timer per cluster client, not a fleet's
+ * reconnect storm, and a refresh is triggered first, which has its own jitter).
+ */
+const RETRY_BACKOFF = { baseMs: 100, maxMs: 2_000, jitter: 'none' } as const;
 
 class Entry {
   readonly kind: SubscribeKind;
@@ -99,7 +103,8 @@ export class ClusterSubscriptions {
   /** Moves run one at a time, so two triggers never move one entry twice. */
   #serial: Promise<unknown> = Promise.resolve();
   #retryTimer: NodeJS.Timeout | undefined;
-  #retryDelayMs = FIRST_RETRY_MS;
+  /** Consecutive retries without every entry placed; 0 once they all are. */
+  #retries = 0;
   #closed = false;
 
   constructor(host: SubscriptionHost, events: SubscriptionEventSink) {
@@ -301,17 +306,20 @@ export class ClusterSubscriptions {
     if (this.#closed || this.#retryTimer !== undefined) return;
     const waiting = [...this.#entries].some((e) => e.inner === undefined || e.stale);
     if (!waiting) {
-      this.#retryDelayMs = FIRST_RETRY_MS;
+      this.#retries = 0;
       return;
     }
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#host.refresh('subscriptions waiting for their owner');
-      // If the refresh changes nothing (cooldown, same answer), try the placement anyway.
-      this.follow('retry');
-    }, this.#retryDelayMs);
+    this.#retries++;
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        this.#host.refresh('subscriptions waiting for their owner');
+        // If the refresh changes nothing (cooldown, same answer), try the placement anyway.
+        this.follow('retry');
+      },
+      backoffDelayMs(this.#retries, RETRY_BACKOFF),
+    );
     this.#retryTimer.unref();
-    this.#retryDelayMs = Math.min(MAX_RETRY_MS, this.#retryDelayMs * 2);
   }
 
   #run(op: () => Promise<void>): Promise<void> {

@@ -15,7 +15,12 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import type { AcquireOptions } from '../pool/pool.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { RespArg } from '../protocol/resp-types.js';
-import type { NodeClient, NodeClientEvents, NodeClientFactory } from './node-client.js';
+import type {
+  NodeClient,
+  NodeClientEvents,
+  NodeClientFactory,
+  NodeSettings,
+} from './node-client.js';
 
 export class CoreNodeClient implements NodeClient {
   readonly address: string;
@@ -24,11 +29,17 @@ export class CoreNodeClient implements NodeClient {
   readonly events = new EventEmitter<NodeClientEvents>();
   readonly #core: ClientCore;
 
-  constructor(options: ResolvedClientOptions, budget: SharedBudget | undefined) {
+  constructor(
+    options: ResolvedClientOptions,
+    budget: SharedBudget | undefined,
+    settings: NodeSettings,
+  ) {
     this.host = options.host;
     this.port = options.port;
     this.address = `${options.host}:${options.port}`;
-    const core = new ClientCore(options, undefined, budget);
+    const core = new ClientCore(options, undefined, budget, undefined, {
+      readOnly: settings.readOnly,
+    });
     this.#core = core;
     const events = this.events;
     core.events.on('ready', () => events.emit('ready'));
@@ -98,5 +109,5 @@ export class CoreNodeClient implements NodeClient {
   }
 }
 
-export const createCoreNodeClient: NodeClientFactory = (options, budget) =>
-  new CoreNodeClient(options, budget);
+export const createCoreNodeClient: NodeClientFactory = (options, budget, settings) =>
+  new CoreNodeClient(options, budget, settings);

@@ -77,8 +77,18 @@ export interface NodeClient {
   destroy(): void;
 }
 
-/** Makes the client of one node: its resolved options, and the cluster's budget if capped. */
+/** What the cluster decides about the connections of one node, beyond the client options. */
+export interface NodeSettings {
+  /** Send READONLY on each connection: with `readFrom: 'replica-preferred'`, on every node. */
+  readonly readOnly: boolean;
+}
+
+/**
+ * Makes the client of one node: its resolved options (the cluster's, at this node's address),
+ * the cluster's budget if capped, and the cluster's settings for the node's connections.
+ */
 export type NodeClientFactory = (
   options: ResolvedClientOptions,
   budget: SharedBudget | undefined,
+  settings: NodeSettings,
 ) => NodeClient;

@@ -51,10 +51,11 @@ export class NodeRegistry {
     const known = this.#nodes.get(address);
     if (known !== undefined) return known;
     const o = this.#options;
-    const node = this.#factory(
-      nodeOptions(o, info.host, info.port, o.readFrom !== 'primary'),
-      this.#budget,
-    );
+    const node = this.#factory(nodeOptions(o, info.host, info.port), this.#budget, {
+      // With reads from replicas, every node's connections send READONLY: harmless on a
+      // primary, and roles change.
+      readOnly: o.readFrom !== 'primary',
+    });
     const budget = this.#budget;
     if (budget !== undefined) {
       // Reserved while the node's multiplexed connection is up, not per node client: clients

@@ -13,14 +13,12 @@ import { getKeyIndexes } from '../commands/keys.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, ClusterDownError, CrossSlotError, type ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { Deadlines } from '../util/deadlines.js';
 import { ClusterCommand } from './cluster-command.js';
 import type { NodeClient } from './node-client.js';
 import type { RandomIndex } from './shuffle.js';
 import { keySlot } from './slot.js';
 import type { Topology } from './topology.js';
-
-/** How often parked commands are checked against their deadline. */
-const PARKED_CHECK_MS = 50;
 
 /** What the router needs of the rest of the cluster. */
 export interface RouterContext {
@@ -41,7 +39,14 @@ export class Router {
   readonly #context: RouterContext;
   /** Commands waiting for a topology (before the first one, or for a slot nobody serves). */
   #parked: ClusterCommand[] = [];
-  #parkedTimer: NodeJS.Timeout | undefined;
+  /**
+   * Deadlines of the parked commands, on the one deadline structure (util/deadlines.ts). Ref'd:
+   * a caller waits on each, which must keep the process alive (as a socket would) until it is
+   * routed or fails. A parked command without a deadline holds no timer.
+   */
+  readonly #parkedDeadlines = new Deadlines<ClusterCommand>((cmd) => this.#expireParked(cmd), {
+    ref: true,
+  });
 
   /** Resend a command (transient replies, redirects): route it again. */
   readonly dispatch = (cmd: ClusterCommand): void => this.#dispatch(cmd);
@@ -130,17 +135,18 @@ export class Router {
   routeParked(): void {
     const parked = this.#parked;
     this.#parked = [];
+    this.#parkedDeadlines.clear();
     for (const cmd of parked) this.#dispatch(cmd);
   }
 
   failParked(error: Error): void {
-    for (const cmd of this.#parked) cmd.fail(error);
+    const parked = this.#parked;
     this.#parked = [];
+    this.#parkedDeadlines.clear();
+    for (const cmd of parked) cmd.fail(error);
   }
 
   stop(error: Error): void {
-    if (this.#parkedTimer !== undefined) clearInterval(this.#parkedTimer);
-    this.#parkedTimer = undefined;
     this.failParked(error);
   }
 
@@ -151,29 +157,19 @@ export class Router {
       this.#context.topology() === undefined ? 'startup' : `slot ${cmd.slot} unserved`,
       true,
     );
-    // Not unref'd: a caller is waiting on these commands, which must keep the process alive
-    // (as a socket would) until they are routed or fail at their deadline.
-    this.#parkedTimer ??= setInterval(() => this.#expireParked(), PARKED_CHECK_MS);
+    if (cmd.deadline > 0) this.#parkedDeadlines.add(cmd, cmd.deadline);
   }
 
-  #expireParked(): void {
-    const now = performance.now();
-    this.#parked = this.#parked.filter((cmd) => {
-      if (cmd.settled) return false;
-      if (cmd.deadline > 0 && cmd.deadline <= now) {
-        cmd.fail(
-          new ClusterDownError(
-            `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,
-            false,
-          ),
-        );
-        return false;
-      }
-      return true;
-    });
-    if (this.#parked.length === 0 && this.#parkedTimer !== undefined) {
-      clearInterval(this.#parkedTimer);
-      this.#parkedTimer = undefined;
-    }
+  /** A parked command's deadline passed before any node served its slot. */
+  #expireParked(cmd: ClusterCommand): void {
+    const i = this.#parked.indexOf(cmd);
+    if (i === -1) return;
+    this.#parked.splice(i, 1);
+    cmd.fail(
+      new ClusterDownError(
+        `No node served slot ${cmd.slot} within ${cmd.timeoutMs} ms; the command was not sent`,
+        false,
+      ),
+    );
   }
 }

@@ -27,9 +27,10 @@
  *
  *   queue: [ oldest … flushed (may have run) … | … unwritten (safe to resend) … newest ]
  *
- * Deadlines: one timer per connection, not one per command. It fires at the earliest deadline
- * in the queue; each firing fails the commands whose deadline passed (their entries stay, so
- * replies keep their order, and are dropped when they arrive) and re-arms for the next one.
+ * Deadlines: one entry per connection (not per command) in the library's one deadline structure
+ * (util/deadlines.ts), due at the earliest deadline in the queue; each time it comes due, the
+ * commands whose deadline passed fail (their entries stay, so replies keep their order, and are
+ * dropped when they arrive) and the connection is scheduled again at the next one.
  * A written command that expires while nothing at all was read for its whole wait means the
  * peer is stalled or dead: the connection is destroyed so its replacement can serve callers
  * (SE.Redis #2610; the kernel would otherwise take ~15 minutes to notice).
@@ -54,11 +55,12 @@ import {
 import { RespDecoder } from '../protocol/decoder.js';
 import { RequestWriter } from '../protocol/encoder.js';
 import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
+import { Deadlines } from '../util/deadlines.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { type DialOptions, dialSocket, readyEventOf, type SocketFactory } from './connect.js';
 import { expireDeadlines } from './deadlines.js';
 import { type HandshakeOptions, type HandshakeResult, runHandshake } from './handshake.js';
-import { BasicCommand, type PendingCommand } from './pending-command.js';
+import { BasicCommand, type PendingCommand, type ReplayDecision } from './pending-command.js';
 import { isPubSubArray } from './pubsub-frames.js';
 
 export interface ConnectionOptions extends DialOptions, HandshakeOptions {
@@ -75,7 +77,7 @@ export interface ConnectionOptions extends DialOptions, HandshakeOptions {
 export interface ConnectionEvents {
   /**
    * The connection is gone. `error` is absent after `close()`. `replay` holds the commands to
-   * send again elsewhere, in order (only with `replayOnClose`).
+   * send again elsewhere, in order (only those the owner's `replay` decision took back).
    */
   close: [error: Error | undefined, replay: PendingCommand[]];
   push: [push: RespPush];
@@ -114,14 +116,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #peer: ConnectionPeer;
   /** performance.now() of the last bytes read: a connection that reads nothing is suspect. */
   #lastReadAt = performance.now();
-  #deadlineTimer: NodeJS.Timeout | undefined;
+  /**
+   * The in-flight deadlines of every connection, on the library's one deadline structure
+   * (util/deadlines.ts). A connection is one entry, due at the earliest deadline of its queue,
+   * so sending a command costs no heap work; when it comes due, the scan of the queue (in reply
+   * order: connection/deadlines.ts) fails what expired and enters the connection again at the
+   * next deadline. Unref'd: the socket keeps the process alive while commands are in flight.
+   */
+  static readonly #deadlines = new Deadlines<Connection>((conn, now) => conn.#onDeadline(now), {
+    ref: false,
+  });
+  /** When this connection is due in #deadlines (Infinity: not scheduled). */
   #deadlineAt = Number.POSITIVE_INFINITY;
   #heartbeat: NodeJS.Timeout | undefined;
   /**
-   * Set by an owner that resends what a lost connection leaves behind (the multiplexer). When
-   * false (leases), every unanswered command fails instead, since its state dies with the socket.
+   * Set by an owner that resends what a lost connection leaves behind (the multiplexer installs
+   * client/replay-policy.ts's `replayDecision`): asked for each unanswered command when the
+   * connection dies. Unset (leases), every unanswered command fails instead, since its state
+   * dies with the socket.
    */
-  replayOnClose = false;
+  replay: ReplayDecision | undefined = undefined;
 
   /**
    * Dial, run the handshake (HELLO/AUTH/SETNAME/SELECT/SETINFO) and resolve with a ready
@@ -392,18 +406,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #armDeadline(at: number): void {
-    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
     this.#deadlineAt = at;
-    this.#deadlineTimer = setTimeout(this.#onDeadline, Math.max(0, at - performance.now()));
-    // The socket keeps the process alive while commands are in flight; the timer need not.
-    this.#deadlineTimer.unref();
+    Connection.#deadlines.add(this, at);
   }
 
-  /** Fail every command whose deadline passed; re-arm for the earliest one left. */
-  readonly #onDeadline = (): void => {
-    this.#deadlineTimer = undefined;
+  /** Fail every command whose deadline passed; schedule the earliest one left. */
+  #onDeadline(now: number): void {
     this.#deadlineAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
     const unflushed = this.#encoded - this.#flushed;
     const scan = expireDeadlines(this.#queue, unflushed, now, this.#lastReadAt, this.#endpoint);
     if (scan.stalledMs !== undefined) {
@@ -416,7 +425,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return;
     }
     if (scan.next !== Number.POSITIVE_INFINITY) this.#armDeadline(scan.next);
-  };
+  }
 
   /**
    * Idle heartbeat: every `intervalMs`, a connection that has read nothing since the last tick
@@ -485,15 +494,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Immediate close. Commands not yet answered fail, except, when `replayOnClose` is set, those
-   * that are safe to run on the next connection: every unwritten one, and written ones that
-   * say they are `retryable()`. Those go back to the owner, in their original order.
+   * Immediate close. Commands not yet answered fail, except those the owner's `replay`
+   * decision takes back to run on the next connection; those go back in their original order.
    */
   destroy(error?: Error): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
     this.#socket.destroy();
-    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    Connection.#deadlines.delete(this);
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     const reason = error ?? new ConnectionClosedError('The connection was destroyed', true);
     // Commands that reached the socket share one error; it must say they may have run.
@@ -508,9 +516,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       false,
       { cause: reason },
     );
-    // After a protocol violation nothing that was written is retried: the server (or something
-    // in between) answered garbage, and every caller must hear about it (ERR_PROTOCOL).
-    const retryWritten = this.replayOnClose && !(reason instanceof ProtocolError);
+    const decide = this.replay;
     const unwrittenCount = this.#encoded - this.#flushed;
     const all = this.#queue.drain();
     const writtenCount = all.length - unwrittenCount;
@@ -518,11 +524,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     for (let i = 0; i < all.length; i++) {
       const cmd = all[i]!;
       if (cmd === QUIT_COMMAND || cmd.settled) continue;
-      if (i < writtenCount) {
-        if (retryWritten && cmd.retryable?.() === true) replay.push(cmd);
-        else cmd.fail(written);
-      } else if (this.replayOnClose) replay.push(cmd);
-      else cmd.fail(notWritten);
+      const wasWritten = i < writtenCount;
+      if (decide?.(cmd, wasWritten, reason) === true) replay.push(cmd);
+      else cmd.fail(wasWritten ? written : notWritten);
     }
     this.#finish(error, replay);
   }
@@ -531,6 +535,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     // Only the socket's close ends a graceful close(); destroy() has already set Closed.
     const graceful = this.#state === State.Closing;
     this.#state = State.Closed;
+    Connection.#deadlines.delete(this);
     this.#socket.destroy();
     // Diagnostics: only connections that were open (handshake done) report a close.
     if (closeChannel.hasSubscribers && this.#handshake !== undefined) {

@@ -1,6 +1,7 @@
 /**
- * The deadline scan of one connection's in-flight queue, as a pure function over the queue so
- * the connection keeps only its timer.
+ * The deadline scan of one connection's in-flight queue, as a pure function over the queue. The
+ * connection is one entry of the one deadline structure (util/deadlines.ts), due at its earliest
+ * deadline; this runs when it comes due.
  *
  * Expired commands are failed (which settles them: the command owns that) but stay in the queue: replies arrive in order,
  * so an entry must remain to absorb its reply when it comes. A command still in the write
@@ -8,6 +9,7 @@
  * and will go out, so it may run.
  */
 import { CommandTimeoutError } from '../errors.js';
+import { DUE_SLACK_MS } from '../util/deadlines.js';
 import type { RingQueue } from '../util/ring-queue.js';
 import type { PendingCommand } from './pending-command.js';
 
@@ -36,7 +38,8 @@ export function expireDeadlines(
     const cmd = queue.at(i)!;
     const deadline = cmd.deadline ?? 0;
     if (deadline <= 0 || cmd.settled) continue;
-    if (deadline > now) {
+    // The same slack as the structure that called this: what it found due is due here too.
+    if (deadline > now + DUE_SLACK_MS) {
       if (deadline < next) next = deadline;
       continue;
     }

@@ -1,7 +1,8 @@
 /**
  * What the connection layer needs of a command: its arguments, its deadline, and callbacks. The
- * connection knows nothing of promises, transforms or retry policy; the client builds those on
- * top and answers `retryable()` when asked.
+ * connection knows nothing of promises, transforms or retry policy: when it dies it reports each
+ * unanswered command's facts (written or not, and why it died) to its owner's `ReplayDecision`
+ * (the client's is `replayDecision` in client/replay-policy.ts).
  */
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
 
@@ -48,12 +49,19 @@ export interface PendingCommand {
    */
   fail(error: Error): void;
   /**
-   * Asked when the connection died after this command was written: true when it is safe to
-   * send it again on the next connection (read-only, or marked idempotent, and not retried
-   * before). Absent means never.
+   * Asked by the owner's replay decision when the connection died after this command was
+   * written: true when it is safe to send it again on the next connection (read-only, or
+   * marked idempotent, and not retried before). Absent means never.
    */
   retryable?(): boolean;
 }
+
+/**
+ * Decides, for a command a dying connection leaves unanswered, whether it goes back to the
+ * owner to run again (true) or fails (false). `written`: some of its bytes reached the socket;
+ * `reason`: what ended the connection.
+ */
+export type ReplayDecision = (cmd: PendingCommand, written: boolean, reason: Error) => boolean;
 
 /** What a `BasicCommand` is made of: a PendingCommand's data and its two callbacks. */
 export interface BasicCommandInit {

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '../client/client.js';
-import { toConnectionOptions } from '../client/multiplexer.js';
+import { toConnectionOptions } from '../client/option-slices.js';
 import { resolveClientOptions } from '../client/options.js';
 import { IDLE_POOL_P50_SECONDS } from '../doctor/thresholds.js';
 import { formatCount } from '../util/format-table.js';

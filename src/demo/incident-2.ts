@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '../client/client.js';
-import { toConnectionOptions } from '../client/multiplexer.js';
+import { toConnectionOptions } from '../client/option-slices.js';
 import { resolveClientOptions } from '../client/options.js';
 import { formatCount } from '../util/format-table.js';
 import { DemoError } from './demo-error.js';

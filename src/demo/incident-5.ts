@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toConnectionOptions } from '../client/multiplexer.js';
+import { toConnectionOptions } from '../client/option-slices.js';
 import { resolveClientOptions } from '../client/options.js';
 import { createCluster, type RespoolCluster } from '../cluster/cluster-client.js';
 import { formatCount } from '../util/format-table.js';

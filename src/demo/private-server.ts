@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toConnectionOptions } from '../client/multiplexer.js';
+import { toConnectionOptions } from '../client/option-slices.js';
 import { resolveClientOptions } from '../client/options.js';
 import { Connection } from '../connection/connection.js';
 import { DemoError } from './demo-error.js';

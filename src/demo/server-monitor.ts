@@ -5,7 +5,7 @@
  * incident 1 was invisible from inside the pool.
  */
 
-import { toConnectionOptions } from '../client/multiplexer.js';
+import { toConnectionOptions } from '../client/option-slices.js';
 import { resolveClientOptions } from '../client/options.js';
 import { Connection } from '../connection/connection.js';
 import { isRespoolError, ReplyError } from '../errors.js';

@@ -149,7 +149,7 @@ export async function instrumentOpenTelemetry(
       unit: '{timeout}',
     }),
     reconnects: meter.createObservableCounter('respool.client.reconnects', {
-      description: 'Reconnect attempts of the multiplexed connection.',
+      description: 'Times the multiplexed connection was established again after the first.',
       unit: '{reconnect}',
     }),
     retries: meter.createObservableCounter('respool.client.retries', {

@@ -216,7 +216,7 @@ class MetricSet {
     );
     statCounter(
       'reconnects_total',
-      'Reconnect attempts of the multiplexed connection.',
+      'Times the multiplexed connection was established again after the first.',
       (s) => s.reconnects,
     );
     statCounter(

@@ -81,7 +81,8 @@ interface IdleEntry<T> {
 
 interface LeaseRecord {
   readonly since: number;
-  timer: NodeJS.Timeout | undefined;
+  /** Where it was acquired, for the leak warning; undefined when leaks are not tracked. */
+  readonly stack: string | undefined;
 }
 
 export class Pool<T> extends EventEmitter<PoolEvents> {
@@ -106,6 +107,11 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
    * awaits each, which must keep the process alive as a socket would.
    */
   readonly #deadlines = new Deadlines<Waiter<T>>((w) => this.#timeOut(w), { ref: true });
+  /**
+   * Leak warnings of the leases (leakWarningMs), on the same structure. Unref'd: a warning is
+   * no reason to keep a process alive.
+   */
+  readonly #leakDeadlines = new Deadlines<LeaseRecord>((r) => this.#warnLeak(r), { ref: false });
   #evictor: NodeJS.Timeout;
   /** Shared with other pools (cluster maxConnectionsTotal); a dial needs one of its slots. */
   readonly #budget: SharedBudget | undefined;
@@ -483,26 +489,31 @@ export class Pool<T> extends EventEmitter<PoolEvents> {
   #lease(resource: T, stack: string | undefined): void {
     this.#acquired++;
     // Monotonic and sub-millisecond: Date.now() truncates, so a 30 ms lease could read as 29.
-    const record: LeaseRecord = { since: performance.now(), timer: undefined };
+    const record: LeaseRecord = { since: performance.now(), stack };
     const leakMs = this.options.leakWarningMs;
-    if (leakMs > 0 && stack !== undefined) {
-      record.timer = setTimeout(() => {
-        this.#leakWarnings++;
-        // Whole ms, rounded up: libuv fires timers on its cached millisecond loop clock, up to
-        // ~1 ms before the delay has passed by performance.now().
-        const heldMs = Math.ceil(performance.now() - record.since);
-        if (leaseLeakChannel.hasSubscribers) publishLeaseLeak(this.options.clientId, heldMs, stack);
-        this.emit('leak', { heldMs, stack });
-      }, leakMs);
-      record.timer.unref();
-    }
+    if (leakMs > 0 && stack !== undefined) this.#leakDeadlines.add(record, record.since + leakMs);
     this.#leases.set(resource, record);
+  }
+
+  /** A lease is held past leakWarningMs: reported once, with where it was acquired. */
+  #warnLeak(record: LeaseRecord): void {
+    const stack = record.stack;
+    if (stack === undefined) return;
+    this.#leakWarnings++;
+    // Whole ms, rounded up, and never below the threshold: the structure fires items up to
+    // DUE_SLACK_MS early (libuv's millisecond loop clock), when the threshold is all but passed.
+    const heldMs = Math.max(
+      this.options.leakWarningMs,
+      Math.ceil(performance.now() - record.since),
+    );
+    if (leaseLeakChannel.hasSubscribers) publishLeaseLeak(this.options.clientId, heldMs, stack);
+    this.emit('leak', { heldMs, stack });
   }
 
   #unlease(resource: T): boolean {
     const record = this.#leases.get(resource);
     if (record === undefined) return false;
-    if (record.timer !== undefined) clearTimeout(record.timer);
+    this.#leakDeadlines.delete(record);
     this.#leases.delete(resource);
     return true;
   }

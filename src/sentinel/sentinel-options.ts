@@ -14,6 +14,7 @@ import {
   resolveTls,
 } from '../client/options.js';
 import { InvalidArgumentError } from '../errors.js';
+import { hideSecret } from '../util/secret.js';
 import {
   rejectUnknownKeys,
   validateDurationMs,
@@ -32,7 +33,7 @@ export interface SentinelAddress {
 export type SentinelRole = 'primary' | 'replica';
 
 /** The client options that still make sense behind Sentinel (the address comes from Sentinel). */
-type DataOptions = Omit<ClientOptions, 'url' | 'host' | 'port' | 'path' | 'name' | 'readOnly'>;
+type DataOptions = Omit<ClientOptions, 'url' | 'host' | 'port' | 'path' | 'name'>;
 
 export interface SentinelOptions extends DataOptions {
   /**
@@ -95,7 +96,7 @@ const OWN_KEYS = [
 ] as const;
 
 /** The client options that still apply: the address comes from the sentinels. */
-const NOT_BEHIND_SENTINEL = new Set(['url', 'host', 'port', 'path', 'name', 'readOnly']);
+const NOT_BEHIND_SENTINEL = new Set(['url', 'host', 'port', 'path', 'name']);
 const CLIENT_KEYS = [...CLIENT_OPTION_NAMES].filter((k) => !NOT_BEHIND_SENTINEL.has(k));
 
 const KNOWN = new Set<string>([...OWN_KEYS, ...CLIENT_KEYS]);
@@ -183,10 +184,7 @@ export function resolveSentinelOptions(input: string | SentinelOptions): Resolve
     maxFailoverWaitMs,
     client,
   } as Omit<ResolvedSentinelOptions, 'sentinelPassword'> as ResolvedSentinelOptions;
-  Object.defineProperty(resolved, 'sentinelPassword', {
-    value: sentinelPassword,
-    enumerable: false,
-  });
+  hideSecret(resolved, 'sentinelPassword', sentinelPassword);
   Object.defineProperty(resolved, inspect.custom, {
     value: () => ({
       ...resolved,

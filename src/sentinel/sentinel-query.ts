@@ -8,6 +8,7 @@ import { Connection, type ConnectionOptions } from '../connection/connection.js'
 import { BasicCommand } from '../connection/pending-command.js';
 import { ReplyError, SentinelError } from '../errors.js';
 import type { RespArg, RespValue } from '../protocol/resp-types.js';
+import { hideSecret } from '../util/secret.js';
 import type { ResolvedSentinelOptions } from './sentinel-options.js';
 
 export interface NodeAddress {
@@ -37,11 +38,7 @@ export function sentinelConnectionOptions(
     maxWriteBytes: c.maxWriteBytes,
     closeTimeoutMs: c.closeTimeoutMs,
   } as ConnectionOptions;
-  Object.defineProperty(result, 'password', {
-    value: options.sentinelPassword,
-    enumerable: false,
-  });
-  return result;
+  return hideSecret(result, 'password', options.sentinelPassword);
 }
 
 /** One command with a deadline; an error reply rejects. */

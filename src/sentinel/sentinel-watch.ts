@@ -10,13 +10,14 @@
  */
 import { Connection } from '../connection/connection.js';
 import type { RespPush } from '../protocol/resp-types.js';
+import { backoffDelayMs } from '../util/backoff.js';
 import type { ResolvedSentinelOptions } from './sentinel-options.js';
 import { type NodeAddress, sentinelConnectionOptions } from './sentinel-query.js';
 
 export type SentinelEventListener = (channel: string, message: string) => void;
 
-const MIN_RETRY_MS = 100;
-const MAX_RETRY_MS = 2_000;
+/** Resubscribing to a sentinel: from 200 ms (after one loss) up to 2 s, equal jitter. */
+const RETRY_BACKOFF = { baseMs: 100, maxMs: 2_000 } as const;
 
 export class SentinelWatch {
   readonly #options: ResolvedSentinelOptions;
@@ -77,13 +78,14 @@ export class SentinelWatch {
 
   #retry(sentinel: NodeAddress, failures: number): void {
     if (this.#closed) return;
-    const cap = Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** Math.min(failures, 10));
+    // The one backoff rule (util/backoff.ts). `failures + 1`: the first retry already waits
+    // two steps (200 ms), as this watch always has.
     const timer = setTimeout(
       () => {
         this.#timers.delete(timer);
         void this.#watch(sentinel, failures, true);
       },
-      cap / 2 + (Math.random() * cap) / 2,
+      backoffDelayMs(failures + 1, RETRY_BACKOFF),
     );
     timer.unref();
     this.#timers.add(timer);

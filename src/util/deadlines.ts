@@ -1,16 +1,23 @@
 /**
  * The one deadline structure of the library: a set of items, each due at a time on the
- * `performance.now()` clock, behind ONE timer armed at the earliest. It serves what waits with
- * a deadline above the connection: commands waiting for the multiplexed connection, callers
- * waiting for a pooled connection, lease durations (`maxLeaseMs`) and blocking commands' own
- * deadlines. (A connection's in-flight commands are already in reply order, so the connection
- * keeps one timer of its own at their earliest deadline and scans them: connection/deadlines.ts.)
+ * `performance.now()` clock, behind ONE timer armed at the earliest. It serves everything that
+ * waits with a deadline: connections' in-flight commands (one entry per connection, at the
+ * earliest deadline of its queue, which connection/deadlines.ts scans in reply order), commands
+ * waiting for the multiplexed connection, the cluster's parked commands, callers waiting for a
+ * pooled connection, lease durations (`maxLeaseMs`) and blocking commands' own deadlines.
  *
  * A binary min-heap keyed by time; `delete` is O(1) (the entry is marked and skipped when it
  * surfaces), so a command that is sent, or a waiter that is served, costs no heap work.
  *
  *   add(item, at) ─ heap ─ timer at the earliest ─ due: onDue(item) for each expired item
  */
+
+/**
+ * An item is due when its time is at most this far ahead: timers may fire up to ~1 ms early by
+ * `performance.now()` (libuv fires on its millisecond loop clock). An `onDue` that checks times
+ * itself must use the same slack, or it would schedule again an item that just came due.
+ */
+export const DUE_SLACK_MS = 1;
 
 interface Entry<T> {
   readonly item: T;
@@ -88,13 +95,12 @@ export class Deadlines<T> {
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    // Timers may fire up to ~1 ms early by this clock (libuv's millisecond loop clock).
     for (let top = this.#heap[0]; top !== undefined; top = this.#heap[0]) {
       if (!top.live) {
         this.#pop();
         continue;
       }
-      if (top.at > now + 1) {
+      if (top.at > now + DUE_SLACK_MS) {
         this.#arm(top.at);
         return;
       }

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, ConnectionEvents } from '../../src/connection/connection.js';
-import type { PendingCommand } from '../../src/connection/pending-command.js';
+import type { PendingCommand, ReplayDecision } from '../../src/connection/pending-command.js';
 import { ConnectionClosedError } from '../../src/errors.js';
 import type { RespArg, RespPush, RespValue } from '../../src/protocol/resp-types.js';
 
@@ -15,7 +15,8 @@ let nextId = 1;
 
 export class FakeConnection extends EventEmitter<ConnectionEvents> {
   readonly id = nextId++;
-  replayOnClose = false;
+  /** The owner's replay decision (the multiplexer installs client/replay-policy.ts's). */
+  replay: ReplayDecision | undefined = undefined;
   /** Commands awaiting a reply, oldest first. */
   readonly inFlightQueue: PendingCommand[] = [];
   /** Every command sent, in order (including answered ones). */
@@ -91,8 +92,8 @@ export class FakeConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * The connection dies (server kill, reset). Everything in flight counts as written: retryable
-   * ones are handed back when `replayOnClose`, the rest fail.
+   * The connection dies (server kill, reset). Everything in flight counts as written: the
+   * owner's `replay` decision takes some back, the rest fail.
    */
   drop(error: Error = new ConnectionClosedError('fake: reset by peer', true)): void {
     this.#end(error);
@@ -102,9 +103,10 @@ export class FakeConnection extends EventEmitter<ConnectionEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     const replay: PendingCommand[] = [];
+    const reason = error ?? new ConnectionClosedError('fake: closed', true);
     for (const cmd of this.inFlightQueue.splice(0)) {
       if (cmd.settled) continue;
-      if (this.replayOnClose && cmd.retryable?.() === true) replay.push(cmd);
+      if (this.replay?.(cmd, true, reason) === true) replay.push(cmd);
       else cmd.fail(new ConnectionClosedError('fake: closed with the command written', true));
     }
     this.emit('close', error, replay);

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { toConnectionOptions } from '../../src/client/multiplexer.js';
+import { toConnectionOptions } from '../../src/client/option-slices.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { Connection } from '../../src/connection/connection.js';
 import { BasicCommand } from '../../src/connection/pending-command.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import { toConnectionOptions } from '../../src/client/multiplexer.js';
+import { toConnectionOptions } from '../../src/client/option-slices.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { Connection } from '../../src/connection/connection.js';
 import { BasicCommand } from '../../src/connection/pending-command.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createConnectionPool } from '../../src/client/connection-pool.js';
 import { LeaseState } from '../../src/client/lease-state.js';
-import { toConnectionOptions } from '../../src/client/multiplexer.js';
+import { toConnectionOptions } from '../../src/client/option-slices.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { ReplyError } from '../../src/errors.js';
 import { type FakeConnection, FakeDialer } from '../helpers/fake-connection.js';
