@@ -88,6 +88,17 @@ function settled(value: unknown, transform: Transform | undefined): Promise<unkn
   }
 }
 
+/**
+ * What a cluster node's view does with a failed miss (or bypassed read) before its caller sees
+ * it: a MOVED/ASK means the key is not this node's, so the read goes through the cluster's
+ * router instead. Hits never reach it.
+ */
+export type MissFallback = (
+  args: RespArg[],
+  transform: Transform | undefined,
+  error: unknown,
+) => Promise<unknown>;
+
 /** ES2024's String.prototype.isWellFormed (Node 20 has it; the project's lib is ES2023). */
 function wellFormed(s: string): boolean {
   return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
@@ -106,10 +117,17 @@ export class CachedClient<S extends string | Buffer = string> extends CommandApi
   readonly #spaces = new Map<string, Space>();
   /** The GET space, for the hit path of `get`; undefined with a key prefix (no fast path). */
   readonly #getSpace: Space | undefined;
+  readonly #fallback: MissFallback | undefined;
 
-  /** @internal Use `client.cached`. */
-  constructor(core: ClientCore, cache: TrackingCache, policy: CommandPolicy) {
+  /** @internal Use `client.cached` (`fallback`: a cluster node's view, see MissFallback). */
+  constructor(
+    core: ClientCore,
+    cache: TrackingCache,
+    policy: CommandPolicy,
+    fallback?: MissFallback,
+  ) {
     super();
+    this.#fallback = fallback;
     this.#core = core;
     this.#cache = cache;
     this.#policy = policy;
@@ -140,6 +158,11 @@ export class CachedClient<S extends string | Buffer = string> extends CommandApi
       return traceCommand(this.#core.scope, args, () => this.#read(args, transform));
     }
     return this.#read(args, transform);
+  }
+
+  /** @internal A read whose keys are already prefixed (a cluster view routes, then calls it). */
+  read(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
+    return this._cmd(args, transform);
   }
 
   #spaceOf(name: string): Space {
@@ -194,9 +217,24 @@ export class CachedClient<S extends string | Buffer = string> extends CommandApi
       (space !== undefined && !wellFormed(cacheKey)) ||
       !cache.usable(keys)
     ) {
-      return this.#send(args, transform);
+      return this.#fallible(this.#send(args, transform), args, transform);
     }
-    return cache.fetch(cacheKey, keys, args, this, space).then((v) => out(v, transform));
+    return this.#fallible(
+      cache.fetch(cacheKey, keys, args, this, space).then((v) => out(v, transform)),
+      args,
+      transform,
+    );
+  }
+
+  #fallible(
+    p: Promise<unknown>,
+    args: RespArg[],
+    transform: Transform | undefined,
+  ): Promise<unknown> {
+    const fallback = this.#fallback;
+    return fallback === undefined
+      ? p
+      : p.catch((error: unknown) => fallback(args, transform, error));
   }
 
   #send(args: RespArg[], transform: Transform | undefined): Promise<unknown> {
