@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { run } from 'mitata';
+import { registerCacheHitBenches } from './cache-hit.bench.js';
 import { registerChannelBenches } from './channels.bench.js';
 import { registerClockBenches, registerCommandBenches } from './command.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
@@ -33,6 +34,7 @@ registerSlotBenches();
 registerCommandBenches();
 registerClockBenches();
 registerChannelBenches();
+registerCacheHitBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

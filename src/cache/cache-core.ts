@@ -14,9 +14,10 @@
  */
 import { Epochs, type Ticket } from './epochs.js';
 import { estimateEntryBytes } from './estimate-bytes.js';
-import { type Entry, LruStore } from './lru-store.js';
+import { type Entry, LruStore, type Space } from './lru-store.js';
 
 export type { Ticket } from './epochs.js';
+export type { Entry, Space } from './lru-store.js';
 
 export interface CacheLimits {
   readonly maxEntries: number;
@@ -42,16 +43,10 @@ export interface CacheCounters {
   joinedMisses: number;
 }
 
-interface Flight {
-  readonly ticket: Ticket;
-  readonly promise: Promise<unknown>;
-}
-
 export class CacheCore {
   readonly limits: CacheLimits;
   readonly #store: LruStore;
   readonly #epochs = new Epochs();
-  readonly #flights = new Map<string, Flight>();
   readonly #counters = {
     invalidations: 0,
     invalidatedEntries: 0,
@@ -65,19 +60,28 @@ export class CacheCore {
     this.#store = new LruStore(limits.maxEntries, limits.maxBytes);
   }
 
-  lookup(cacheKey: string, now: number): Entry | undefined {
-    return this.#store.get(cacheKey, now);
+  /** The general space, and the space of one-key reads called `name` (see LruStore). */
+  get general(): Space {
+    return this.#store.general;
+  }
+
+  space(name: string): Space {
+    return this.#store.space(name);
+  }
+
+  lookup(cacheKey: string, now: number, space?: Space): Entry | undefined {
+    return this.#store.get(cacheKey, now, space);
   }
 
   /**
    * The request in flight for `cacheKey`, if its reply could still be stored: a read issued
    * after an invalidation of its keys must not join a request sent before it.
    */
-  flight(cacheKey: string): Promise<unknown> | undefined {
-    const f = this.#flights.get(cacheKey);
+  flight(cacheKey: string, space: Space = this.#store.general): Promise<unknown> | undefined {
+    const f = space.flights.get(cacheKey);
     if (f === undefined) return undefined;
     if (!this.#epochs.current(f.ticket)) {
-      this.#flights.delete(cacheKey);
+      space.flights.delete(cacheKey);
       return undefined;
     }
     this.#counters.joinedMisses++;
@@ -90,8 +94,13 @@ export class CacheCore {
   }
 
   /** Later misses of `cacheKey` may join `promise` (the request behind `ticket`). */
-  publish(cacheKey: string, ticket: Ticket, promise: Promise<unknown>): void {
-    this.#flights.set(cacheKey, { ticket, promise });
+  publish(
+    cacheKey: string,
+    ticket: Ticket,
+    promise: Promise<unknown>,
+    space: Space = this.#store.general,
+  ): void {
+    space.flights.set(cacheKey, { ticket, promise });
   }
 
   /**
@@ -105,8 +114,9 @@ export class CacheCore {
     value: unknown,
     now: number,
     ttlMs = Number.POSITIVE_INFINITY,
+    space: Space = this.#store.general,
   ): boolean {
-    this.#endFlight(cacheKey, ticket);
+    this.#endFlight(cacheKey, ticket, space);
     const current = this.#epochs.current(ticket);
     this.#epochs.release(ticket);
     if (!current) {
@@ -115,18 +125,23 @@ export class CacheCore {
     }
     const ttl = Math.min(this.limits.ttlMs, ttlMs);
     if (!(ttl > 0)) return false;
-    const bytes = estimateEntryBytes(cacheKey, ticket.keys, value);
-    return this.#store.set(cacheKey, ticket.keys, value, bytes, now + ttl);
+    // In a one-key space the cache key is the Redis key itself, already counted with the keys.
+    const bytes = estimateEntryBytes(
+      space === this.#store.general ? cacheKey : '',
+      ticket.keys,
+      value,
+    );
+    return this.#store.set(cacheKey, ticket.keys, value, bytes, now + ttl, space);
   }
 
   /** The miss failed: nothing is stored. */
-  abandon(cacheKey: string, ticket: Ticket): void {
-    this.#endFlight(cacheKey, ticket);
+  abandon(cacheKey: string, ticket: Ticket, space: Space = this.#store.general): void {
+    this.#endFlight(cacheKey, ticket, space);
     this.#epochs.release(ticket);
   }
 
-  #endFlight(cacheKey: string, ticket: Ticket): void {
-    if (this.#flights.get(cacheKey)?.ticket === ticket) this.#flights.delete(cacheKey);
+  #endFlight(cacheKey: string, ticket: Ticket, space: Space): void {
+    if (space.flights.get(cacheKey)?.ticket === ticket) space.flights.delete(cacheKey);
   }
 
   /** The server says `key` changed: its entries go, and replies in flight for it are not stored. */
@@ -141,7 +156,7 @@ export class CacheCore {
     this.#counters.flushes++;
     this.#epochs.flush();
     this.#store.clear();
-    this.#flights.clear();
+    for (const space of this.#store.spaces()) space.flights.clear();
   }
 
   /** Flush-all message from the server (FLUSHALL, FLUSHDB): counted as an invalidation too. */

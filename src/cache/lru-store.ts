@@ -1,22 +1,47 @@
 /**
- * The entries: a map from cache key to entry, an intrusive doubly linked list in recency order
+ * The entries: maps from cache key to entry, an intrusive doubly linked list in recency order
  * (a hit moves its entry to the front without allocating), and an index from each Redis key to
  * the entries that depend on it, so an invalidation removes exactly those.
+ *
+ * Entries live in spaces: the general space, keyed by the whole read (`cacheKeyOf`), and one
+ * space per one-key read (`GET k`, `HLEN k`, … in one decode mode), keyed by the Redis key
+ * itself. A hit on `GET k` is then one lookup of the caller's own key string, with no cache
+ * key to build (docs/caching.md, speed). One list and one byte count span every space.
  *
  * Bounded by `maxEntries` and `maxBytes` (an estimate, see `estimateBytes`): an insert evicts
  * from the least recently used end until both hold. An entry larger than `maxBytes` on its own
  * is not stored. Each entry has an absolute expiry (`now + ttl`); a lookup past it removes the
  * entry and misses. Time is passed in: no timers, no clock.
  */
+import type { Ticket } from './epochs.js';
+
+/** A miss in flight that later misses of the same read may join. */
+export interface Flight {
+  readonly ticket: Ticket;
+  readonly promise: Promise<unknown>;
+}
 
 export interface Entry {
+  readonly space: Space;
   readonly cacheKey: string;
   readonly keys: readonly string[];
   readonly value: unknown;
   readonly bytes: number;
   readonly expiresAt: number;
+  /** `Promise.resolve(value)`, made by the first hit that wants it and shared by later ones. */
+  resolved: Promise<unknown> | undefined;
   prev: Entry | null;
   next: Entry | null;
+}
+
+/** One space of entries (and of the misses in flight for them, kept by `CacheCore`). */
+export class Space {
+  readonly name: string;
+  readonly entries = new Map<string, Entry>();
+  readonly flights = new Map<string, Flight>();
+  constructor(name: string) {
+    this.name = name;
+  }
 }
 
 export interface LruCounters {
@@ -30,13 +55,16 @@ export class LruStore {
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly counters: LruCounters = { hits: 0, misses: 0, evictions: 0, expirations: 0 };
-  readonly #entries = new Map<string, Entry>();
+  /** The general space: cache keys built from the whole read. */
+  readonly general = new Space('');
+  readonly #spaces = new Map<string, Space>([['', this.general]]);
   readonly #byKey = new Map<string, Set<Entry>>();
   /** Most recently used. */
   #head: Entry | null = null;
   /** Least recently used: evicted first. */
   #tail: Entry | null = null;
   #bytes = 0;
+  #count = 0;
 
   constructor(maxEntries: number, maxBytes: number) {
     this.maxEntries = maxEntries;
@@ -44,16 +72,30 @@ export class LruStore {
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#count;
   }
 
   get bytes(): number {
     return this.#bytes;
   }
 
+  /** The space called `name`, made on first use; it lives as long as the store. */
+  space(name: string): Space {
+    let s = this.#spaces.get(name);
+    if (s === undefined) {
+      s = new Space(name);
+      this.#spaces.set(name, s);
+    }
+    return s;
+  }
+
+  spaces(): IterableIterator<Space> {
+    return this.#spaces.values();
+  }
+
   /** The live entry for `cacheKey`, made most recent; undefined (a miss) if absent or expired. */
-  get(cacheKey: string, now: number): Entry | undefined {
-    const e = this.#entries.get(cacheKey);
+  get(cacheKey: string, now: number, space: Space = this.general): Entry | undefined {
+    const e = space.entries.get(cacheKey);
     if (e === undefined) {
       this.counters.misses++;
       return undefined;
@@ -79,12 +121,24 @@ export class LruStore {
     value: unknown,
     bytes: number,
     expiresAt: number,
+    space: Space = this.general,
   ): boolean {
-    const old = this.#entries.get(cacheKey);
+    const old = space.entries.get(cacheKey);
     if (old !== undefined) this.#remove(old);
     if (bytes > this.maxBytes || this.maxEntries === 0) return false;
-    const e: Entry = { cacheKey, keys, value, bytes, expiresAt, prev: null, next: null };
-    this.#entries.set(cacheKey, e);
+    const e: Entry = {
+      space,
+      cacheKey,
+      keys,
+      value,
+      bytes,
+      expiresAt,
+      resolved: undefined,
+      prev: null,
+      next: null,
+    };
+    space.entries.set(cacheKey, e);
+    this.#count++;
     for (const key of keys) {
       let set = this.#byKey.get(key);
       if (set === undefined) {
@@ -95,7 +149,7 @@ export class LruStore {
     }
     this.#pushFront(e);
     this.#bytes += bytes;
-    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) {
+    while (this.#count > this.maxEntries || this.#bytes > this.maxBytes) {
       const victim = this.#tail;
       if (victim === null) break;
       this.counters.evictions++;
@@ -116,17 +170,21 @@ export class LruStore {
     return n;
   }
 
+  /** Empty every space (the spaces themselves stay: readers hold them). */
   clear(): void {
-    this.#entries.clear();
+    for (const s of this.#spaces.values()) s.entries.clear();
     this.#byKey.clear();
     this.#head = null;
     this.#tail = null;
     this.#bytes = 0;
+    this.#count = 0;
   }
 
   #remove(e: Entry): void {
-    if (this.#entries.get(e.cacheKey) !== e) return;
-    this.#entries.delete(e.cacheKey);
+    const entries = e.space.entries;
+    if (entries.get(e.cacheKey) !== e) return;
+    entries.delete(e.cacheKey);
+    this.#count--;
     for (const key of e.keys) {
       const set = this.#byKey.get(key);
       if (set === undefined) continue;
@@ -154,10 +212,12 @@ export class LruStore {
     if (this.#tail === null) this.#tail = e;
   }
 
-  /** Cache keys from most to least recently used (tests). */
+  /** Cache keys from most to least recently used, `space key` outside the general space (tests). */
   keysByRecency(): string[] {
     const out: string[] = [];
-    for (let e = this.#head; e !== null; e = e.next) out.push(e.cacheKey);
+    for (let e = this.#head; e !== null; e = e.next) {
+      out.push(e.space.name === '' ? e.cacheKey : `${e.space.name} ${e.cacheKey}`);
+    }
     return out;
   }
 }

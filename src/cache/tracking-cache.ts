@@ -23,7 +23,7 @@ import { BasicCommand, type PendingCommand } from '../connection/pending-command
 import { ReplyError } from '../errors.js';
 import type { RespArg, RespPush, RespValue } from '../protocol/resp-types.js';
 import { coarseNow } from '../util/coarse-clock.js';
-import { CacheCore } from './cache-core.js';
+import { CacheCore, type Space } from './cache-core.js';
 import { keyFromWire } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 
@@ -246,10 +246,23 @@ export class TrackingCache {
     return true;
   }
 
-  /** The cached reply for `cacheKey`, or MISS. */
-  hit(cacheKey: string): unknown {
-    const e = this.core.lookup(cacheKey, coarseNow());
+  /** The cached reply for `cacheKey` (in `space`, by default the general one), or MISS. */
+  hit(cacheKey: string, space?: Space): unknown {
+    const e = this.core.lookup(cacheKey, coarseNow(), space);
     return e === undefined ? MISS : e.value;
+  }
+
+  /**
+   * The hot path of a one-key read with no reply transform (`cached.get(k)`): the entry's
+   * already-resolved promise, shared by every hit on it, or undefined on a miss. No check of
+   * `usable` is needed: nothing is stored while tracking is off (every flush empties the
+   * store), and only keys that passed it on their miss (well-formed, under a bcast prefix) are.
+   */
+  hitPromise(key: string, space: Space): Promise<unknown> | undefined {
+    const e = this.core.lookup(key, coarseNow(), space);
+    if (e === undefined) return undefined;
+    if (e.resolved === undefined) e.resolved = Promise.resolve(e.value);
+    return e.resolved;
   }
 
   /**
@@ -262,8 +275,9 @@ export class TrackingCache {
     keys: readonly string[],
     args: RespArg[],
     sender: RawSender,
+    space?: Space,
   ): Promise<unknown> {
-    const joined = this.core.flight(cacheKey);
+    const joined = this.core.flight(cacheKey, space);
     if (joined !== undefined) return joined;
     const core = this.core;
     const ticket = core.begin(keys);
@@ -277,15 +291,15 @@ export class TrackingCache {
           // -1: no expiry; -2: no key (a later SET invalidates it). Else the key's remaining life.
           if (typeof pttl === 'number' && pttl >= 0) ttlMs = Math.min(ttlMs, pttl);
         }
-        core.complete(cacheKey, ticket, values[0], coarseNow(), ttlMs);
+        core.complete(cacheKey, ticket, values[0], coarseNow(), ttlMs, space);
         return values[0];
       },
       (error: unknown) => {
-        core.abandon(cacheKey, ticket);
+        core.abandon(cacheKey, ticket, space);
         throw error;
       },
     );
-    core.publish(cacheKey, ticket, whole);
+    core.publish(cacheKey, ticket, whole, space);
     return whole;
   }
 

@@ -26,6 +26,8 @@ function usage(): string {
         ['--upstream <url>', 'redis://[user:pass@]host:port of the server (default $REDIS_URL)'],
         ['--listen <addr>', 'host:port, :port or /path.sock; repeatable (default 127.0.0.1:6380)'],
         ['--max-connections <n>', 'upstream connections, never more (default 16)'],
+        ['--cache', 'cached GETs for all clients, one tracking connection (docs/caching.md)'],
+        ['--cache-max-entries <n>', 'entries the --cache keeps at most (default 10000)'],
         ['--max-clients <n>', 'client connections (default 10000)'],
         ['--requirepass <pw>', "password of the proxy's default user (or $RESPOOL_PROXY_PASSWORD)"],
         ['--users <file>', 'proxy users, one "username password" per line'],
@@ -65,6 +67,8 @@ export async function runProxy(
       upstream: { type: 'string' },
       listen: { type: 'string', multiple: true },
       'max-connections': { type: 'string' },
+      cache: { type: 'boolean' },
+      'cache-max-entries': { type: 'string' },
       'max-clients': { type: 'string' },
       requirepass: { type: 'string' },
       users: { type: 'string' },
@@ -102,6 +106,10 @@ export async function runProxy(
   };
   set('maxConnections', integer(values['max-connections'], '--max-connections'));
   set('maxClients', integer(values['max-clients'], '--max-clients'));
+  const cacheEntries = integer(values['cache-max-entries'], '--cache-max-entries');
+  if (values.cache === true || cacheEntries !== undefined) {
+    options['cache'] = cacheEntries === undefined ? true : { maxEntries: cacheEntries };
+  }
   set('requirepass', values.requirepass ?? io.env['RESPOOL_PROXY_PASSWORD']);
   if (values.users !== undefined) options['users'] = ProxyAuth.readUsersFile(values.users);
   set('clientIdleTimeoutMs', idleSeconds === undefined ? undefined : idleSeconds * 1000);

@@ -26,6 +26,7 @@ import { ClusterDownError, InvalidArgumentError, ReplyError } from '../errors.js
 import { type ClientScope, createClientScope } from '../metrics/client-scope.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { RespArg } from '../protocol/resp-types.js';
+import { ClusterCachedClient, type ClusterCachedReads } from './cluster-cache.js';
 import { ClusterEngine, type ClusterEvents } from './cluster-engine.js';
 import { ClusterMulti } from './cluster-multi.js';
 import { ClusterNode, type NodeRole } from './cluster-node.js';
@@ -61,6 +62,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
   readonly #scope: ClientScope;
   /** The keyPrefix option: applied before routing, so the slot is the prefixed key's. */
   readonly #prefix: string | undefined;
+  #cached: ClusterCachedReads<S> | undefined;
 
   /** @internal Use `createCluster()`. */
   constructor(engine: ClusterEngine, policy: CommandPolicy) {
@@ -241,6 +243,21 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
   }
 
   /** A view with other per-call options (timeoutMs, idempotent, signal, returnBuffers). */
+  /**
+   * Reads answered from the nodes' client-side caches, each kept fresh by CLIENT TRACKING on its
+   * node (docs/caching.md, cluster): `cluster.cached.get(k)`, `hgetall`, … and `sync()`.
+   * @throws ERR_INVALID_ARGUMENT when the cluster was created without the `cache` option.
+   */
+  get cached(): ClusterCachedReads<S> {
+    if (this.#engine.options.node.cache === undefined) {
+      throw new InvalidArgumentError(
+        'cluster.cached needs the cache option: createCluster({ cache: { maxEntries, maxBytes, ttlMs } })',
+      );
+    }
+    this.#cached ??= new ClusterCachedClient<S>(this.#engine, this.#policy);
+    return this.#cached;
+  }
+
   withOptions(options: CallOptions<true>): RespoolCluster<Buffer>;
   withOptions(options: CallOptions<false>): RespoolCluster<string>;
   withOptions(options: CallOptions): RespoolCluster<string | Buffer>;

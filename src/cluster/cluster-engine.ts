@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { type ClientCounters, createCounters } from '../client/stats.js';
 import { ClientClosedError } from '../errors.js';
+import { CacheSlotWatch } from './cluster-cache.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { ClusterSubscriptions, type SubscriptionEvents } from './cluster-subscriptions.js';
 import { createCoreNodeClient } from './core-node-client.js';
@@ -41,6 +42,8 @@ export class ClusterEngine {
   readonly redirects: RedirectHandler;
   readonly subscriptions: ClusterSubscriptions;
   #closed = false;
+  /** With the cache option: empties a node's cache when slots move away from it. */
+  readonly #cacheWatch: CacheSlotWatch | undefined;
 
   constructor(options: ResolvedClusterOptions, factory: NodeClientFactory = createCoreNodeClient) {
     this.options = options;
@@ -56,7 +59,10 @@ export class ClusterEngine {
         options.seeds[0]?.host ??
         '127.0.0.1',
       node: (info) => registry.get(info),
-      moved: (slot, node) => source.patchSlot(slot, node),
+      moved: (slot, node) => {
+        this.#cacheWatch?.moved(slot, node);
+        source.patchSlot(slot, node);
+      },
       refresh: (reason, urgent) => source.refresher.trigger(reason, urgent),
       dispatch: (cmd) => this.router.dispatch(cmd),
     });
@@ -79,7 +85,11 @@ export class ClusterEngine {
 
     source.events.on('refresh', (info) => this.events.emit('refresh', info));
     source.events.on('failed', (error) => this.router.failParked(error));
-    source.events.on('applied', (topology) => this.#applied(topology));
+    this.#cacheWatch = options.node.cache === undefined ? undefined : new CacheSlotWatch(this);
+    source.events.on('applied', (topology) => {
+      this.#cacheWatch?.applied(topology);
+      this.#applied(topology);
+    });
     registry.events.on('unreachable', (node) =>
       source.refresher.trigger(`node ${node.address} unreachable`),
     );

@@ -4,6 +4,7 @@
  * behaves as a `createClient()` to it would, and the cluster sees only the NodeClient face.
  */
 import { EventEmitter } from 'node:events';
+import { CachedClient, type MissFallback } from '../client/cached-client.js';
 import { ClientCore } from '../client/client-core.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import type { ResolvedClientOptions } from '../client/options.js';
@@ -98,6 +99,18 @@ export class CoreNodeClient implements NodeClient {
 
   stats(): ClientStats {
     return this.#core.stats();
+  }
+
+  cachedView(
+    policy: CommandPolicy,
+    fallback: MissFallback,
+  ): CachedClient<string | Buffer> | undefined {
+    const cache = this.#core.cache;
+    return cache === undefined ? undefined : new CachedClient(this.#core, cache, policy, fallback);
+  }
+
+  flushCache(): void {
+    this.#core.cache?.core.flush();
   }
 
   close(): Promise<void> {

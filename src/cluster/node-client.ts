@@ -9,6 +9,7 @@
  * cluster receives it through a NodeClientFactory.
  */
 import type { EventEmitter } from 'node:events';
+import type { CachedClient, MissFallback } from '../client/cached-client.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import type { ResolvedClientOptions } from '../client/options.js';
 import type { CommandPolicy } from '../client/promise-command.js';
@@ -72,6 +73,17 @@ export interface NodeClient {
     buffers: boolean,
   ): Promise<Subscription>;
   stats(): ClientStats;
+  /**
+   * Client-side caching (the `cache` option; docs/caching.md): a cached-read view of this node
+   * for `policy` (no key prefix: the cluster applies it), undefined without a cache. Optional:
+   * nodes without a cache (and test fakes) leave these out.
+   */
+  cachedView?(
+    policy: CommandPolicy,
+    fallback: MissFallback,
+  ): CachedClient<string | Buffer> | undefined;
+  /** Empty this node's cache: its slots moved away, or a MOVED said so. */
+  flushCache?(): void;
   /** Graceful: replies still owed arrive first. */
   close(): Promise<void>;
   destroy(): void;

@@ -17,6 +17,7 @@ import type {
   NodeReport,
   ServerInfo,
 } from './report-model.js';
+import { trackingClients } from './tracking.js';
 
 /** The previous read of the same node (watch: the previous report; one-shot: the window's start). */
 export interface PreviousNode {
@@ -129,6 +130,7 @@ function clientsView(fetched: Fetched<string> | null, doctorName: string): Clien
     excluded: entries.length - kept.length,
     libNameReported,
     groups: groupClients(kept, libNameReported),
+    tracking: trackingClients(kept),
   };
 }
 

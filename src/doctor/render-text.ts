@@ -20,6 +20,7 @@ import type {
   Severity,
 } from './report-model.js';
 import { createStyle, type Style } from './style.js';
+import { trackingRoute, trackingSummary } from './tracking.js';
 
 /** Columns the report is wrapped to when the terminal's width is unknown (a pipe, a log). */
 export const REPORT_WIDTH = 100;
@@ -140,6 +141,15 @@ function renderNode(node: NodeReport, report: DoctorReport, style: Style, width:
     if (!libNameReported) {
       const text = `By lib-name: ${LIB_NAME_NOT_REPORTED} (CLIENT LIST has lib-name from Redis 7.2)`;
       lines.push('', wrapText(text, width, '    ', '  '));
+    }
+    const tracking = node.clients.tracking;
+    if (tracking.length > 0) {
+      lines.push('', `  ${trackingSummary(tracking)}`);
+      for (const t of tracking) {
+        const who = `${t.name === '' ? '(no name)' : t.name} ${t.addr} id ${t.id}`;
+        const text = `${who}: ${t.mode}, invalidations ${trackingRoute(t)}`;
+        lines.push(wrapText(text, width, '      ', '    '));
+      }
     }
   }
   return lines;

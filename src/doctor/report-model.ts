@@ -139,11 +139,31 @@ export type ClientsView =
       /** False on servers whose CLIENT LIST has no `lib-name` field (before Redis 7.2). */
       readonly libNameReported: boolean;
       readonly groups: ClientGroups;
+      /** Connections with CLIENT TRACKING on (client-side caching), the doctor's left out. */
+      readonly tracking: readonly TrackingClient[];
     }
   | {
       readonly status: 'unavailable';
       readonly reason: string;
     };
+
+/** One connection with CLIENT TRACKING on (flag `t` in CLIENT LIST). */
+export interface TrackingClient {
+  readonly id: number;
+  readonly addr: string;
+  /** CLIENT SETNAME value; `''` when none. */
+  readonly name: string;
+  /** `null` when the server does not report lib-name (before 7.2). */
+  readonly libName: string | null;
+  /** `bcast`: every write under its prefixes is pushed (flag `B`); `default`: keys it read. */
+  readonly mode: 'default' | 'bcast';
+  /** The client id its invalidations are sent to (RESP2 redirect); null when to itself. */
+  readonly redirect: number | null;
+  /** The redirect client is gone: its invalidations are lost (flag `R`). */
+  readonly redirectBroken: boolean;
+  /** Whether the redirect target is in this CLIENT LIST (null without a redirect). */
+  readonly redirectListed: boolean | null;
+}
 
 /** The same connections grouped four ways, each list largest group first. */
 export interface ClientGroups {

@@ -37,6 +37,12 @@ export interface ProxyOptions {
   readonly serverFailureLimit?: number;
   /** Shards: how long an ejected shard stays out (`server_retry_timeout`). @default 30000 */
   readonly serverRetryTimeoutMs?: number;
+  /**
+   * Cached GETs for every client, from one tracking connection to the upstream (counted in
+   * maxConnections); `true` for 10000 entries and 64 MiB. Standalone upstream only.
+   * docs/caching.md, proxy.
+   */
+  readonly cache?: boolean | { readonly maxEntries?: number; readonly maxBytes?: number };
   /** Upstream connections, all kinds together, never more. @default 16 */
   readonly maxConnections?: number;
   /** Client connections at once; beyond: `-ERR max number of clients reached`. @default 10000 */
@@ -75,6 +81,8 @@ export interface ResolvedProxyOptions {
     readonly retryTimeoutMs: number;
   };
   readonly maxConnections: number;
+  /** The `cache` option resolved; undefined when off. */
+  readonly cache: { readonly maxEntries: number; readonly maxBytes: number } | undefined;
   readonly maxClients: number;
   readonly requirepass: string | undefined;
   readonly users: ReadonlyMap<string, string>;
@@ -99,6 +107,7 @@ const KNOWN = new Set([
   'serverFailureLimit',
   'serverRetryTimeoutMs',
   'maxConnections',
+  'cache',
   'maxClients',
   'requirepass',
   'users',
@@ -141,8 +150,15 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
       'Invalid option "shards": expected a non-empty array of { name?, url, weight? }',
     );
   }
+  const maxConnections = validateInteger(
+    options.maxConnections ?? 16,
+    'maxConnections',
+    2,
+    100_000,
+  );
   return {
     listen,
+    cache: resolveProxyCache(options.cache, shards !== undefined, maxConnections),
     upstream:
       options.upstream === undefined
         ? undefined
@@ -164,7 +180,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
         'serverRetryTimeoutMs',
       ),
     },
-    maxConnections: validateInteger(options.maxConnections ?? 16, 'maxConnections', 2, 100_000),
+    maxConnections,
     maxClients: validateInteger(options.maxClients ?? 10_000, 'maxClients', 1, 10_000_000),
     requirepass:
       options.requirepass === undefined
@@ -189,5 +205,31 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     leaseTimeoutMs: validateDurationMs(options.leaseTimeoutMs ?? 5_000, 'leaseTimeoutMs'),
     databases: validateInteger(options.databases ?? 16, 'databases', 1, 1_000_000),
     upstreamOptions: options.upstreamOptions,
+  };
+}
+
+function resolveProxyCache(
+  cache: ProxyOptions['cache'],
+  sharded: boolean,
+  maxConnections: number,
+): ResolvedProxyOptions['cache'] {
+  if (cache === undefined || cache === false) return undefined;
+  if (cache !== true && (typeof cache !== 'object' || cache === null)) {
+    throw new InvalidArgumentError(
+      `Invalid option "cache": expected true or { maxEntries, maxBytes }, got ${JSON.stringify(cache)}`,
+    );
+  }
+  if (sharded) {
+    throw new InvalidArgumentError('Invalid option "cache": only with "upstream", not "shards"');
+  }
+  if (maxConnections < 3) {
+    throw new InvalidArgumentError(
+      `Invalid option "cache": needs maxConnections of at least 3 (one is the tracking connection), got ${maxConnections}`,
+    );
+  }
+  const o = cache === true ? {} : cache;
+  return {
+    maxEntries: validateInteger(o.maxEntries ?? 10_000, 'cache.maxEntries', 1, 100_000_000),
+    maxBytes: validateInteger(o.maxBytes ?? 64 * 1024 * 1024, 'cache.maxBytes', 1024, 2 ** 40),
   };
 }

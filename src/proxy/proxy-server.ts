@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { ProxyAuth } from './proxy-auth.js';
+import { ProxyCache, type ProxyCacheStats } from './proxy-cache.js';
 import {
   type ProxyOptions,
   type ResolvedProxyOptions,
@@ -22,6 +23,8 @@ const MAX_CLIENTS_REPLY = '-ERR max number of clients reached\r\n';
 export interface ProxyStats extends ProxyCounters {
   readonly clients: number;
   readonly upstream: UpstreamStats;
+  /** `--cache`: hits, misses, entries and bytes of the proxy's cache; null when off. */
+  readonly cache: ProxyCacheStats | null;
 }
 
 export interface RespoolProxy {
@@ -44,6 +47,7 @@ class ProxyServer implements RespoolProxy, SessionHost {
   readonly upstream: Upstream;
   readonly auth: ProxyAuth;
   readonly counters = createProxyCounters();
+  readonly cache: ProxyCache | undefined;
   readonly #sessions = new Set<ClientSession>();
   readonly #congested = new Set<ClientSession>();
   readonly #servers: net.Server[] = [];
@@ -56,6 +60,10 @@ class ProxyServer implements RespoolProxy, SessionHost {
     this.options = options;
     this.auth = new ProxyAuth(options.requirepass, options.users);
     this.upstream = upstream ?? createUpstream(options);
+    this.cache =
+      options.cache === undefined || options.upstream === undefined
+        ? undefined
+        : new ProxyCache(options.upstream, options.cache, options.upstreamOptions);
     this.upstream.onDrain(() => {
       const waiting = [...this.#congested];
       this.#congested.clear();
@@ -138,7 +146,12 @@ class ProxyServer implements RespoolProxy, SessionHost {
   }
 
   stats(): ProxyStats {
-    return { ...this.counters, clients: this.#sessions.size, upstream: this.upstream.stats() };
+    return {
+      ...this.counters,
+      clients: this.#sessions.size,
+      upstream: this.upstream.stats(),
+      cache: this.cache?.stats() ?? null,
+    };
   }
 
   async close(timeoutMs = 5_000): Promise<void> {
@@ -155,7 +168,7 @@ class ProxyServer implements RespoolProxy, SessionHost {
     }
     for (const session of [...this.#sessions]) session.kill();
     await stopped;
-    await this.upstream.close();
+    await Promise.all([this.upstream.close(), this.cache?.close()]);
   }
 }
 
@@ -170,7 +183,8 @@ function createUpstream(options: ResolvedProxyOptions): Upstream {
   }
   return new StandaloneUpstream({
     url: options.upstream ?? '',
-    maxConnections: options.maxConnections,
+    // With --cache, one connection of the budget is the cache's tracking connection.
+    maxConnections: options.maxConnections - (options.cache === undefined ? 0 : 1),
     client: options.upstreamOptions,
   });
 }

@@ -3,6 +3,7 @@
  * the other sessions (CLIENT LIST/KILL) and the counters. Implemented by the proxy server.
  */
 import type { ProxyAuth } from './proxy-auth.js';
+import type { ProxyCache } from './proxy-cache.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 import type { ClientSession } from './session.js';
 import type { Upstream } from './upstream.js';
@@ -38,6 +39,8 @@ export interface SessionHost {
   readonly options: ResolvedProxyOptions;
   readonly auth: ProxyAuth;
   readonly counters: ProxyCounters;
+  /** `--cache`: the path cached reads take (proxy-cache.ts); undefined when off. */
+  readonly cache: ProxyCache | undefined;
   /** Every live session, for CLIENT LIST and CLIENT KILL. */
   sessions(): Iterable<ClientSession>;
   /** `session` stopped reading because the upstream is congested; resume it at drain. */

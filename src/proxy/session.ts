@@ -271,6 +271,10 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     }
     switch (route) {
       case Route.Plain:
+        if (this.#lease === null && this.#host.cache?.wants(name, argc, this.db) === true) {
+          slot.args = this.#argvViews(slot);
+          return this.#sendOn(this.#host.cache, slot, null);
+        }
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       case Route.MayBlock:
         return this.#mayBlock(slot, argc);

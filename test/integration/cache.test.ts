@@ -108,6 +108,40 @@ for (const protocol of [3, 2] as const) {
       await c.close();
     });
 
+    test('get: string, Buffer and prefixed views each cache their own reply; counts are exact', async () => {
+      const c = await cachedClient(protocol);
+      await c.set('fp', 'v1');
+      await c.set('pre:fp', 'p1');
+      const before = c.stats();
+      const gets = await calls('get');
+      assert.equal(await c.cached.get('fp'), 'v1'); // miss
+      assert.equal(await c.cached.get('fp'), 'v1'); // hit
+      const raw = c.withOptions({ returnBuffers: true }).cached;
+      assert.deepEqual(await raw.get('fp'), Buffer.from('v1')); // miss: its own space
+      assert.deepEqual(await raw.get('fp'), Buffer.from('v1')); // hit
+      assert.equal((await calls('get')) - gets, 2);
+      const after = c.stats();
+      assert.equal(after.cacheMisses - before.cacheMisses, 2);
+      assert.equal(after.cacheHits - before.cacheHits, 2);
+      const p = createClient({ url: server.url, protocol, cache: true, keyPrefix: 'pre:' });
+      const pre = p.cached;
+      await until(async () => {
+        await pre.get('fp');
+        return p.stats().cacheHits > 0;
+      }, 'the prefixed client to cache pre:fp');
+      assert.equal(await pre.get('fp'), 'p1');
+      await c.set('fp', 'v2');
+      await c.cached.sync();
+      assert.equal(await c.cached.get('fp'), 'v2');
+      assert.deepEqual(await raw.get('fp'), Buffer.from('v2'));
+      await p.set('fp', 'p2');
+      await c.cached.sync();
+      assert.equal(await c.cached.get('fp'), 'v2', 'a write to pre:fp is not fp');
+      await p.cached.sync();
+      assert.equal(await pre.get('fp'), 'p2');
+      await Promise.all([c.close(), p.close()]);
+    });
+
     test('concurrent misses for one key share one request', async () => {
       const c = await cachedClient(protocol);
       await c.set('sf', 'v');

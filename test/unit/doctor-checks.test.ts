@@ -83,6 +83,7 @@ function node(fields: Partial<NodeReport> = {}, groups: Partial<ClientGroups> = 
       excluded: 1,
       libNameReported: false,
       groups: { byPool: [], byHost: [], byName: [], byLibName: [], ...groups },
+      tracking: [],
     },
     delta: null,
     info: {},

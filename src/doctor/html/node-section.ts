@@ -8,6 +8,7 @@ import { groupLabel, LIB_NAME_NOT_REPORTED, libNameCell, nameCell } from '../gro
 import { sameGrouping } from '../groups.js';
 import { nodeFacts } from '../node-facts.js';
 import type { ClientGroup, Finding, NodeReport } from '../report-model.js';
+import { trackingRoute, trackingSummary } from '../tracking.js';
 import { type ChartSpec, IDLE_BUCKETS, type NodeCharts } from './chart-data.js';
 import { escapeHtml } from './escape.js';
 import { type ChartMark, svgBarChart } from './svg-bar-chart.js';
@@ -67,6 +68,19 @@ export function nodeSection(
       parts.push(
         '<h3>By lib-name</h3>',
         `<p>${escapeHtml(LIB_NAME_NOT_REPORTED)} (CLIENT LIST has lib-name from Redis 7.2)</p>`,
+      );
+    }
+    const tracking = node.clients.tracking;
+    if (tracking.length > 0) {
+      parts.push(
+        '<h3>Tracking (client-side caching)</h3>',
+        `<p>${escapeHtml(trackingSummary(tracking))}</p>`,
+        htmlTable({
+          caption: 'Connections with CLIENT TRACKING on',
+          captionHidden: true,
+          head: ['id', 'address', 'name', 'mode', 'invalidations'],
+          rows: tracking.map((t) => [String(t.id), t.addr, t.name, t.mode, trackingRoute(t)]),
+        }),
       );
     }
   }

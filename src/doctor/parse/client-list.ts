@@ -20,8 +20,13 @@ export interface ClientEntry {
   readonly age: number;
   /** Seconds since its last command. */
   readonly idle: number;
-  /** Flag letters, e.g. `N`, `b` (blocked), `P` (pub/sub), `S` (replica), `M` (master). */
+  /**
+   * Flag letters, e.g. `N`, `b` (blocked), `P` (pub/sub), `S` (replica), `M` (master), `t`
+   * (CLIENT TRACKING on), `B` (tracking in broadcast mode), `R` (its redirect client is gone).
+   */
   readonly flags: string;
+  /** `redir`: the client id its tracking invalidations go to; -1 when none (or not reported). */
+  readonly redir: number;
   readonly sub: number;
   readonly psub: number;
   readonly ssub: number;
@@ -58,6 +63,7 @@ export function parseClientLine(line: string): ClientEntry | undefined {
     age: int(fields.get('age')),
     idle: int(fields.get('idle')),
     flags: fields.get('flags') ?? '',
+    redir: fields.has('redir') ? int(fields.get('redir')) : -1,
     sub: int(fields.get('sub')),
     psub: int(fields.get('psub')),
     ssub: int(fields.get('ssub')),

@@ -1,0 +1,137 @@
+/**
+ * `respool proxy --cache`: cached GETs for every client of the proxy, from one tracking
+ * connection to the upstream (docs/caching.md, proxy). The cache is a respool client with the
+ * `cache` option (RESP3: CLIENT TRACKING on its one multiplexed connection, invalidations pushed
+ * on it; bounded by maxEntries/maxBytes, LRU), and this class is a SharedPath the session sends
+ * a cacheable read on, as it would on the upstream's shared path.
+ *
+ * The guarantee for each proxy client is stronger than a client's own: no `sync()` is needed.
+ * Every cached read waits for a PING on the tracking connection sent after the read arrived (the
+ * reads that arrive in one tick share one PING). A write acknowledged to any client before the
+ * read arrived had its invalidation queued on the tracking connection before its
+ * acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
+ * costs that shared PING instead of a GET per client, and the value is served by the proxy.
+ *
+ * What is cached: `GET key` in database 0 on a standalone upstream. The session's path rule
+ * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the
+ * GET waits until the SET is answered.
+ */
+import type { CachedReads } from '../client/cached-client.js';
+import { createClient, type RespoolClient } from '../client/client.js';
+import type { PendingCommand } from '../connection/pending-command.js';
+import { ReplyError } from '../errors.js';
+import type { SharedPath } from './upstream.js';
+
+export interface ProxyCacheOptions {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
+export interface ProxyCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** What the session's cached read is: its arguments as frame views, its client's protocol. */
+interface CachedSlot extends PendingCommand {
+  readonly args: readonly (string | Buffer)[];
+  readonly session: { readonly protocol: 2 | 3 };
+}
+
+const NULL_RESP2 = Buffer.from('$-1\r\n');
+const NULL_RESP3 = Buffer.from('_\r\n');
+
+export class ProxyCache implements SharedPath {
+  readonly #owner: RespoolClient;
+  readonly #client: RespoolClient<Buffer>;
+  readonly #cached: CachedReads<Buffer>;
+  /** The PING that reads arriving in this tick wait for; cleared on the next tick. */
+  #barrier: Promise<void> | null = null;
+  readonly #clearBarrier = (): void => {
+    this.#barrier = null;
+  };
+
+  constructor(url: string, options: ProxyCacheOptions, clientOptions: object = {}) {
+    const client = createClient({
+      ...clientOptions,
+      url,
+      protocol: 3,
+      maxConnections: 1,
+      name: 'respool-proxy-cache',
+      cache: { maxEntries: options.maxEntries, maxBytes: options.maxBytes },
+    });
+    this.#client = client.withOptions({ returnBuffers: true });
+    this.#cached = this.#client.cached;
+    this.#owner = client;
+  }
+
+  /** Whether a request is one the cache serves (the session asks before building arguments). */
+  wants(name: string, argc: number, db: number): boolean {
+    return name === 'get' && argc === 2 && db === 0;
+  }
+
+  send(cmd: PendingCommand): boolean {
+    const slot = cmd as CachedSlot;
+    const protocol = slot.session.protocol;
+    const key = cacheableKey(slot.args[1]);
+    this.#sync()
+      .then(() => this.#cached.get(key))
+      .then(
+        (value) => slot.reply(encodeBulk(value, protocol)),
+        (error: unknown) => {
+          // The server's own refusal (WRONGTYPE, …) is the client's reply, as without the cache.
+          if (error instanceof ReplyError)
+            slot.reply(Buffer.from(`-${oneLine(error.message)}\r\n`));
+          else slot.fail(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    return true;
+  }
+
+  /** A PING on the tracking connection sent after now, shared by the reads of this tick. */
+  #sync(): Promise<void> {
+    let barrier = this.#barrier;
+    if (barrier === null) {
+      barrier = this.#cached.sync();
+      this.#barrier = barrier;
+      process.nextTick(this.#clearBarrier);
+    }
+    return barrier;
+  }
+
+  stats(): ProxyCacheStats {
+    const s = this.#owner.stats();
+    return {
+      hits: s.cacheHits,
+      misses: s.cacheMisses,
+      entries: s.cacheEntries,
+      bytes: s.cacheBytes,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#owner.close();
+  }
+}
+
+/**
+ * The key as a string when its bytes are exactly the UTF-8 of one (then it can be cached and
+ * matched to invalidations); else the bytes, which the client sends to the server uncached.
+ */
+function cacheableKey(raw: string | Buffer | undefined): string | Buffer {
+  if (typeof raw === 'string') return raw;
+  const bytes = Buffer.from(raw ?? Buffer.alloc(0));
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/[\r\n]+/g, ' ');
+}
+
+function encodeBulk(value: Buffer | null, protocol: 2 | 3): Buffer {
+  if (value === null) return protocol === 3 ? NULL_RESP3 : NULL_RESP2;
+  return Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('\r\n')]);
+}

@@ -1,0 +1,147 @@
+/**
+ * `respool proxy --cache` against a real redis-server: GETs served to every proxy client from
+ * one tracking connection (a second GET of a key does not reach the server), and the guarantee
+ * for each client with no sync: after a write by any client (straight to the server, or through
+ * the proxy) is acknowledged, a GET through the proxy returns the new value; in RESP2 and
+ * RESP3, with a pipelined SET then GET, after CLIENT KILL of the tracking connection, and with
+ * the cache bounded.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClient, type RespoolClient } from '../../src/client/client.js';
+import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+
+let server: RedisServer;
+let proxy: RespoolProxy;
+let direct: RespoolClient;
+let viaProxy3: RespoolClient;
+let viaProxy2: RespoolClient;
+
+/** Calls of `command` the server has run so far (INFO commandstats). */
+async function calls(command: string): Promise<number> {
+  const info = await server.info('commandstats');
+  const line = info[`cmdstat_${command}`];
+  return line === undefined ? 0 : Number(/calls=(\d+)/.exec(line)?.[1] ?? 0);
+}
+
+before(async () => {
+  server = await startRedis();
+  proxy = createProxy({
+    listen: '127.0.0.1:0',
+    upstream: server.url,
+    maxConnections: 4,
+    cache: { maxEntries: 50 },
+  });
+  await proxy.listen();
+  const url = `redis://${proxy.address()[0]}`;
+  direct = createClient({ url: server.url });
+  viaProxy3 = createClient({ url, protocol: 3 });
+  viaProxy2 = createClient({ url, protocol: 2 });
+  await Promise.all([direct.ready(), viaProxy3.ready(), viaProxy2.ready()]);
+});
+
+after(async () => {
+  await Promise.all([direct.close(), viaProxy3.close(), viaProxy2.close()]);
+  await proxy.close();
+  await server.stop();
+});
+
+test('a GET through the proxy is cached for every client', async () => {
+  await direct.set('pc:1', 'one');
+  // The tracking connection arms on its first connect: read until a hit.
+  const end = Date.now() + 5000;
+  while ((proxy.stats().cache?.hits ?? 0) === 0) {
+    assert.ok(Date.now() < end, 'the proxy cache never hit');
+    assert.equal(await viaProxy3.get('pc:1'), 'one');
+    await delay(5);
+  }
+  const gets = await calls('get');
+  assert.equal(await viaProxy3.get('pc:1'), 'one');
+  assert.equal(await viaProxy2.get('pc:1'), 'one');
+  assert.equal(await calls('get'), gets, 'hits must not reach the server');
+  assert.ok((proxy.stats().cache?.hits ?? 0) >= 3);
+  // A missing key is null in both protocols.
+  assert.equal(await viaProxy3.get('pc:none'), null);
+  assert.equal(await viaProxy2.get('pc:none'), null);
+  assert.equal(await viaProxy2.get('pc:none'), null);
+  // The server's refusal is the client's reply, as without the cache.
+  await direct.rpush('pc:list', 'x');
+  await assert.rejects(viaProxy3.get('pc:list'), /WRONGTYPE/);
+});
+
+test('after any acknowledged write, the next GET through the proxy sees it (no sync)', async () => {
+  const keys = ['pc:a', 'pc:b', 'pc:c'];
+  const last = new Map<string, string | null>();
+  for (let i = 0; i < 300; i++) {
+    const key = keys[i % keys.length]!;
+    const value = `v${i}`;
+    const writer = i % 3 === 0 ? viaProxy2 : direct;
+    if (i % 7 === 0) {
+      await writer.del(key);
+      last.set(key, null);
+    } else {
+      await writer.set(key, value);
+      last.set(key, value);
+    }
+    // Reads of every key from both proxy clients, concurrently.
+    const reads = await Promise.all(
+      keys.flatMap((k) => [viaProxy3.get(k), viaProxy2.get(k)].map(async (p) => [k, await p])),
+    );
+    for (const [k, v] of reads) assert.equal(v, last.get(k as string) ?? null, `${k} at ${i}`);
+  }
+  assert.ok((proxy.stats().cache?.hits ?? 0) > 300, 'most reads were hits');
+});
+
+test('a pipelined SET then GET from one client keeps its order', async () => {
+  for (let i = 0; i < 50; i++) {
+    const [, got] = await Promise.all([
+      viaProxy3.set('pc:pipe', `p${i}`),
+      viaProxy3.get('pc:pipe'),
+    ]);
+    assert.equal(got, `p${i}`);
+  }
+});
+
+test('CLIENT KILL of the tracking connection: reads stay fresh', async () => {
+  await direct.set('pc:k', 'before');
+  assert.equal(await viaProxy3.get('pc:k'), 'before');
+  assert.equal(await viaProxy3.get('pc:k'), 'before');
+  const list = await server.clientList();
+  const tracking = list.filter((c) => c.name === 'respool-proxy-cache');
+  assert.equal(tracking.length, 1, 'one tracking connection');
+  await server.cli('CLIENT', 'KILL', 'ID', String(tracking[0]!.id));
+  await direct.set('pc:k', 'after');
+  // The read may fail while the connection comes back; once answered it is fresh.
+  const end = Date.now() + 5000;
+  for (;;) {
+    try {
+      assert.equal(await viaProxy3.get('pc:k'), 'after');
+      break;
+    } catch (error) {
+      if (Date.now() > end || error instanceof assert.AssertionError) throw error;
+      await delay(20);
+    }
+  }
+  await direct.set('pc:k', 'again');
+  assert.equal(await viaProxy2.get('pc:k'), 'again');
+});
+
+test('the cache stays within maxEntries', async () => {
+  for (let i = 0; i < 120; i++) await direct.set(`pc:many:${i}`, String(i));
+  for (let i = 0; i < 120; i++) assert.equal(await viaProxy3.get(`pc:many:${i}`), String(i));
+  const entries = proxy.stats().cache?.entries ?? -1;
+  assert.ok(entries > 0 && entries <= 50, `entries ${entries}`);
+});
+
+test('invalid cache options throw naming the option', () => {
+  assert.throws(
+    () => createProxy({ listen: 0, upstream: server.url, maxConnections: 2, cache: true }),
+    /"cache": needs maxConnections of at least 3/,
+  );
+  assert.throws(
+    () => createProxy({ listen: 0, upstream: server.url, cache: { maxEntries: 0 } }),
+    /cache\.maxEntries/,
+  );
+});
