@@ -13,7 +13,7 @@ import { getKeyIndexes } from '../commands/keys.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, ClusterDownError, CrossSlotError, type ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
-import { ClusterCommand } from './cluster-command.js';
+import { ClusterCommand, isRouted, type RoutedCommand } from './cluster-command.js';
 import type { NodeClient } from './node-client.js';
 import type { RandomIndex } from './shuffle.js';
 import { keySlot } from './slot.js';
@@ -34,17 +34,17 @@ export interface RouterContext {
   /** Picks a replica among several. */
   readonly randomIndex: RandomIndex;
   /** Every error reply of a routed command passes here first (redirect-handler.ts). */
-  readonly onServerError: (cmd: ClusterCommand, error: ReplyError) => boolean;
+  readonly onServerError: (cmd: RoutedCommand, error: ReplyError) => boolean;
 }
 
 export class Router {
   readonly #context: RouterContext;
   /** Commands waiting for a topology (before the first one, or for a slot nobody serves). */
-  #parked: ClusterCommand[] = [];
+  #parked: RoutedCommand[] = [];
   #parkedTimer: NodeJS.Timeout | undefined;
 
   /** Resend a command (transient replies, redirects): route it again. */
-  readonly dispatch = (cmd: ClusterCommand): void => this.#dispatch(cmd);
+  readonly dispatch = (cmd: RoutedCommand): void => this.#dispatch(cmd);
 
   constructor(context: RouterContext) {
     this.#context = context;
@@ -99,7 +99,7 @@ export class Router {
     return c.node(info);
   }
 
-  #dispatch(cmd: ClusterCommand): void {
+  #dispatch(cmd: RoutedCommand): void {
     const c = this.#context;
     if (cmd.settled) return;
     if (c.closed) {
@@ -119,7 +119,7 @@ export class Router {
   /** A command a retired node gave back: callers' commands are routed again. */
   reroute(cmd: PendingCommand): void {
     // Internal one-off commands (a topology query, ASKING) belong to that node.
-    if (cmd instanceof ClusterCommand) this.#dispatch(cmd);
+    if (isRouted(cmd)) this.#dispatch(cmd);
     else
       cmd.fail(
         new ClusterDownError('The node this command waited for stopped serving slots', false),
@@ -145,7 +145,7 @@ export class Router {
   }
 
   /** Hold a command until a topology serves its slot (or its deadline passes). */
-  #park(cmd: ClusterCommand): void {
+  #park(cmd: RoutedCommand): void {
     this.#parked.push(cmd);
     this.#context.refresh(
       this.#context.topology() === undefined ? 'startup' : `slot ${cmd.slot} unserved`,

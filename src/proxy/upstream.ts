@@ -4,7 +4,6 @@
  * requests on a shared path, borrows a lease for stateful work, and subscribes through the hub.
  * Every upstream connection any of these opens counts against one budget, `maxConnections`.
  */
-import type { Connection } from '../connection/connection.js';
 import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import type { CoreSet } from './core-set.js';
 import type { PubSubHub } from './pubsub-hub.js';
@@ -18,9 +17,18 @@ export interface SharedPath {
   send(cmd: PendingCommand): boolean;
 }
 
-/** An exclusive upstream connection lent to one session for its stateful work. */
+/**
+ * An exclusive upstream connection lent to one session for its stateful work. Commands go
+ * through the lease, not its connection: a cluster's lease checks their slots, and a transaction
+ * begun with MULTI alone picks its node only when its first key is known.
+ */
 export interface Lease {
-  readonly connection: Connection;
+  /** Send one command (its `args` carry its keys when the upstream routes by key). */
+  send(cmd: PendingCommand): void;
+  /** False once its connection is lost (its state with it). */
+  readonly ready: boolean;
+  /** True when nothing on it is owed a reply or blocked (it can be lent again as it is). */
+  readonly clean: boolean;
   /** Note a command sent on the lease (state to undo on release). */
   observe(args: readonly (string | Buffer)[]): void;
   /** Give it back: reset and reused if clean, destroyed otherwise. */
