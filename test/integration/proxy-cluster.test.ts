@@ -11,6 +11,8 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { runProxy } from '../../src/cli/proxy.js';
+import { ClusterUpstream } from '../../src/proxy/cluster-upstream.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type RedisCluster, startCluster } from '../helpers/redis-cluster.js';
@@ -21,16 +23,22 @@ const MAX = 12;
 let cluster: RedisCluster;
 let single: RedisServer;
 let proxy: RespoolProxy;
+let upstream: ClusterUpstream;
 let port: number;
 
 before(async () => {
   [cluster, single] = await Promise.all([startCluster(), startRedis()]);
-  proxy = createProxy({
-    listen: '127.0.0.1:0',
-    cluster: { nodes: cluster.seeds },
-    maxConnections: MAX,
-    leaseTimeoutMs: 2_000,
-  });
+  // Given explicitly only so the tests can read the engine's redirect and refresh counters.
+  upstream = new ClusterUpstream({ nodes: cluster.seeds, maxConnections: MAX });
+  proxy = createProxy(
+    {
+      listen: '127.0.0.1:0',
+      cluster: { nodes: cluster.seeds },
+      maxConnections: MAX,
+      leaseTimeoutMs: 2_000,
+    },
+    upstream,
+  );
   await proxy.listen();
   port = Number(proxy.address()[0]!.split(':')[1]);
 });
@@ -303,6 +311,8 @@ describe('the cluster changing under the clients', () => {
       c.close();
       return incrs;
     };
+    const redirectsBefore = upstream.engine.redirects.count;
+    const refreshesBefore = upstream.engine.refresher.count;
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
     await delay(200);
     const primaries = await cluster.primaries();
@@ -316,6 +326,15 @@ describe('the cluster changing under the clients', () => {
     const incrs = await Promise.all(workers);
     assert.deepEqual(failures.slice(0, 5), []);
     assert.ok(done > 100, `only ${done} rounds ran`);
+    // The clients saw none of it, but the engine followed MOVED/ASK replies, and refreshed its
+    // table far fewer times than it was redirected (single-flight, cooldown).
+    const redirects = upstream.engine.redirects.count - redirectsBefore;
+    const refreshes = upstream.engine.refresher.count - refreshesBefore;
+    assert.ok(redirects > 0, 'no MOVED or ASK was followed: the test did not migrate under load');
+    assert.ok(
+      refreshes <= 10 && refreshes < redirects,
+      `${refreshes} refreshes, ${redirects} redirects`,
+    );
     // Every INCR a worker saw acknowledged is in its counter, wherever the slot went.
     const check = await RawClient.connect(port);
     for (let w = 0; w < 8; w++) {
@@ -362,6 +381,28 @@ describe('other clients', () => {
     assert.equal(await cli('MGET', 'cli:a', 'cli:nope', 'cli:b'), 'one\n\ntwo');
     const scanned = (await cli('--scan', '--pattern', 'cli:*')).split('\n').sort();
     assert.deepEqual(scanned, ['cli:a', 'cli:b']);
+  });
+
+  test('respool proxy --cluster seed1,seed2 serves the cluster', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const running = runProxy(
+      ['--cluster', cluster.seeds.slice(0, 2).join(','), '--listen', '127.0.0.1:0'],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {} },
+      stop.signal,
+    );
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('listening on')); i++) await delay(50);
+    const at = /listening on 127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))?.[1];
+    assert.ok(at !== undefined, lines.join('\n'));
+    const client = await RawClient.connect(Number(at));
+    assert.equal(await client.call('MSET', 'cliflag:a', '1', 'cliflag:b', '2'), '+OK\r\n');
+    assert.equal(
+      await client.call('MGET', 'cliflag:b', 'cliflag:a'),
+      '*2\r\n$1\r\n2\r\n$1\r\n1\r\n',
+    );
+    client.close();
+    stop.abort();
+    assert.equal(await running, 0);
   });
 
   test('the proxy holds at most --max-connections to all nodes together', async () => {
