@@ -32,7 +32,7 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError } from '../errors.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import { ClusterLease } from './cluster-lease.js';
+import { answerLater, ClusterLease, type LeaseBinder } from './cluster-lease.js';
 import { type Congestion, ProxyNodeClient } from './cluster-node-client.js';
 import { ClusterRelay, type RelayHost } from './cluster-relay.js';
 import type { CoreSet, CoreSetStats, EngineOptions } from './core-set.js';
@@ -169,7 +169,7 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
     const plan = planFanout(args, this.#context);
     switch (plan.kind) {
       case 'refuse':
-        cmd.reply(plan.reply);
+        answerLater(cmd, plan.reply);
         return true;
       case 'route': {
         const keys = getKeyIndexes(args);
@@ -233,7 +233,7 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
       this.engine.router.dispatch(relay);
     } catch (error) {
       // The router refuses a command whose keys (and key-like arguments) span slots.
-      target.reply(errorFrame(`CROSSSLOT ${(error as Error).message}`));
+      answerLater(target, errorFrame(`CROSSSLOT ${(error as Error).message}`));
       return true;
     }
     return !this.#congestion.full;
@@ -241,10 +241,24 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
 
   lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease> {
     if (db !== 0) return Promise.reject(new Error('SELECT is not allowed in cluster mode'));
-    const bind = (slot: number): Promise<Lease> => this.#leaseOn(slot, protocol, timeoutMs);
-    if (key === undefined) return Promise.resolve(new ClusterLease(bind, -1));
+    const engine = this.engine;
+    const totals = (): CoreSetStats => this.#totals();
+    const binder: LeaseBinder = {
+      bind: (slot) => this.#leaseOn(slot, protocol, timeoutMs),
+      bindTo: (host, port) =>
+        (engine.registry.get({ host, port }) as ProxyNodeClient).set.lease(
+          protocol,
+          0,
+          timeoutMs,
+          totals,
+        ),
+      moved: (slot, host, port) =>
+        engine.source.patchSlot(slot, { address: `${host}:${port}`, host, port, id: undefined }),
+      hostOf: (slot) => engine.topology?.primaryFor(Math.max(slot, 0))?.host ?? '127.0.0.1',
+    };
+    if (key === undefined) return Promise.resolve(new ClusterLease(binder, -1));
     const slot = keySlot(key);
-    return bind(slot).then((inner) => new ClusterLease(bind, slot, inner));
+    return binder.bind(slot).then((inner) => new ClusterLease(binder, slot, inner));
   }
 
   async #leaseOn(slot: number, protocol: 2 | 3, timeoutMs: number): Promise<Lease> {

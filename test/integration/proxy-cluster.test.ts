@@ -347,6 +347,50 @@ describe('the cluster changing under the clients', () => {
     assert.ok((await proxyConnections()) <= MAX);
   });
 
+  test('a slot moved behind the proxy’s back: leases follow MOVED to the new owner', async () => {
+    // The proxy learns of these moves only from the MOVED replies its leases get.
+    const tags = ['stale-b', 'stale-m', 'stale-w'];
+    for (const tag of tags) {
+      const slot = await cluster.keySlot(`{${tag}}`);
+      const from = await cluster.slotOwner(slot);
+      const to = (await cluster.primaries()).find((p) => p !== from)!;
+      await cluster.migrateSlot(slot, to);
+    }
+    const redirectsBefore = upstream.engine.redirects.count;
+
+    const waiter = await RawClient.connect(port);
+    const pusher = await RawClient.connect(port);
+    waiter.command('BLPOP', '{stale-b}:q', '5');
+    await delay(150);
+    assert.equal(await pusher.call('RPUSH', '{stale-b}:q', 'x'), ':1\r\n');
+    assert.equal(await waiter.frame(), '*2\r\n$11\r\n{stale-b}:q\r\n$1\r\nx\r\n');
+
+    for (const c of [['MULTI'], ['INCR', '{stale-m}:n'], ['EXEC']]) waiter.command(...c);
+    assert.deepEqual(
+      (await waiter.frames(3)).map((f) => f.toString()),
+      ['+OK\r\n', '+QUEUED\r\n', '*1\r\n:1\r\n'],
+    );
+
+    for (const c of [['WATCH', '{stale-w}:k'], ['MULTI'], ['SET', '{stale-w}:k', 'v'], ['EXEC']])
+      waiter.command(...c);
+    assert.deepEqual(
+      (await waiter.frames(4)).map((f) => f.toString()),
+      ['+OK\r\n', '+OK\r\n', '+QUEUED\r\n', '*1\r\n+OK\r\n'],
+    );
+    // No redirect reached the shared path: the leases' MOVED patched the engine's table, which
+    // now names each slot's new owner.
+    assert.equal(upstream.engine.redirects.count, redirectsBefore);
+    for (const tag of tags) {
+      const slot = await cluster.keySlot(`{${tag}}`);
+      const owner = await cluster.slotOwner(slot);
+      assert.equal(upstream.engine.topology?.primaryFor(slot)?.port, owner.port, tag);
+    }
+    const owner = await cluster.slotOwner(await cluster.keySlot('{stale-w}'));
+    assert.equal(await owner.cli('GET', '{stale-w}:k'), 'v');
+    waiter.close();
+    pusher.close();
+  });
+
   test('every node closes idle connections (timeout 2), 3 s idle: 0 client-visible errors', async (t) => {
     await cluster.setAll('timeout', '2');
     t.after(() => cluster.setAll('timeout', '0'));
