@@ -24,6 +24,7 @@ function usage(): string {
     formatTable(
       [
         ['--upstream <url>', 'redis://[user:pass@]host:port of the server (default $REDIS_URL)'],
+        ['--cluster <url,…>', 'instead: seed nodes of a Redis Cluster (comma-separated)'],
         ['--listen <addr>', 'host:port, :port or /path.sock; repeatable (default 127.0.0.1:6380)'],
         ['--max-connections <n>', 'upstream connections, never more (default 16)'],
         ['--cache', 'cached GETs for all clients, one tracking connection (docs/caching.md)'],
@@ -65,6 +66,7 @@ export async function runProxy(
     args: [...args],
     options: {
       upstream: { type: 'string' },
+      cluster: { type: 'string', multiple: true },
       listen: { type: 'string', multiple: true },
       'max-connections': { type: 'string' },
       cache: { type: 'boolean' },
@@ -96,9 +98,16 @@ export async function runProxy(
     (file['metricsPort'] as number | undefined);
   delete file['metricsPort'];
   const idleSeconds = integer(values['client-idle-timeout'], '--client-idle-timeout');
+  const cluster =
+    values.cluster === undefined
+      ? file['cluster']
+      : { nodes: values.cluster.flatMap((v) => v.split(',')).filter((v) => v !== '') };
   const options: Record<string, unknown> = {
     ...file,
-    upstream: values.upstream ?? file['upstream'] ?? io.env['REDIS_URL'],
+    upstream:
+      values.upstream ??
+      file['upstream'] ??
+      (cluster === undefined && file['shards'] === undefined ? io.env['REDIS_URL'] : undefined),
     listen: values.listen ?? file['listen'] ?? '127.0.0.1:6380',
   };
   const set = (key: string, value: unknown): void => {
@@ -116,7 +125,9 @@ export async function runProxy(
   set('maxClientOutputBytes', integer(values['client-output-limit'], '--client-output-limit'));
   set('maxQueryBufferBytes', integer(values['query-buffer-limit'], '--query-buffer-limit'));
   set('leaseTimeoutMs', integer(values['lease-timeout'], '--lease-timeout'));
-  if (options['upstream'] === undefined) throw new UsageError('--upstream is required', usage());
+  if (cluster !== undefined) options['cluster'] = cluster;
+  if (options['upstream'] === undefined && cluster === undefined && file['shards'] === undefined)
+    throw new UsageError('--upstream (or --cluster) is required', usage());
   const proxy = createProxy(options as unknown as ProxyOptions);
   await proxy.listen();
   const metrics =

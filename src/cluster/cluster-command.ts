@@ -10,9 +10,33 @@ import {
 } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
 import type { ClientCounters } from '../client/stats.js';
+import type { PendingCommand } from '../connection/pending-command.js';
 import type { RespArg } from '../protocol/resp-types.js';
 
-export class ClusterCommand extends PromiseCommand {
+/**
+ * What the router and the redirect handler need of a command: where it routes, the redirects it
+ * followed, and how to try it again shortly. A ClusterCommand (a caller's awaited command) is
+ * one; the proxy's raw relayed commands are another (src/proxy/cluster-command.ts).
+ */
+export interface RoutedCommand extends PendingCommand {
+  /** The slot this command routes by (-1: keyless); computed when first routed. */
+  slot: number;
+  /** MOVED/ASK redirects followed so far (bounded by maxRedirects). */
+  hops: number;
+  /** Set when a replica could not serve this read (LOADING): it goes to the primary. */
+  primaryOnly: boolean;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** Send it again after a backoff while its deadline allows; false when it does not. */
+  retryTransient(): boolean;
+}
+
+/** True for a command the router can route again (a node gave it back unwritten). */
+export function isRouted(cmd: PendingCommand): cmd is RoutedCommand {
+  return typeof (cmd as Partial<RoutedCommand>).hops === 'number';
+}
+
+export class ClusterCommand extends PromiseCommand implements RoutedCommand {
   /** The slot this command routes by (-1: keyless); computed when first routed. */
   slot = -1;
   /** MOVED/ASK redirects followed so far (bounded by maxRedirects). */

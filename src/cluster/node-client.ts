@@ -51,6 +51,11 @@ export interface NodeClient {
   readonly subscriptionCount: number;
   /** Queue a command on the node's multiplexed connection. */
   send(cmd: PendingCommand): void;
+  /**
+   * Optional: queue ASKING and then `cmd` on the connection `cmd` goes on (for a node client
+   * with more than one multiplexed connection). Absent: ASKING and `cmd` are both `send()`ed.
+   */
+  sendAsking?(cmd: PendingCommand): void;
   /** Remove and return the commands accepted but not written yet (to route them elsewhere). */
   takeWaiting(): PendingCommand[];
   /** A blocking command on a leased connection, bounded by its own timeout. */

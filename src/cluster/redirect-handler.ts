@@ -7,7 +7,7 @@
  */
 import { BasicCommand } from '../connection/pending-command.js';
 import { MaxRedirectsError, type ReplyError } from '../errors.js';
-import type { ClusterCommand } from './cluster-command.js';
+import type { RoutedCommand } from './cluster-command.js';
 import type { NodeClient } from './node-client.js';
 import { parseRedirect } from './redirect.js';
 import type { ClusterNodeInfo } from './topology.js';
@@ -24,7 +24,7 @@ export interface RedirectContext {
   moved(slot: number, node: ClusterNodeInfo): void;
   refresh(reason: string, urgent?: boolean): void;
   /** Route the command again from scratch. */
-  dispatch(cmd: ClusterCommand): void;
+  dispatch(cmd: RoutedCommand): void;
 }
 
 export class RedirectHandler {
@@ -37,7 +37,7 @@ export class RedirectHandler {
   }
 
   /** Every error reply of a routed command passes here first; true when it took the command. */
-  readonly onServerError = (cmd: ClusterCommand, error: ReplyError): boolean => {
+  readonly onServerError = (cmd: RoutedCommand, error: ReplyError): boolean => {
     const c = this.#context;
     switch (error.prefix) {
       case 'LOADING':
@@ -60,7 +60,7 @@ export class RedirectHandler {
     }
   };
 
-  #redirect(cmd: ClusterCommand, error: ReplyError): boolean {
+  #redirect(cmd: RoutedCommand, error: ReplyError): boolean {
     const c = this.#context;
     const redirect = parseRedirect(error, c.hostOf(cmd.slot));
     if (redirect === undefined) return false;
@@ -89,9 +89,13 @@ export class RedirectHandler {
       node.send(cmd);
     } else {
       // ASKING must come right before the command on the same connection: both are queued in
-      // this same synchronous step, so nothing can come between them.
-      node.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
-      node.send(cmd);
+      // this same synchronous step, so nothing can come between them. A node client with
+      // several connections (the proxy's, one per protocol) knows which one the command takes.
+      if (node.sendAsking !== undefined) node.sendAsking(cmd);
+      else {
+        node.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
+        node.send(cmd);
+      }
     }
     return true;
   }

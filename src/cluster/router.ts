@@ -14,7 +14,7 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import { ClientClosedError, ClusterDownError, CrossSlotError, type ReplyError } from '../errors.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { Deadlines } from '../util/deadlines.js';
-import { ClusterCommand } from './cluster-command.js';
+import { ClusterCommand, isRouted, type RoutedCommand } from './cluster-command.js';
 import type { NodeClient } from './node-client.js';
 import type { RandomIndex } from './shuffle.js';
 import { keySlot } from './slot.js';
@@ -32,24 +32,24 @@ export interface RouterContext {
   /** Picks a replica among several. */
   readonly randomIndex: RandomIndex;
   /** Every error reply of a routed command passes here first (redirect-handler.ts). */
-  readonly onServerError: (cmd: ClusterCommand, error: ReplyError) => boolean;
+  readonly onServerError: (cmd: RoutedCommand, error: ReplyError) => boolean;
 }
 
 export class Router {
   readonly #context: RouterContext;
   /** Commands waiting for a topology (before the first one, or for a slot nobody serves). */
-  #parked: ClusterCommand[] = [];
+  #parked: RoutedCommand[] = [];
   /**
    * Deadlines of the parked commands, on the one deadline structure (util/deadlines.ts). Ref'd:
    * a caller waits on each, which must keep the process alive (as a socket would) until it is
    * routed or fails. A parked command without a deadline holds no timer.
    */
-  readonly #parkedDeadlines = new Deadlines<ClusterCommand>((cmd) => this.#expireParked(cmd), {
+  readonly #parkedDeadlines = new Deadlines<RoutedCommand>((cmd) => this.#expireParked(cmd), {
     ref: true,
   });
 
   /** Resend a command (transient replies, redirects): route it again. */
-  readonly dispatch = (cmd: ClusterCommand): void => this.#dispatch(cmd);
+  readonly dispatch = (cmd: RoutedCommand): void => this.#dispatch(cmd);
 
   constructor(context: RouterContext) {
     this.#context = context;
@@ -104,7 +104,7 @@ export class Router {
     return c.node(info);
   }
 
-  #dispatch(cmd: ClusterCommand): void {
+  #dispatch(cmd: RoutedCommand): void {
     const c = this.#context;
     if (cmd.settled) return;
     if (c.closed) {
@@ -124,7 +124,7 @@ export class Router {
   /** A command a retired node gave back: callers' commands are routed again. */
   reroute(cmd: PendingCommand): void {
     // Internal one-off commands (a topology query, ASKING) belong to that node.
-    if (cmd instanceof ClusterCommand) this.#dispatch(cmd);
+    if (isRouted(cmd)) this.#dispatch(cmd);
     else
       cmd.fail(
         new ClusterDownError('The node this command waited for stopped serving slots', false),
@@ -151,7 +151,7 @@ export class Router {
   }
 
   /** Hold a command until a topology serves its slot (or its deadline passes). */
-  #park(cmd: ClusterCommand): void {
+  #park(cmd: RoutedCommand): void {
     this.#parked.push(cmd);
     this.#context.refresh(
       this.#context.topology() === undefined ? 'startup' : `slot ${cmd.slot} unserved`,
@@ -161,7 +161,7 @@ export class Router {
   }
 
   /** A parked command's deadline passed before any node served its slot. */
-  #expireParked(cmd: ClusterCommand): void {
+  #expireParked(cmd: RoutedCommand): void {
     const i = this.#parked.indexOf(cmd);
     if (i === -1) return;
     this.#parked.splice(i, 1);

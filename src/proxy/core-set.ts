@@ -16,6 +16,7 @@ import { ClientCore } from '../client/client-core.js';
 import { LeaseState } from '../client/lease-state.js';
 import { type ClientOptions, resolveClientOptions } from '../client/options.js';
 import type { Connection } from '../connection/connection.js';
+import type { PendingCommand } from '../connection/pending-command.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { Lease } from './upstream.js';
 
@@ -34,6 +35,18 @@ class CoreLease implements Lease {
     this.#core = core;
     this.connection = connection;
     this.#state = state;
+  }
+
+  send(cmd: PendingCommand): void {
+    this.connection.send(cmd);
+  }
+
+  get ready(): boolean {
+    return this.connection.ready;
+  }
+
+  get clean(): boolean {
+    return this.connection.clean;
   }
 
   observe(args: readonly (string | Buffer)[]): void {

@@ -25,6 +25,11 @@ export interface ProxyOptions {
     readonly url: string;
     readonly weight?: number;
   }[];
+  /**
+   * Instead of `upstream`: a Redis Cluster, by any of its nodes (`redis://[user:pass@]host:port`;
+   * credentials and TLS come from the first). Clients see one ordinary server.
+   */
+  readonly cluster?: { readonly nodes: readonly string[] };
   /** Shards: twemproxy's `hash`. @default 'fnv1a_64' */
   readonly hash?: HashName;
   /** Shards: twemproxy's `distribution`. @default 'ketama' */
@@ -72,6 +77,7 @@ export interface ResolvedProxyOptions {
   readonly listen: readonly (string | number)[];
   readonly upstream: string | undefined;
   readonly shards: ProxyOptions['shards'];
+  readonly cluster: { readonly nodes: readonly string[] } | undefined;
   readonly sharding: {
     readonly hash: HashName | undefined;
     readonly distribution: Distribution | undefined;
@@ -100,6 +106,7 @@ const KNOWN = new Set([
   'listen',
   'upstream',
   'shards',
+  'cluster',
   'hash',
   'distribution',
   'hashTag',
@@ -142,8 +149,24 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   const users =
     options.users instanceof Map ? options.users : new Map(Object.entries(options.users ?? {}));
   const shards = options.shards;
-  if ((options.upstream === undefined) === (shards === undefined)) {
-    throw new InvalidArgumentError('Give exactly one of the options "upstream" and "shards"');
+  const shapes = [options.upstream, shards, options.cluster].filter((s) => s !== undefined);
+  if (shapes.length !== 1) {
+    throw new InvalidArgumentError(
+      'Give exactly one of the options "upstream", "shards" and "cluster"',
+    );
+  }
+  const cluster = options.cluster;
+  if (
+    cluster !== undefined &&
+    (typeof cluster !== 'object' ||
+      cluster === null ||
+      !Array.isArray(cluster.nodes) ||
+      cluster.nodes.length === 0 ||
+      cluster.nodes.some((n) => typeof n !== 'string'))
+  ) {
+    throw new InvalidArgumentError(
+      'Invalid option "cluster": expected { nodes: ["redis://host:port", …] } with at least one seed URL',
+    );
   }
   if (shards !== undefined && (!Array.isArray(shards) || shards.length === 0)) {
     throw new InvalidArgumentError(
@@ -164,6 +187,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
         ? undefined
         : validateString(options.upstream, 'upstream', { secret: true }),
     shards,
+    cluster: cluster === undefined ? undefined : { nodes: [...cluster.nodes] },
     sharding: {
       hash: options.hash,
       distribution: options.distribution,

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import net from 'node:net';
+import { ClusterUpstream } from './cluster-upstream.js';
 import { ProxyAuth } from './proxy-auth.js';
 import { ProxyCache, type ProxyCacheStats } from './proxy-cache.js';
 import {
@@ -173,6 +174,13 @@ class ProxyServer implements RespoolProxy, SessionHost {
 }
 
 function createUpstream(options: ResolvedProxyOptions): Upstream {
+  if (options.cluster !== undefined) {
+    return new ClusterUpstream({
+      nodes: options.cluster.nodes,
+      maxConnections: options.maxConnections,
+      client: options.upstreamOptions,
+    });
+  }
   if (options.shards !== undefined) {
     return new ShardsUpstream({
       shards: options.shards,

@@ -30,13 +30,16 @@ const MESSAGE: Record<HubKind, string> = {
   ssubscribe: 'smessage',
 };
 
+/** Where the hub subscribes: one server's Subscriber, or a cluster's subscriptions. */
+export type HubSource = Pick<Subscriber, 'subscribe'>;
+
 export class PubSubHub {
-  readonly #subscriber: Subscriber;
+  readonly #subscriber: HubSource;
   /** `kind:name` → members. */
   readonly #channels = new Map<string, Channel>();
   #messages = 0;
 
-  constructor(subscriber: Subscriber) {
+  constructor(subscriber: HubSource) {
     this.#subscriber = subscriber;
   }
 

@@ -23,7 +23,7 @@ export function isScriptKill(name: string, argc: number, sub: string): boolean {
 export function sendOnOwnLease(upstream: Upstream, cmd: PendingCommand, timeoutMs: number): void {
   upstream.lease(3, 0, timeoutMs).then(
     (lease) => {
-      lease.connection.send(
+      lease.send(
         new BasicCommand({
           args: cmd.args,
           ...(cmd.frame === undefined ? {} : { frame: cmd.frame }),

@@ -394,7 +394,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     slot.upstream = true;
     if (lease !== null) {
       lease.observe(slot.args);
-      lease.connection.send(slot);
+      lease.send(slot);
       return true;
     }
     if (!(path as SharedPath).send(slot)) {
@@ -416,6 +416,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
 
   #sendOnLease(slot: Slot): boolean {
     const lease = this.#lease!;
+    // A keyed shape checks the keys on its lease (one slot per transaction): views, no copies.
+    if (this.#host.upstream.routesByKey) slot.args = this.#argvViews(slot);
     return this.#sendOn(lease, slot, lease);
   }
 
@@ -696,7 +698,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     this.#complete(slot, errorReply(`respool proxy: ${error.message}${mayHaveRun}`));
     if (this.#inflight === 0) {
       // A lease whose connection failed is gone with its state.
-      if (this.#lease !== null && !this.#lease.connection.ready) {
+      if (this.#lease !== null && !this.#lease.ready) {
         this.#lease.destroy();
         this.#lease = null;
         this.#inMulti = false;
@@ -803,7 +805,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     this.#lease = null;
     if (lease !== null) {
       // A connection still blocked for this client (or owing replies) cannot be lent again.
-      if (lease.connection.clean) lease.release();
+      if (lease.clean) lease.release();
       else lease.destroy();
     }
     this.#host.remove(this);

@@ -29,8 +29,13 @@ import { errorFrame } from './fanout/reply-frames.js';
 import { PubSubHub } from './pubsub-hub.js';
 import type { HashName } from './sharding/hash-functions.js';
 import { type Distribution, ShardRing } from './sharding/index.js';
-import { serverVersionOf } from './standalone-upstream.js';
-import type { Lease, SharedPath, Upstream, UpstreamStats } from './upstream.js';
+import {
+  type Lease,
+  type SharedPath,
+  type Upstream,
+  UpstreamBase,
+  type UpstreamStats,
+} from './upstream.js';
 
 export interface ShardOptions {
   /** `name=redis://host:port` entries; the name places the shard on the ketama circle. */
@@ -163,18 +168,17 @@ class ShardedPath implements SharedPath {
   }
 }
 
-export class ShardsUpstream implements Upstream {
+export class ShardsUpstream extends UpstreamBase implements Upstream {
   readonly routesByKey = true;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly ring: ShardRing;
   readonly #sets: CoreSet[];
   readonly #paths: [ShardedPath, ShardedPath];
-  readonly #drainListeners: (() => void)[] = [];
   readonly #context: FanoutContext;
-  #serverVersion = '7.0.0';
 
   constructor(options: ShardOptions) {
+    super();
     this.maxConnections = options.maxConnections;
     if (options.maxConnections < options.shards.length + 1) {
       throw new InvalidArgumentError(
@@ -200,7 +204,7 @@ export class ShardsUpstream implements Upstream {
       retryTimeoutMs: options.retryTimeoutMs ?? 30_000,
     });
     this.#sets = options.shards.map(
-      (s) => new CoreSet(s.url, budget, options.maxConnections, this.#onDrain, options.client),
+      (s) => new CoreSet(s.url, budget, options.maxConnections, this.notifyDrain, options.client),
     );
     this.hub = new PubSubHub(this.#sets[0]!.default.subscriber);
     this.#paths = [new ShardedPath(this, 2), new ShardedPath(this, 3)];
@@ -212,20 +216,8 @@ export class ShardsUpstream implements Upstream {
     };
   }
 
-  get serverVersion(): string {
-    return this.#serverVersion;
-  }
-
-  readonly #onDrain = (): void => {
-    for (const listener of this.#drainListeners) listener();
-  };
-
-  onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
-  }
-
-  async start(): Promise<void> {
-    this.#serverVersion = (await serverVersionOf(this.#sets[0]!)) ?? this.#serverVersion;
+  protected versionSource(): Promise<CoreSet> {
+    return Promise.resolve(this.#sets[0]!);
   }
 
   /** A shard answered (`ok`) or failed: auto-eject counts it. */

@@ -3,11 +3,16 @@
  * per protocol and database in use, a bounded pool of leases, one budget). The pub/sub hub's
  * connection is lent by the default core's pool, so it counts in the budget too.
  */
-import { BasicCommand } from '../connection/pending-command.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
 import { PubSubHub } from './pubsub-hub.js';
-import type { Lease, SharedPath, Upstream, UpstreamStats } from './upstream.js';
+import {
+  type Lease,
+  type SharedPath,
+  type Upstream,
+  UpstreamBase,
+  type UpstreamStats,
+} from './upstream.js';
 
 export interface StandaloneUpstreamOptions {
   /** `redis://…` of the server, with its credentials (never shown to clients). */
@@ -17,58 +22,27 @@ export interface StandaloneUpstreamOptions {
   readonly client?: EngineOptions | undefined;
 }
 
-/** The server's version, from the handshake (RESP3) or INFO server. */
-export async function serverVersionOf(set: CoreSet): Promise<string | undefined> {
-  const conn = await set.default.mux.connect();
-  const version = conn.handshake?.serverVersion;
-  if (version !== undefined) return version;
-  const info = await new Promise<string>((resolve, reject) => {
-    conn.send(
-      new BasicCommand({
-        args: ['INFO', 'server'],
-        reply: (v) => resolve(String(v)),
-        fail: reject,
-      }),
-    );
-  });
-  return /redis_version:([^\r\n]+)/.exec(info)?.[1];
-}
-
-export class StandaloneUpstream implements Upstream {
+export class StandaloneUpstream extends UpstreamBase implements Upstream {
   readonly routesByKey = false;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly #set: CoreSet;
-  readonly #drainListeners: (() => void)[] = [];
-  #serverVersion = '7.0.0';
-
   constructor(options: StandaloneUpstreamOptions) {
+    super();
     this.maxConnections = options.maxConnections;
     const budget = new SharedBudget(options.maxConnections);
     this.#set = new CoreSet(
       options.url,
       budget,
       options.maxConnections,
-      this.#onDrain,
+      this.notifyDrain,
       options.client,
     );
     this.hub = new PubSubHub(this.#set.default.subscriber);
   }
 
-  get serverVersion(): string {
-    return this.#serverVersion;
-  }
-
-  readonly #onDrain = (): void => {
-    for (const listener of this.#drainListeners) listener();
-  };
-
-  onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
-  }
-
-  async start(): Promise<void> {
-    this.#serverVersion = (await serverVersionOf(this.#set)) ?? this.#serverVersion;
+  protected versionSource(): Promise<CoreSet> {
+    return Promise.resolve(this.#set);
   }
 
   shared(protocol: 2 | 3, db: number): SharedPath | Error {

@@ -4,8 +4,8 @@
  * requests on a shared path, borrows a lease for stateful work, and subscribes through the hub.
  * Every upstream connection any of these opens counts against one budget, `maxConnections`.
  */
-import type { Connection } from '../connection/connection.js';
-import type { PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
+import type { CoreSet } from './core-set.js';
 import type { PubSubHub } from './pubsub-hub.js';
 
 /** Where a session's ordinary commands go; compared by identity to keep one client's order. */
@@ -17,9 +17,18 @@ export interface SharedPath {
   send(cmd: PendingCommand): boolean;
 }
 
-/** An exclusive upstream connection lent to one session for its stateful work. */
+/**
+ * An exclusive upstream connection lent to one session for its stateful work. Commands go
+ * through the lease, not its connection: a cluster's lease checks their slots, and a transaction
+ * begun with MULTI alone picks its node only when its first key is known.
+ */
 export interface Lease {
-  readonly connection: Connection;
+  /** Send one command (its `args` carry its keys when the upstream routes by key). */
+  send(cmd: PendingCommand): void;
+  /** False once its connection is lost (its state with it). */
+  readonly ready: boolean;
+  /** True when nothing on it is owed a reply or blocked (it can be lent again as it is). */
+  readonly clean: boolean;
   /** Note a command sent on the lease (state to undo on release). */
   observe(args: readonly (string | Buffer)[]): void;
   /** Give it back: reset and reused if clean, destroyed otherwise. */
@@ -61,4 +70,51 @@ export interface Upstream {
   stats(): UpstreamStats;
   /** Graceful: in-flight work answered, connections closed with QUIT. */
   close(): Promise<void>;
+}
+
+/** The server's version, from the handshake (RESP3) or INFO server. */
+export async function serverVersionOf(set: CoreSet): Promise<string | undefined> {
+  const conn = await set.default.mux.connect();
+  const version = conn.handshake?.serverVersion;
+  if (version !== undefined) return version;
+  const info = await new Promise<string>((resolve, reject) => {
+    conn.send(
+      new BasicCommand({
+        args: ['INFO', 'server'],
+        reply: (v) => resolve(String(v)),
+        fail: reject,
+      }),
+    );
+  });
+  return /redis_version:([^\r\n]+)/.exec(info)?.[1];
+}
+
+/**
+ * What every shape does the same way: the drain listeners, and the server version learnt at
+ * start-up from one server (`versionSource`, which also fails start-up fast when unreachable).
+ */
+export abstract class UpstreamBase {
+  readonly #drainListeners: (() => void)[] = [];
+  #serverVersion = '7.0.0';
+
+  get serverVersion(): string {
+    return this.#serverVersion;
+  }
+
+  /** Give to the engine as its drain callback: tells every listener. */
+  protected readonly notifyDrain = (): void => {
+    for (const listener of this.#drainListeners) listener();
+  };
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
+  /** The server whose version HELLO reports, once the upstream can name one. */
+  protected abstract versionSource(): Promise<CoreSet>;
+
+  async start(): Promise<void> {
+    const set = await this.versionSource();
+    this.#serverVersion = (await serverVersionOf(set)) ?? this.#serverVersion;
+  }
 }
