@@ -11,10 +11,12 @@ import { createProxy } from '../proxy/proxy-server.js';
 import { formatTable } from '../util/format-table.js';
 import { UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
+import { SHARD_FLAG_HELP, SHARD_FLAG_OPTIONS, shardOptionsFromFlags } from './proxy-shard-flags.js';
 
 function usage(): string {
   return [
     'Usage: respool proxy --upstream <url> [--listen <addr>]… [options]',
+    '       respool proxy --shard <url> --shard <url>… [shard options] [options]',
     '',
     'A RESP proxy: any client (redis-cli, redis-py, Jedis, go-redis) connects to it as to a',
     'Redis server; the server sees at most --max-connections connections from it, whatever the',
@@ -37,6 +39,7 @@ function usage(): string {
         ],
         ['--lease-timeout <ms>', 'wait for a free connection for MULTI/WATCH/blocking (5000)'],
         ['--metrics-port <port>', 'serve Prometheus metrics on /metrics'],
+        ...SHARD_FLAG_HELP,
         ['--config <file>', 'JSON file with any of the options above (camelCase keys)'],
         ['-h, --help', 'show this help'],
       ],
@@ -75,6 +78,7 @@ export async function runProxy(
       'metrics-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...SHARD_FLAG_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -92,11 +96,21 @@ export async function runProxy(
     (file['metricsPort'] as number | undefined);
   delete file['metricsPort'];
   const idleSeconds = integer(values['client-idle-timeout'], '--client-idle-timeout');
+  const sharding = shardOptionsFromFlags(values, usage(), file['shards'] !== undefined);
+  if (sharding['shards'] !== undefined && values.upstream !== undefined)
+    throw new UsageError('give --upstream or --shard, not both', usage());
   const options: Record<string, unknown> = {
     ...file,
-    upstream: values.upstream ?? file['upstream'] ?? io.env['REDIS_URL'],
+    ...sharding,
     listen: values.listen ?? file['listen'] ?? '127.0.0.1:6380',
   };
+  // A flag wins over the config file, and one shape replaces the other.
+  if (values.upstream !== undefined) {
+    options['upstream'] = values.upstream;
+    delete options['shards'];
+  } else if (sharding['shards'] !== undefined) delete options['upstream'];
+  // $REDIS_URL names one server: it is no default for a proxy in front of shards.
+  else if (options['shards'] === undefined) options['upstream'] ??= io.env['REDIS_URL'];
   const set = (key: string, value: unknown): void => {
     if (value !== undefined) options[key] = value;
   };
@@ -108,7 +122,8 @@ export async function runProxy(
   set('maxClientOutputBytes', integer(values['client-output-limit'], '--client-output-limit'));
   set('maxQueryBufferBytes', integer(values['query-buffer-limit'], '--query-buffer-limit'));
   set('leaseTimeoutMs', integer(values['lease-timeout'], '--lease-timeout'));
-  if (options['upstream'] === undefined) throw new UsageError('--upstream is required', usage());
+  if (options['upstream'] === undefined && options['shards'] === undefined)
+    throw new UsageError('--upstream (or --shard) is required', usage());
   const proxy = createProxy(options as unknown as ProxyOptions);
   await proxy.listen();
   const metrics =
