@@ -24,10 +24,12 @@ export const Route = {
   Subscribe: 14,
   Unsubscribe: 15,
   ConfigGet: 16,
-  /** Never relayed (MONITOR, SYNC, …): `refusal()` explains. */
+  /** Never relayed (SYNC, SHUTDOWN, …): `refusal()` explains. */
   Refused: 17,
   /** Relayed unless `refusal()` objects to its arguments (ACL, CONFIG SET …). */
   MaybeRefused: 18,
+  /** A lease for the whole MONITOR session (`monitor-feed.ts`). */
+  Monitor: 19,
 } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
@@ -51,7 +53,7 @@ const ROUTES = new Map<string, Route>([
   ['punsubscribe', Route.Unsubscribe],
   ['sunsubscribe', Route.Unsubscribe],
   ['config', Route.ConfigGet],
-  ['monitor', Route.Refused],
+  ['monitor', Route.Monitor],
   ['sync', Route.Refused],
   ['psync', Route.Refused],
   ['replicaof', Route.Refused],
