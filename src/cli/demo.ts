@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DemoError } from '../demo/demo-error.js';
+import { runProxyDemo } from '../demo/incident-1-proxy.js';
 import { recapLines } from '../demo/recap.js';
 import type { IncidentReplay, ReplayOption, ReplayReport } from '../demo/replay.js';
 import { findReplay, INCIDENT_REPLAYS, NOT_REPLAYED, runDemo } from '../demo/run-demo.js';
@@ -32,6 +33,10 @@ function usage(): string {
       ]);
     }
   }
+  rows.push([
+    '--proxy',
+    'incident 1 only: the same unbounded pool directly, then through respool proxy',
+  ]);
   rows.push(['-h, --help', 'show this help']);
   const incidents = INCIDENT_REPLAYS.map((r) => [`${r.incident}`, r.title]);
   return [
@@ -71,6 +76,7 @@ export const demoCommand: CliCommand = {
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
       incident: { type: 'string' },
+      proxy: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     };
     for (const name of REPLAY_OPTIONS.keys()) options[name] = { type: 'string' };
@@ -106,6 +112,25 @@ export const demoCommand: CliCommand = {
         throw new UsageError(`--${name} does not apply to incident ${incident}`, usage());
       }
       replayValues.set(name, value);
+    }
+    if (values['proxy'] === true) {
+      if (incident !== 1)
+        throw new UsageError('--proxy replays incident 1: give --incident 1', usage());
+      try {
+        const c = await runProxyDemo(
+          {
+            callers: replayValues.get('callers') ?? REPLAY_OPTIONS.get('callers')!.default,
+            opsPerCaller:
+              replayValues.get('ops-per-caller') ?? REPLAY_OPTIONS.get('ops-per-caller')!.default,
+          },
+          io.out,
+          io.err,
+        );
+        return c.direct.errors + c.proxied.errors + c.proxied.wrongReplies === 0 ? 0 : 1;
+      } catch (error) {
+        if (error instanceof DemoError) throw new CliError(error.message, { cause: error });
+        throw error;
+      }
     }
 
     let result: Awaited<ReturnType<typeof runDemo>>;

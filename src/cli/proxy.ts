@@ -11,10 +11,12 @@ import { createProxy } from '../proxy/proxy-server.js';
 import { formatTable } from '../util/format-table.js';
 import { UsageError } from './cli-error.js';
 import type { CliCommand, CliIo } from './command.js';
+import { SHARD_FLAG_HELP, SHARD_FLAG_OPTIONS, shardOptionsFromFlags } from './proxy-shard-flags.js';
 
 function usage(): string {
   return [
     'Usage: respool proxy --upstream <url> [--listen <addr>]… [options]',
+    '       respool proxy --shard <url> --shard <url>… [shard options] [options]',
     '',
     'A RESP proxy: any client (redis-cli, redis-py, Jedis, go-redis) connects to it as to a',
     'Redis server; the server sees at most --max-connections connections from it, whatever the',
@@ -40,6 +42,7 @@ function usage(): string {
         ],
         ['--lease-timeout <ms>', 'wait for a free connection for MULTI/WATCH/blocking (5000)'],
         ['--metrics-port <port>', 'serve Prometheus metrics on /metrics'],
+        ...SHARD_FLAG_HELP,
         ['--config <file>', 'JSON file with any of the options above (camelCase keys)'],
         ['-h, --help', 'show this help'],
       ],
@@ -81,6 +84,7 @@ export async function runProxy(
       'metrics-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...SHARD_FLAG_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -102,14 +106,33 @@ export async function runProxy(
     values.cluster === undefined
       ? file['cluster']
       : { nodes: values.cluster.flatMap((v) => v.split(',')).filter((v) => v !== '') };
+  const sharding = shardOptionsFromFlags(values, usage(), file['shards'] !== undefined);
+  const shapeFlags = [values.upstream, sharding['shards'], values.cluster].filter(
+    (v) => v !== undefined,
+  );
+  if (shapeFlags.length > 1)
+    throw new UsageError('give one of --upstream, --shard or --cluster, not several', usage());
   const options: Record<string, unknown> = {
     ...file,
-    upstream:
-      values.upstream ??
-      file['upstream'] ??
-      (cluster === undefined && file['shards'] === undefined ? io.env['REDIS_URL'] : undefined),
+    ...sharding,
     listen: values.listen ?? file['listen'] ?? '127.0.0.1:6380',
   };
+  // A flag wins over the config file, and one shape replaces the other.
+  if (values.upstream !== undefined) {
+    options['upstream'] = values.upstream;
+    delete options['shards'];
+    delete options['cluster'];
+  } else if (sharding['shards'] !== undefined) {
+    delete options['upstream'];
+    delete options['cluster'];
+  } else if (values.cluster !== undefined) {
+    delete options['upstream'];
+    delete options['shards'];
+    options['cluster'] = cluster;
+  }
+  // $REDIS_URL names one server: it is no default for a proxy in front of shards or a cluster.
+  else if (options['shards'] === undefined && options['cluster'] === undefined)
+    options['upstream'] ??= io.env['REDIS_URL'];
   const set = (key: string, value: unknown): void => {
     if (value !== undefined) options[key] = value;
   };
@@ -125,9 +148,12 @@ export async function runProxy(
   set('maxClientOutputBytes', integer(values['client-output-limit'], '--client-output-limit'));
   set('maxQueryBufferBytes', integer(values['query-buffer-limit'], '--query-buffer-limit'));
   set('leaseTimeoutMs', integer(values['lease-timeout'], '--lease-timeout'));
-  if (cluster !== undefined) options['cluster'] = cluster;
-  if (options['upstream'] === undefined && cluster === undefined && file['shards'] === undefined)
-    throw new UsageError('--upstream (or --cluster) is required', usage());
+  if (
+    options['upstream'] === undefined &&
+    options['shards'] === undefined &&
+    options['cluster'] === undefined
+  )
+    throw new UsageError('--upstream (or --shard or --cluster) is required', usage());
   const proxy = createProxy(options as unknown as ProxyOptions);
   await proxy.listen();
   const metrics =

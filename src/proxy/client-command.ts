@@ -24,6 +24,7 @@ export interface SessionView {
   readonly subscriptions: ReadonlySet<string>;
   readonly inMulti: boolean;
   readonly blocked: boolean;
+  readonly monitoring: boolean;
   readonly queryBufferBytes: number;
   readonly outputBytes: number;
   readonly pendingReplies: number;
@@ -107,6 +108,7 @@ export function clientLine(s: SessionView): string {
   if (sub + psub + ssub > 0) flags += 'P';
   if (s.inMulti) flags += 'x';
   if (s.blocked) flags += 'b';
+  if (s.monitoring) flags += 'O';
   if (s.addr.startsWith(':')) flags += 'U';
   if (flags === '') flags = 'N';
   return [

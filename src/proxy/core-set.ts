@@ -85,6 +85,7 @@ export class CoreSet {
   readonly default: ClientCore;
   leaseWaits = 0;
   leaseTimeouts = 0;
+  #onConnectFailed: ((core: ClientCore, error: Error | undefined) => void) | undefined;
 
   constructor(
     url: string,
@@ -120,8 +121,21 @@ export class CoreSet {
     core.events.on('error', () => {
       // Each waiting client gets its command's error; nothing more to do here.
     });
+    core.events.on('reconnecting', (info) => {
+      // Attempt 1 is a lost connection about to be redialled; later ones follow a failed dial.
+      if (info.attempt > 1) this.#onConnectFailed?.(core, info.error);
+    });
     this.#cores.set(protocol * 65536 + db, core);
     return core;
+  }
+
+  /**
+   * Be told when a dial to this server failed while commands wait for it (the server went away
+   * after working: the engine keeps them waiting and redials). A shard takes them back to fail
+   * them, as twemproxy answers at once for a dead server.
+   */
+  onConnectFailed(listener: (core: ClientCore, error: Error | undefined) => void): void {
+    this.#onConnectFailed = listener;
   }
 
   /** The core for (protocol, db), created on first use; an Error naming the budget if none. */

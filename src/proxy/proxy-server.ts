@@ -140,7 +140,13 @@ class ProxyServer implements RespoolProxy, SessionHost {
     for (const session of this.#sessions) {
       if (session.lastActivity >= before) continue;
       // As the server does: pub/sub and blocked clients wait by design.
-      if (session.subscriptions.size > 0 || session.blocked || session.pendingReplies > 0) continue;
+      if (
+        session.subscriptions.size > 0 ||
+        session.blocked ||
+        session.monitoring ||
+        session.pendingReplies > 0
+      )
+        continue;
       this.counters.idleKills++;
       session.kill();
     }

@@ -1,6 +1,6 @@
 /**
  * What the proxy will not relay, and why, in words a client's log can show: commands that would
- * change the shared upstream connection for every client (MONITOR, SYNC, CLIENT TRACKING), take
+ * change the shared upstream connection for every client (SYNC, CLIENT TRACKING), take
  * the server away from everyone (SHUTDOWN, REPLICAOF), or reveal or change the upstream's
  * credentials (CONFIG GET requirepass is answered with the secret taken out).
  */
@@ -12,7 +12,6 @@ import { errorReply } from './replies.js';
 const SECRETS = new Set(['requirepass', 'masterauth', 'masteruser']);
 
 const WHY: Record<string, string> = {
-  monitor: 'MONITOR would need an upstream connection per watcher; run it against the server',
   sync: 'replication cannot run through the proxy',
   psync: 'replication cannot run through the proxy',
   replicaof:

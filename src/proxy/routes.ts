@@ -24,12 +24,14 @@ export const Route = {
   Subscribe: 14,
   Unsubscribe: 15,
   ConfigGet: 16,
-  /** Never relayed (MONITOR, SYNC, …): `refusal()` explains. */
+  /** Never relayed (SYNC, SHUTDOWN, …): `refusal()` explains. */
   Refused: 17,
   /** Relayed unless `refusal()` objects to its arguments (ACL, CONFIG SET …). */
   MaybeRefused: 18,
   /** SCRIPT and FUNCTION: relayed, except their KILL, which has a lease of its own. */
   Script: 19,
+  /** A lease for the whole MONITOR session (`monitor-feed.ts`). */
+  Monitor: 20,
 } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
@@ -55,7 +57,7 @@ const ROUTES = new Map<string, Route>([
   ['config', Route.ConfigGet],
   ['script', Route.Script],
   ['function', Route.Script],
-  ['monitor', Route.Refused],
+  ['monitor', Route.Monitor],
   ['sync', Route.Refused],
   ['psync', Route.Refused],
   ['replicaof', Route.Refused],

@@ -22,6 +22,7 @@ import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { clientCommand, type SessionView } from './client-command.js';
 import { authCommand, helloCommand } from './hello-auth.js';
+import { MonitorFeed, type MonitorWatcher } from './monitor-feed.js';
 import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
 import { errorReply, OK, pushReply, RESET } from './replies.js';
@@ -103,7 +104,7 @@ const SUBSCRIBED_ALLOWED = new Set<Route>([
   Route.Reset,
 ]);
 
-export class ClientSession implements RequestSink, HubMember, SessionView {
+export class ClientSession implements RequestSink, HubMember, MonitorWatcher, SessionView {
   readonly id: number;
   readonly socket: net.Socket;
   readonly createdAt = Date.now();
@@ -127,6 +128,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #inflight = 0;
   #path: object | null = null;
   #lease: Lease | null = null;
+  /** MONITOR running on #lease, held until RESET, QUIT or the client leaves. */
+  #monitor: MonitorFeed | null = null;
   #inMulti = false;
   #watching = false;
   /** MULTI could not get a connection: refuse until EXEC/DISCARD (EXECABORT). */
@@ -183,6 +186,10 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
 
   get inMulti(): boolean {
     return this.#inMulti;
+  }
+
+  get monitoring(): boolean {
+    return this.#monitor !== null;
   }
 
   get blocked(): boolean {
@@ -269,6 +276,12 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
         ),
       );
     }
+    if (this.#monitor !== null && route !== Route.Reset && route !== Route.Quit) {
+      return this.#local(
+        slot,
+        errorReply('respool proxy: only RESET and QUIT are accepted while MONITOR runs'),
+      );
+    }
     switch (route) {
       case Route.Plain:
         if (this.#lease === null && this.#host.cache?.wants(name, argc, this.db) === true) {
@@ -340,6 +353,8 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
           slot,
           refusal(name, this.#argv(slot, argc)) ?? errorReply(`unknown command '${name}'`),
         );
+      case Route.Monitor:
+        return this.#startMonitor(slot);
       case Route.MaybeRefused: {
         const why = refusal(name, this.#argv(slot, argc));
         if (why !== undefined) return this.#refuse(slot, why);
@@ -488,10 +503,59 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     return at === undefined ? undefined : views[at];
   }
 
+  /** MONITOR: a lease for the session, its connection turned into the feed of lines. */
+  #startMonitor(slot: Slot): boolean {
+    if (this.#lease === null) {
+      if (this.#host.upstream.routesByKey) {
+        return this.#local(
+          slot,
+          errorReply(
+            'respool proxy: MONITOR watches one server; with shards, run it on each shard',
+          ),
+        );
+      }
+      return this.#startLease(slot);
+    }
+    if (this.#inMulti || this.#watching)
+      return this.#local(
+        slot,
+        errorReply('respool proxy: MONITOR inside MULTI or WATCH is not supported'),
+      );
+    const lease = this.#lease;
+    if (!this.#sendOnLease(slot)) return false;
+    const feed = new MonitorFeed(lease, this);
+    this.#monitor = feed;
+    feed.start();
+    slot.transform = (value) => {
+      // Refused upstream (ACL): nothing will follow; the connection is not lent again.
+      if ((value as Buffer)[0] !== 0x2b) this.#endMonitor();
+      return value as Buffer;
+    };
+    return true;
+  }
+
+  /** Close the MONITOR connection (RESET, the client gone, MONITOR refused). */
+  #endMonitor(): void {
+    this.#monitor?.stop();
+    this.#monitor = null;
+    this.#lease = null;
+    this.#path = null;
+  }
+
+  feedLost(error: Error): void {
+    this.#monitor = null;
+    this.#lease = null;
+    this.#path = null;
+    if (this.closed) return;
+    this.deliver(errorReply(`respool proxy: the MONITOR connection failed: ${error.message}`));
+    this.#closeAfterReplies();
+  }
+
   /** Give the lease back once it holds no state and owes no reply. */
   #maybeReleaseLease(): void {
     const lease = this.#lease;
     if (lease === null || this.#inflight > 0 || this.#inMulti || this.#watching) return;
+    if (this.#monitor !== null) return;
     this.#lease = null;
     this.#path = null;
     lease.release();
@@ -521,6 +585,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
   #reset(slot: Slot): boolean {
     if (this.#inflight > 0) return false;
     this.#unsubscribeAll();
+    if (this.#monitor !== null) this.#endMonitor();
     if (this.#lease !== null) {
       // The pool's reset undoes MULTI/WATCH/SELECT before lending it again.
       this.#lease.release();
@@ -801,6 +866,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
     this.closed = true;
     this.#parser.stopped = true;
     this.#unsubscribeAll();
+    if (this.#monitor !== null) this.#endMonitor();
     const lease = this.#lease;
     this.#lease = null;
     if (lease !== null) {

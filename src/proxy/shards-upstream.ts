@@ -203,9 +203,28 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
       maxFailures: options.maxFailures ?? 2,
       retryTimeoutMs: options.retryTimeoutMs ?? 30_000,
     });
-    this.#sets = options.shards.map(
-      (s) => new CoreSet(s.url, budget, options.maxConnections, this.notifyDrain, options.client),
-    );
+    this.#sets = options.shards.map((s, i) => {
+      const set = new CoreSet(
+        s.url,
+        budget,
+        options.maxConnections,
+        this.notifyDrain,
+        options.client,
+      );
+      const spec = this.ring.shards[i]!;
+      const label = s.name ?? `${spec.host}${spec.port === undefined ? '' : `:${spec.port}`}`;
+      // A dead shard answers at once, each failure counted (auto-eject), instead of letting
+      // its clients wait until it comes back.
+      set.onConnectFailed((core, error) => {
+        const why = new Error(
+          `shard ${label} is unreachable${error === undefined ? '' : `: ${error.message}`}`,
+        );
+        for (const cmd of core.mux.takeWaiting()) cmd.fail(why);
+        // Their senders stopped reading their clients when the mux queued them: read on.
+        this.notifyDrain();
+      });
+      return set;
+    });
     this.hub = new PubSubHub(this.#sets[0]!.default.subscriber);
     this.#paths = [new ShardedPath(this, 2), new ShardedPath(this, 3)];
     this.#context = {

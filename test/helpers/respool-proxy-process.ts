@@ -26,9 +26,13 @@ export interface ProxyProcess {
 export interface ProxyLaunch {
   /** Checkout holding the CLI. */
   readonly root: string;
-  readonly upstreamPort: number;
+  readonly upstreamPort?: number;
+  /** Instead of `--upstream` on `upstreamPort`: the flags naming what is behind (`--shard …`). */
+  readonly upstreamArgs?: readonly string[];
   readonly maxConnections: number;
   readonly maxClients: number;
+  /** More flags (`--lease-timeout 200`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** The command line that runs the proxy CLI of `root`, or undefined when it has none. */
@@ -49,12 +53,12 @@ export async function startRespoolProxy(launch: ProxyLaunch): Promise<ProxyProce
     'proxy',
     '--listen',
     `${HOST}:${port}`,
-    '--upstream',
-    `redis://${HOST}:${launch.upstreamPort}`,
+    ...(launch.upstreamArgs ?? ['--upstream', `redis://${HOST}:${launch.upstreamPort}`]),
     '--max-connections',
     String(launch.maxConnections),
     '--max-clients',
     String(launch.maxClients),
+    ...(launch.extraArgs ?? []),
   ];
   let stderr = '';
   const child: ChildProcess = spawn(process.execPath, args, {
