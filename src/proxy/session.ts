@@ -26,6 +26,7 @@ import { configGet, refusal } from './refusals.js';
 import { errorReply, OK, pushReply, RESET } from './replies.js';
 import { Route, routeOf } from './routes.js';
 import type { SessionHost } from './session-host.js';
+import { type CongestionSink, TurnBatch } from './turn-batch.js';
 import type { Lease, SharedPath } from './upstream.js';
 
 /** One request awaiting its reply, in the client's order. Implements the engine's command. */
@@ -83,6 +84,9 @@ const PAUSE_UPSTREAM = 1;
 const PAUSE_OUTPUT = 2;
 const PAUSE_HELD = 4;
 
+/** Every session's shared-path requests, handed over once per turn (turn-batch.ts says why). */
+const TURN_BATCH = new TurnBatch();
+
 /** The hub path: compared by identity like the others. */
 const HUB_PATH = {};
 
@@ -94,7 +98,7 @@ const SUBSCRIBED_ALLOWED = new Set<Route>([
   Route.Reset,
 ]);
 
-export class ClientSession implements RequestSink, HubMember, SessionView {
+export class ClientSession implements RequestSink, HubMember, SessionView, CongestionSink {
   readonly id: number;
   readonly socket: net.Socket;
   readonly createdAt = Date.now();
@@ -357,11 +361,15 @@ export class ClientSession implements RequestSink, HubMember, SessionView {
       lease.connection.send(slot);
       return true;
     }
-    if (!(path as SharedPath).send(slot)) {
-      this.#pause(PAUSE_UPSTREAM);
-      this.#host.congested(this);
-    }
+    TURN_BATCH.add(path as SharedPath, slot, this);
     return true;
+  }
+
+  /** A request of this session met a congested shared path: stop reading until it drains. */
+  sharedCongested(): void {
+    if (this.closed) return;
+    this.#pause(PAUSE_UPSTREAM);
+    this.#host.congested(this);
   }
 
   #sendShared(slot: Slot): boolean {
