@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { run } from 'mitata';
 import { registerChannelBenches } from './channels.bench.js';
 import { registerClockBenches, registerCommandBenches } from './command.bench.js';
+import { registerCommandNameBenches } from './command-names.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
 import { registerFrameScannerBenches } from './frame-scanner.bench.js';
@@ -33,6 +34,7 @@ registerSlotBenches();
 registerCommandBenches();
 registerClockBenches();
 registerChannelBenches();
+registerCommandNameBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

@@ -20,6 +20,7 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { clientCommand, type SessionView } from './client-command.js';
+import { CommandNames, nameArgs } from './command-names.js';
 import { authCommand, helloCommand } from './hello-auth.js';
 import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
@@ -68,16 +69,8 @@ class Slot implements PendingCommand {
   }
 }
 
-/** Interned one-element argument arrays by command name: no allocation per request. */
-const NAME_ARGS = new Map<string, readonly string[]>();
-function nameArgs(name: string): readonly string[] {
-  let args = NAME_ARGS.get(name);
-  if (args === undefined) {
-    args = Object.freeze([name]);
-    if (NAME_ARGS.size < 4096) NAME_ARGS.set(name, args);
-  }
-  return args;
-}
+/** Request names, interned from their bytes (command-names.ts says why). */
+const NAMES = new CommandNames();
 
 // Why reading is paused (bits).
 const PAUSE_UPSTREAM = 1;
@@ -206,8 +199,7 @@ export class ClientSession implements RequestSink, HubMember, SessionView, Conge
   onRequest(frame: Buffer, argc: number): void {
     if (argc === 0 || this.#closing) return;
     const parser = this.#parser;
-    const name = frame.toString('latin1', parser.argStart[0], parser.argEnd[0]).toLowerCase();
-    const slot = new Slot(this, frame, nameArgs(name));
+    const slot = new Slot(this, frame, NAMES.argsOf(frame, parser.argStart[0]!, parser.argEnd[0]!));
     this.#host.counters.commands++;
     if (this.#replyMode !== 'on') {
       slot.silent = true;
