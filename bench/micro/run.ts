@@ -14,6 +14,7 @@ import { run } from 'mitata';
 import { registerCacheHitBenches } from './cache-hit.bench.js';
 import { registerChannelBenches } from './channels.bench.js';
 import { registerClockBenches, registerCommandBenches } from './command.bench.js';
+import { registerCommandNameBenches } from './command-names.bench.js';
 import { registerDecoderBenches } from './decoder.bench.js';
 import { registerEncoderBenches } from './encoder.bench.js';
 import { registerFrameScannerBenches } from './frame-scanner.bench.js';
@@ -35,6 +36,7 @@ registerCommandBenches();
 registerClockBenches();
 registerChannelBenches();
 registerCacheHitBenches();
+registerCommandNameBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

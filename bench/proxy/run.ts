@@ -4,7 +4,9 @@
  * machine, in alternating rounds; medians and the ratios the proxy's targets are stated in
  * (docs/performance.md of the shared notes): `-c 50` ≥ 1.0× direct and twemproxy, `-c 50 -P 16`
  * ≥ 2.0× twemproxy, lone-client p50 ≤ twemproxy's. Then the proxy's resident memory with 10,000
- * idle clients (target < 300 MB), and nutcracker's for comparison.
+ * idle clients (target < 300 MB), and nutcracker's for comparison. A bare relay (bare-relay.ts: one
+ * upstream socket, frame scanning, raw bytes, one write per turn, no features) runs in the same
+ * rounds as the floor the proxy should stay close to.
  *
  *   npm run bench -- --proxy                        # 3 rounds, 200,000 requests per run
  *   npm run bench -- --proxy --quick                # 1 round, 20,000 requests, 2,000 idle clients
@@ -14,17 +16,20 @@
  * --max-connections N` (or the same CLI from source through tsx when dist/ is not built). When
  * the checkout has no proxy CLI, the bench says "proxy not built" and measures the other two.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { freePort } from '../../test/helpers/free-port.js';
 import {
   type Nutcracker,
   nutcrackerAvailable,
   startNutcracker,
 } from '../../test/helpers/nutcracker.js';
+import { rawCommands } from '../../test/helpers/raw-resp.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { type ProxyProcess, startRespoolProxy } from '../../test/helpers/respool-proxy-process.js';
 import { type IdleResult, measureIdleClients } from './idle-clients.js';
@@ -91,6 +96,50 @@ async function benchmark(port: number, scenario: Scenario, requests: number): Pr
   return scenario.figure === 'rps' ? Number(row[1]) : Number(row[4]) * 1000;
 }
 
+interface BareRelay {
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** The bare relay (bare-relay.ts) in its own process, like the proxy: the floor, same run. */
+async function startBareRelay(upstreamPort: number): Promise<BareRelay> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'bench/proxy/bare-relay.ts'),
+      String(port),
+      String(upstreamPort),
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.once('exit', () => child.kill('SIGKILL'));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await gone;
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const [reply] = await rawCommands('127.0.0.1', port, undefined, [['PING']], 1_000);
+      if (reply === 'PONG') break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error('the bare relay did not start');
+    }
+    await delay(50);
+  }
+  return { port, pid: child.pid ?? -1, stop };
+}
+
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -149,6 +198,7 @@ export async function runProxyBench(argv: readonly string[]): Promise<void> {
   const server = await startRedis();
   let nutcracker: Nutcracker | undefined;
   let proxy: ProxyProcess | undefined;
+  let relay: BareRelay | undefined;
   try {
     const targets: Target[] = [{ name: 'direct', port: server.port, pid: server.pid }];
     proxy = await startRespoolProxy({
@@ -164,6 +214,8 @@ export async function runProxyBench(argv: readonly string[]): Promise<void> {
     } else {
       targets.push({ name: 'respool proxy', port: proxy.port, pid: proxy.pid });
     }
+    relay = await startBareRelay(server.port);
+    targets.push({ name: 'bare relay', port: relay.port, pid: relay.pid });
     if (nutcrackerAvailable()) {
       nutcracker = await startNutcracker([
         {
@@ -231,12 +283,24 @@ export async function runProxyBench(argv: readonly string[]): Promise<void> {
       );
       for (const s of SCENARIOS) {
         const ours = medianOf(s.name, 'respool proxy');
-        for (const other of ['direct', 'twemproxy']) {
+        for (const other of ['direct', 'twemproxy', 'bare relay']) {
           const theirs = medianOf(s.name, other);
           if (Number.isNaN(theirs)) continue;
           const ratio = ours / theirs;
           ratios[`${s.name} vs ${other}`] = ratio;
           print(`  ${s.name.padEnd(18)} respool proxy ÷ ${other.padEnd(10)} ${ratio.toFixed(2)}×`);
+        }
+      }
+      // The floor's own standing, so a slow run of the machine shows as a low floor too.
+      for (const s of SCENARIOS) {
+        const floor = medianOf(s.name, 'bare relay');
+        for (const other of ['direct', 'twemproxy']) {
+          const theirs = medianOf(s.name, other);
+          if (Number.isNaN(theirs) || Number.isNaN(floor)) continue;
+          ratios[`bare relay ${s.name} vs ${other}`] = floor / theirs;
+          print(
+            `  ${s.name.padEnd(18)} bare relay ÷ ${other.padEnd(13)} ${(floor / theirs).toFixed(2)}×`,
+          );
         }
       }
       print(
@@ -248,7 +312,8 @@ export async function runProxyBench(argv: readonly string[]): Promise<void> {
     if (idleClients > 0) {
       print('');
       for (const target of targets) {
-        if (target.name === 'direct' || target.pid === undefined) continue;
+        if (target.name === 'direct' || target.name === 'bare relay' || target.pid === undefined)
+          continue;
         try {
           const r = await measureIdleClients(target.port, target.pid, idleClients);
           idle[target.name] = r;
@@ -274,6 +339,7 @@ export async function runProxyBench(argv: readonly string[]): Promise<void> {
     }
   } finally {
     await proxy?.stop();
+    await relay?.stop();
     await nutcracker?.stop();
     await server.stop();
   }
