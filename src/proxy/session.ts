@@ -157,6 +157,8 @@ export class ClientSession
   /** The proxy refused a command inside MULTI: EXEC discards upstream and answers EXECABORT. */
   #multiRefused = false;
   #acquiring = false;
+  /** #drainHeld is running (see there). */
+  #draining = false;
   #replyMode: 'on' | 'off' | 'skip' = 'on';
   #paused = 0;
   #readingStopped = false;
@@ -242,16 +244,27 @@ export class ClientSession
     this.#pause(PAUSE_HELD);
   }
 
-  /** Dispatch held requests in order until one must wait again. */
+  /**
+   * Dispatch held requests in order until one must wait again. Not re-entered: a lease or path
+   * that answers inside `send` settles the session from within #dispatch, and a nested drain
+   * would dispatch the slot still at the head of #held a second time (MULTI sent twice, the
+   * lease never given back). The loop below goes on with the next slot itself.
+   */
   #drainHeld(): void {
-    const held = this.#held;
-    while (held.length > 0 && !this.closed) {
-      const slot = held.peek()!;
-      const argc = this.#parser.reparse(slot.frame);
-      if (!this.#dispatch(slot, argc)) return;
-      held.shift();
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      const held = this.#held;
+      while (held.length > 0 && !this.closed) {
+        const slot = held.peek()!;
+        const argc = this.#parser.reparse(slot.frame);
+        if (!this.#dispatch(slot, argc)) return;
+        held.shift();
+      }
+      if (held.length === 0) this.#resume(PAUSE_HELD);
+    } finally {
+      this.#draining = false;
     }
-    if (held.length === 0) this.#resume(PAUSE_HELD);
   }
 
   // ── routing ──────────────────────────────────────────────────────────────────────────────
