@@ -18,6 +18,7 @@ import { SharedBudget } from '../pool/shared-budget.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import type { RespArg } from '../protocol/resp-types.js';
 import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
+import { Gather, type GatherPart } from './fanout/gather.js';
 import {
   type FanoutContext,
   mergeAllNodes,
@@ -52,70 +53,6 @@ export interface ShardOptions {
   readonly maxFailures?: number | undefined;
   readonly retryTimeoutMs?: number | undefined;
   readonly client?: EngineOptions | undefined;
-}
-
-/** One sub-request of a split or fanned-out command; reports to its parent. */
-class Part implements PendingCommand {
-  readonly args: readonly Buffer[];
-  readonly frame: Buffer;
-  readonly raw = true;
-  readonly returnBuffers = false;
-  readonly #gather: Gather;
-  readonly #index: number;
-  settled = false;
-
-  constructor(gather: Gather, index: number, args: readonly Buffer[], frame: Buffer) {
-    this.#gather = gather;
-    this.#index = index;
-    this.args = args;
-    this.frame = frame;
-  }
-
-  reply(value: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.#gather.done(this.#index, value as Buffer, true);
-  }
-
-  fail(error: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.#gather.done(
-      this.#index,
-      errorFrame(`ERR respool proxy: ${error.message.replace(/[\r\n]+/g, ' ')}`),
-      false,
-    );
-  }
-}
-
-/** Waits for every part, then answers the client's command with the merged bytes. */
-class Gather {
-  readonly #replies: Buffer[];
-  #left: number;
-  readonly #target: PendingCommand;
-  readonly #merge: (replies: Buffer[]) => Buffer;
-  readonly #shards: readonly number[];
-  readonly #upstream: ShardsUpstream;
-
-  constructor(
-    target: PendingCommand,
-    shards: readonly number[],
-    merge: (r: Buffer[]) => Buffer,
-    upstream: ShardsUpstream,
-  ) {
-    this.#target = target;
-    this.#shards = shards;
-    this.#left = shards.length;
-    this.#replies = new Array(shards.length);
-    this.#merge = merge;
-    this.#upstream = upstream;
-  }
-
-  done(index: number, reply: Buffer, ok: boolean): void {
-    this.#upstream.report(this.#shards[index]!, ok);
-    this.#replies[index] = reply;
-    if (--this.#left === 0) this.#target.reply(this.#merge(this.#replies));
-  }
 }
 
 /** Forwards one routed command's reply, counting the shard's health on the way. */
@@ -268,6 +205,11 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
     return core.mux.send(cmd);
   }
 
+  /** One part of a fan-out to `shard`, its outcome counted for auto-eject as a routed one's. */
+  #sendPart(shard: number, protocol: 2 | 3, part: GatherPart): boolean {
+    return this.#send(shard, protocol, new Routed(part, shard, this));
+  }
+
   /** Route one client command (its `args` are the whole argument vector). */
   route(cmd: PendingCommand, protocol: 2 | 3): boolean {
     const args = cmd.args as Buffer[];
@@ -292,47 +234,33 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
         const subs = plan.plan.subs;
         if (subs.length === 1)
           return this.#send(subs[0]!.target, protocol, new Routed(cmd, subs[0]!.target, this));
-        const gather = new Gather(
-          cmd,
-          subs.map((s) => s.target),
-          (replies) => mergeMultiKey(plan.plan, replies),
-          this,
-        );
+        const gather = new Gather(cmd, subs.length, (replies) => mergeMultiKey(plan.plan, replies));
         let ok = true;
         subs.forEach((sub, i) => {
           ok =
-            this.#send(
+            this.#sendPart(
               sub.target,
               protocol,
-              new Part(gather, i, sub.args, encodeCommand(sub.args)),
+              gather.part(i, sub.args, encodeCommand(sub.args)),
             ) && ok;
         });
         return ok;
       }
       case 'all': {
         const shards = this.#sets.map((_, i) => i);
-        const gather = new Gather(
-          cmd,
-          shards,
-          (replies) => mergeAllNodes(plan.merge, replies),
-          this,
+        const gather = new Gather(cmd, shards.length, (replies) =>
+          mergeAllNodes(plan.merge, replies),
         );
         const frame = cmd.frame ?? encodeCommand(args);
         let ok = true;
-        for (const i of shards)
-          ok = this.#send(i, protocol, new Part(gather, i, args, frame)) && ok;
+        for (const i of shards) ok = this.#sendPart(i, protocol, gather.part(i, args, frame)) && ok;
         return ok;
       }
       case 'scan': {
         const node = plan.node;
         const count = this.#sets.length;
-        const gather = new Gather(
-          cmd,
-          [node],
-          (replies) => rewriteScanReply(replies[0]!, node, count),
-          this,
-        );
-        return this.#send(node, protocol, new Part(gather, 0, plan.args, encodeCommand(plan.args)));
+        const gather = new Gather(cmd, 1, (replies) => rewriteScanReply(replies[0]!, node, count));
+        return this.#sendPart(node, protocol, gather.part(0, plan.args, encodeCommand(plan.args)));
       }
     }
   }
