@@ -17,7 +17,6 @@ import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
 import { CommandFlag, getCommandSpec } from '../commands/table.js';
-import type { PendingCommand } from '../connection/pending-command.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { clientCommand, type SessionView } from './client-command.js';
@@ -27,51 +26,13 @@ import { MonitorFeed, type MonitorWatcher } from './monitor-feed.js';
 import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
 import { errorReply, OK, pushReply, RESET } from './replies.js';
+import { ReplyOutput } from './reply-output.js';
 import { Route, routeOf } from './routes.js';
 import { isScriptKill, sendOnOwnLease } from './script-kill.js';
 import type { SessionHost } from './session-host.js';
+import { Slot } from './session-slot.js';
 import { type CongestionSink, TurnBatch } from './turn-batch.js';
 import type { Lease, SharedPath } from './upstream.js';
-
-/** One request awaiting its reply, in the client's order. Implements the engine's command. */
-class Slot implements PendingCommand {
-  args: readonly (string | Buffer)[];
-  /** What is written upstream (EXEC becomes DISCARD in an aborted transaction). */
-  frame: Buffer;
-  raw = true;
-  readonly returnBuffers = false;
-  readonly session: ClientSession;
-  /** The reply bytes, once known. */
-  value: Buffer | undefined = undefined;
-  /** CLIENT REPLY OFF/SKIP: answered, but not written. */
-  silent = false;
-  /** Sent upstream and not answered yet (counts in the session's in-flight). */
-  upstream = false;
-  /** Turns a decoded reply (raw false) into the bytes to write. */
-  transform: ((value: unknown) => Buffer) | undefined = undefined;
-  /** SELECT sent on a lease: the db the session is in once it succeeds. */
-  selectDb = -1;
-  /** The engine's "first outcome wins" flag: set by the one reply or failure a slot gets. */
-  settled = false;
-
-  constructor(session: ClientSession, frame: Buffer, args: readonly string[]) {
-    this.session = session;
-    this.frame = frame;
-    this.args = args;
-  }
-
-  reply(value: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.session.onUpstreamReply(this, value);
-  }
-
-  fail(error: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.session.onUpstreamFail(this, error);
-  }
-}
 
 /** Request names, interned from their bytes (command-names.ts says why). */
 const NAMES = new CommandNames();
@@ -80,27 +41,6 @@ const NAMES = new CommandNames();
 const PAUSE_UPSTREAM = 1;
 const PAUSE_OUTPUT = 2;
 const PAUSE_HELD = 4;
-
-/** Replies of one turn up to this size are copied into one Buffer and written with one call. */
-const COALESCE_MAX_BYTES = 64 * 1024;
-
-/** Sessions with replies queued this turn, written in the check phase (see #write). */
-const DIRTY: ClientSession[] = [];
-let repliesScheduled = false;
-
-function flushLater(session: ClientSession): void {
-  DIRTY.push(session);
-  if (repliesScheduled) return;
-  repliesScheduled = true;
-  setImmediate(flushDirty);
-}
-
-function flushDirty(): void {
-  // A flush cannot queue more replies for this turn (it only writes), so one pass suffices.
-  for (let i = 0; i < DIRTY.length; i++) DIRTY[i]!.flushReplies();
-  DIRTY.length = 0;
-  repliesScheduled = false;
-}
 
 /** Every session's shared-path requests, handed over once per turn (turn-batch.ts says why). */
 const TURN_BATCH = new TurnBatch();
@@ -162,13 +102,13 @@ export class ClientSession
   #replyMode: 'on' | 'off' | 'skip' = 'on';
   #paused = 0;
   #readingStopped = false;
-  /** Replies of this turn not yet handed to the socket (see #write). */
-  #out: Buffer[] = [];
-  #outBytes = 0;
+  /** Replies of this turn not yet handed to the socket (reply-output.ts). */
+  readonly #output: ReplyOutput;
   #closing = false;
   closed = false;
 
   constructor(host: SessionHost, socket: net.Socket, id: number) {
+    const session = this;
     this.#host = host;
     this.socket = socket;
     this.id = id;
@@ -179,6 +119,28 @@ export class ClientSession
         : `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`;
     this.#parser = new RequestParser(this, host.options.requestLimits);
+    this.#output = new ReplyOutput(
+      socket,
+      {
+        get closed() {
+          return session.closed;
+        },
+        overLimit: () => {
+          if (!this.socket.destroyed) this.#host.counters.outputLimitKills++;
+          this.kill();
+        },
+        pause: () => this.#pause(PAUSE_OUTPUT),
+        flushed: () => {
+          // Paused for bytes that were still queued here: when the socket took them without
+          // asking for a drain, no 'drain' will come to resume reading.
+          if ((this.#paused & PAUSE_OUTPUT) !== 0 && !socket.writableNeedDrain) {
+            this.#resume(PAUSE_OUTPUT);
+          }
+          if (this.#closing && this.#queue.length === 0) this.#end();
+        },
+      },
+      host.options,
+    );
     socket.on('data', (chunk: Buffer) => {
       this.lastActivity = Date.now();
       this.#parser.feed(chunk);
@@ -197,7 +159,7 @@ export class ClientSession
   }
 
   get outputBytes(): number {
-    return this.socket.writableLength + this.#outBytes;
+    return this.#output.pendingBytes;
   }
 
   get pendingReplies(): number {
@@ -758,7 +720,7 @@ export class ClientSession
   /** A message from the hub, in this client's protocol. */
   deliver(frame: Buffer): void {
     if (this.closed) return;
-    if (this.#queue.length === 0) this.#write(frame);
+    if (this.#queue.length === 0) this.#output.write(frame);
     else {
       const slot = new Slot(this, frame, nameArgs('message'));
       this.#queue.push(slot);
@@ -822,69 +784,21 @@ export class ClientSession
     if (queue.peek() !== slot) return;
     for (let s = queue.peek(); s !== undefined && s.value !== undefined; s = queue.peek()) {
       queue.shift();
-      if (!s.silent) this.#write(s.value);
+      if (!s.silent) this.#output.write(s.value);
     }
-    if (this.#closing && queue.length === 0 && this.#out.length === 0) this.#end();
+    if (this.#closing && queue.length === 0 && !this.#output.queued) this.#end();
   }
 
-  /**
-   * Queue reply bytes; they reach the socket once per turn, together (flushReplies). Why once
-   * per turn and not per tick: libuv reads the upstream socket up to 64 KiB per callback and
-   * several times per poll phase, and a client's pipeline of replies is often cut between two
-   * reads; flushing per tick wrote it in two syscalls. Why not cork: a corked socket hands its chunks to writev one by one, and at `-P 16` the JS and
-   * native cost per chunk (write request, chunk array, iovec) was a fifth of the proxy's CPU.
-   * Copying small replies into one Buffer and making one write costs less than that.
-   */
-  #write(bytes: Buffer): void {
-    const out = this.#out;
-    if (out.length === 0) flushLater(this);
-    out.push(bytes);
-    this.#outBytes += bytes.length;
-    const pending = this.socket.writableLength + this.#outBytes;
-    const limits = this.#host.options;
-    if (pending > limits.maxClientOutputBytes) {
-      if (!this.socket.destroyed) this.#host.counters.outputLimitKills++;
-      this.kill();
-    } else if (pending > limits.clientOutputPauseBytes) {
-      this.#pause(PAUSE_OUTPUT);
-    }
-  }
-
-  /** Write what #write queued (called once per turn by flushLater). */
+  /** Write this turn's replies now (reply-output.ts; also what the turn's check phase does). */
   flushReplies(): void {
-    const out = this.#out;
-    const n = out.length;
-    if (n === 0) return;
-    const bytes = this.#outBytes;
-    this.#outBytes = 0;
-    const socket = this.socket;
-    if (this.closed || socket.destroyed) {
-      out.length = 0;
-      return;
-    }
-    if (n === 1) socket.write(out[0]!);
-    else if (bytes <= COALESCE_MAX_BYTES) socket.write(Buffer.concat(out, bytes));
-    else {
-      // Large replies go by reference: copying megabytes to save a few iovecs is no saving.
-      socket.cork();
-      for (let i = 0; i < n; i++) socket.write(out[i]!);
-      socket.uncork();
-    }
-    // Reused from turn to turn; the socket keeps the Buffers, not the array.
-    out.length = 0;
-    // Paused for bytes that were still queued here: when the socket took them without asking
-    // for a drain, no 'drain' will come to resume reading.
-    if ((this.#paused & PAUSE_OUTPUT) !== 0 && !socket.writableNeedDrain) {
-      this.#resume(PAUSE_OUTPUT);
-    }
-    if (this.#closing && this.#queue.length === 0) this.#end();
+    this.#output.flush();
   }
 
   #closeAfterReplies(): void {
     this.#closing = true;
     this.#parser.stopped = true;
     // With replies still to flush, #flushReplies ends the socket after writing them.
-    if (this.#queue.length === 0 && this.#out.length === 0) this.#end();
+    if (this.#queue.length === 0 && !this.#output.queued) this.#end();
   }
 
   /**
