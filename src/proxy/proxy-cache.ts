@@ -12,14 +12,17 @@
  * acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
  * costs that shared PING instead of a GET per client, and the value is served by the proxy.
  *
- * What is cached: `GET key` in database 0 on a standalone upstream. The session's path rule
- * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the
- * GET waits until the SET is answered.
+ * What is cached: the one-key reads of proxy-cache-replies.ts (GET, HGET, HGETALL, SMEMBERS,
+ * EXISTS with one key, TYPE, …) in database 0 on a standalone upstream, each reply re-encoded in
+ * the client's protocol as the server would have sent it. The session's path rule (one path in
+ * flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
+ * until the SET is answered.
  */
-import type { CachedReads } from '../client/cached-client.js';
+import type { CachedClient } from '../client/cached-client.js';
 import { createClient, type RespoolClient } from '../client/client.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
+import { proxyCachedRead } from './proxy-cache-replies.js';
 import type { SharedPath } from './upstream.js';
 
 export interface ProxyCacheOptions {
@@ -40,13 +43,10 @@ interface CachedSlot extends PendingCommand {
   readonly session: { readonly protocol: 2 | 3 };
 }
 
-const NULL_RESP2 = Buffer.from('$-1\r\n');
-const NULL_RESP3 = Buffer.from('_\r\n');
-
 export class ProxyCache implements SharedPath {
   readonly #owner: RespoolClient;
   readonly #client: RespoolClient<Buffer>;
-  readonly #cached: CachedReads<Buffer>;
+  readonly #cached: CachedClient<Buffer>;
   /** The PING that reads arriving in this tick wait for; cleared on the next tick. */
   #barrier: Promise<void> | null = null;
   readonly #clearBarrier = (): void => {
@@ -63,23 +63,27 @@ export class ProxyCache implements SharedPath {
       cache: { maxEntries: options.maxEntries, maxBytes: options.maxBytes },
     });
     this.#client = client.withOptions({ returnBuffers: true });
-    this.#cached = this.#client.cached;
+    // The view's internal read(): any cacheable command by its arguments, reply untransformed.
+    this.#cached = this.#client.cached as CachedClient<Buffer>;
     this.#owner = client;
   }
 
   /** Whether a request is one the cache serves (the session asks before building arguments). */
   wants(name: string, argc: number, db: number): boolean {
-    return name === 'get' && argc === 2 && db === 0;
+    return db === 0 && proxyCachedRead(name, argc) !== undefined;
   }
 
   send(cmd: PendingCommand): boolean {
     const slot = cmd as CachedSlot;
     const protocol = slot.session.protocol;
-    const key = cacheableKey(slot.args[1]);
+    const args = slot.args.map(cacheableArg);
+    const name = typeof args[0] === 'string' ? args[0].toLowerCase() : '';
+    // wants() said yes for this name and count, so there is an encoder.
+    const encode = proxyCachedRead(name, args.length)!;
     this.#sync()
-      .then(() => this.#cached.get(key))
+      .then(() => this.#cached.read(args, undefined))
       .then(
-        (value) => slot.reply(encodeBulk(value, protocol)),
+        (value) => slot.reply(encode(value, protocol)),
         (error: unknown) => {
           // The server's own refusal (WRONGTYPE, …) is the client's reply, as without the cache.
           if (error instanceof ReplyError)
@@ -117,10 +121,10 @@ export class ProxyCache implements SharedPath {
 }
 
 /**
- * The key as a string when its bytes are exactly the UTF-8 of one (then it can be cached and
- * matched to invalidations); else the bytes, which the client sends to the server uncached.
+ * An argument as a string when its bytes are exactly the UTF-8 of one (then the read can be
+ * cached and matched to invalidations); else the bytes, which the client sends uncached.
  */
-function cacheableKey(raw: string | Buffer | undefined): string | Buffer {
+function cacheableArg(raw: string | Buffer | undefined): string | Buffer {
   if (typeof raw === 'string') return raw;
   const bytes = Buffer.from(raw ?? Buffer.alloc(0));
   const text = bytes.toString('utf8');
@@ -129,9 +133,4 @@ function cacheableKey(raw: string | Buffer | undefined): string | Buffer {
 
 function oneLine(message: string): string {
   return message.replace(/[\r\n]+/g, ' ');
-}
-
-function encodeBulk(value: Buffer | null, protocol: 2 | 3): Buffer {
-  if (value === null) return protocol === 3 ? NULL_RESP3 : NULL_RESP2;
-  return Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('\r\n')]);
 }
