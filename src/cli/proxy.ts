@@ -29,7 +29,10 @@ function usage(): string {
         ['--cluster <url,…>', 'instead: seed nodes of a Redis Cluster (comma-separated)'],
         ['--listen <addr>', 'host:port, :port or /path.sock; repeatable (default 127.0.0.1:6380)'],
         ['--max-connections <n>', 'upstream connections, never more (default 16)'],
-        ['--cache', 'cached GETs for all clients, one tracking connection (docs/caching.md)'],
+        [
+          '--cache',
+          'cached one-key reads for all clients, one tracking connection per node (docs/caching.md)',
+        ],
         ['--cache-max-entries <n>', 'entries the --cache keeps at most (default 10000)'],
         ['--max-clients <n>', 'client connections (default 10000)'],
         ['--requirepass <pw>', "password of the proxy's default user (or $RESPOOL_PROXY_PASSWORD)"],

@@ -1,31 +1,41 @@
 /**
- * `respool proxy --cache`: cached GETs for every client of the proxy, from one tracking
- * connection to the upstream (docs/caching.md, proxy). The cache is a respool client with the
+ * `respool proxy --cache`: cached reads for every client of the proxy, from one tracking
+ * connection per upstream node (docs/caching.md, proxy). The cache is a respool client with the
  * `cache` option (RESP3: CLIENT TRACKING on its one multiplexed connection, invalidations pushed
- * on it; bounded by maxEntries/maxBytes, LRU), and this class is a SharedPath the session sends
- * a cacheable read on, as it would on the upstream's shared path.
+ * on it; bounded by maxEntries/maxBytes, LRU), or with `--cluster` a respool cluster with it
+ * (`cluster.cached`: one such connection and cache per node, a node's entries flushed when any
+ * of its slots moves away), and this class is a SharedPath the session sends a cacheable read
+ * on, as it would on the upstream's shared path.
  *
  * The guarantee for each proxy client is stronger than a client's own: no `sync()` is needed.
- * Every cached read waits for a PING on the tracking connection sent after the read arrived (the
- * reads that arrive in one tick share one PING). A write acknowledged to any client before the
+ * Every cached read waits for a PING on the tracking connection (with a cluster: on every
+ * primary's) sent after the read arrived (the reads that arrive in one tick share one PING). A write acknowledged to any client before the
  * read arrived had its invalidation queued on the tracking connection before its
  * acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
  * costs that shared PING instead of a GET per client, and the value is served by the proxy.
  *
- * What is cached: `GET key` in database 0 on a standalone upstream. The session's path rule
- * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the
- * GET waits until the SET is answered.
+ * What is cached: the one-key reads of proxy-cache-replies.ts (GET, HGET, HGETALL, SMEMBERS,
+ * EXISTS with one key, TYPE, …) in database 0 on a standalone or cluster upstream, each reply re-encoded in
+ * the client's protocol as the server would have sent it. The session's path rule (one path in
+ * flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
+ * until the SET is answered.
  */
-import type { CachedReads } from '../client/cached-client.js';
-import { createClient, type RespoolClient } from '../client/client.js';
+import type { CachedClient } from '../client/cached-client.js';
+import { createClient } from '../client/client.js';
+import type { ClusterCachedClient } from '../cluster/cluster-cache.js';
+import { createCluster } from '../cluster/cluster-client.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
+import { proxyCachedRead } from './proxy-cache-replies.js';
 import type { SharedPath } from './upstream.js';
 
 export interface ProxyCacheOptions {
   readonly maxEntries: number;
   readonly maxBytes: number;
 }
+
+/** Where the cache reads from: the standalone upstream, or the cluster's seed nodes. */
+export type ProxyCacheSource = { readonly url: string } | { readonly nodes: readonly string[] };
 
 export interface ProxyCacheStats {
   readonly hits: number;
@@ -40,46 +50,66 @@ interface CachedSlot extends PendingCommand {
   readonly session: { readonly protocol: 2 | 3 };
 }
 
-const NULL_RESP2 = Buffer.from('$-1\r\n');
-const NULL_RESP3 = Buffer.from('_\r\n');
+/** What the cache needs of a client or a cluster. */
+interface CacheOwner {
+  readonly cached: unknown;
+  close(): Promise<void>;
+}
 
 export class ProxyCache implements SharedPath {
-  readonly #owner: RespoolClient;
-  readonly #client: RespoolClient<Buffer>;
-  readonly #cached: CachedReads<Buffer>;
+  readonly #owner: CacheOwner;
+  readonly #stats: () => {
+    cacheHits: number;
+    cacheMisses: number;
+    cacheEntries: number;
+    cacheBytes: number;
+  };
+  // The views' `call()`: any cacheable read by its arguments, its reply untransformed.
+  readonly #cached: CachedClient<Buffer> | ClusterCachedClient<Buffer>;
   /** The PING that reads arriving in this tick wait for; cleared on the next tick. */
   #barrier: Promise<void> | null = null;
   readonly #clearBarrier = (): void => {
     this.#barrier = null;
   };
 
-  constructor(url: string, options: ProxyCacheOptions, clientOptions: object = {}) {
-    const client = createClient({
+  constructor(source: ProxyCacheSource, options: ProxyCacheOptions, clientOptions: object = {}) {
+    const common = {
       ...clientOptions,
-      url,
-      protocol: 3,
+      protocol: 3 as const,
       maxConnections: 1,
       name: 'respool-proxy-cache',
       cache: { maxEntries: options.maxEntries, maxBytes: options.maxBytes },
-    });
-    this.#client = client.withOptions({ returnBuffers: true });
-    this.#cached = this.#client.cached;
-    this.#owner = client;
+    };
+    if ('nodes' in source) {
+      const cluster = createCluster({ ...common, nodes: source.nodes });
+      this.#cached = cluster.withOptions({ returnBuffers: true })
+        .cached as ClusterCachedClient<Buffer>;
+      this.#stats = () => cluster.stats().total;
+      this.#owner = cluster;
+    } else {
+      const client = createClient({ ...common, url: source.url });
+      this.#cached = client.withOptions({ returnBuffers: true }).cached as CachedClient<Buffer>;
+      this.#stats = () => client.stats();
+      this.#owner = client;
+    }
   }
 
   /** Whether a request is one the cache serves (the session asks before building arguments). */
   wants(name: string, argc: number, db: number): boolean {
-    return name === 'get' && argc === 2 && db === 0;
+    return db === 0 && proxyCachedRead(name, argc) !== undefined;
   }
 
   send(cmd: PendingCommand): boolean {
     const slot = cmd as CachedSlot;
     const protocol = slot.session.protocol;
-    const key = cacheableKey(slot.args[1]);
+    const args = slot.args.map(cacheableArg);
+    const name = typeof args[0] === 'string' ? args[0].toLowerCase() : '';
+    // wants() said yes for this name and count, so there is an encoder.
+    const encode = proxyCachedRead(name, args.length)!;
     this.#sync()
-      .then(() => this.#cached.get(key))
+      .then(() => this.#cached.call(...(args as [string, ...(string | Buffer)[]])))
       .then(
-        (value) => slot.reply(encodeBulk(value, protocol)),
+        (value) => slot.reply(encode(value, protocol)),
         (error: unknown) => {
           // The server's own refusal (WRONGTYPE, …) is the client's reply, as without the cache.
           if (error instanceof ReplyError)
@@ -102,7 +132,7 @@ export class ProxyCache implements SharedPath {
   }
 
   stats(): ProxyCacheStats {
-    const s = this.#owner.stats();
+    const s = this.#stats();
     return {
       hits: s.cacheHits,
       misses: s.cacheMisses,
@@ -117,10 +147,10 @@ export class ProxyCache implements SharedPath {
 }
 
 /**
- * The key as a string when its bytes are exactly the UTF-8 of one (then it can be cached and
- * matched to invalidations); else the bytes, which the client sends to the server uncached.
+ * An argument as a string when its bytes are exactly the UTF-8 of one (then the read can be
+ * cached and matched to invalidations); else the bytes, which the client sends uncached.
  */
-function cacheableKey(raw: string | Buffer | undefined): string | Buffer {
+function cacheableArg(raw: string | Buffer | undefined): string | Buffer {
   if (typeof raw === 'string') return raw;
   const bytes = Buffer.from(raw ?? Buffer.alloc(0));
   const text = bytes.toString('utf8');
@@ -129,9 +159,4 @@ function cacheableKey(raw: string | Buffer | undefined): string | Buffer {
 
 function oneLine(message: string): string {
   return message.replace(/[\r\n]+/g, ' ');
-}
-
-function encodeBulk(value: Buffer | null, protocol: 2 | 3): Buffer {
-  if (value === null) return protocol === 3 ? NULL_RESP3 : NULL_RESP2;
-  return Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('\r\n')]);
 }

@@ -43,8 +43,9 @@ export interface ProxyOptions {
   /** Shards: how long an ejected shard stays out (`server_retry_timeout`). @default 30000 */
   readonly serverRetryTimeoutMs?: number;
   /**
-   * Cached GETs for every client, from one tracking connection to the upstream (counted in
-   * maxConnections); `true` for 10000 entries and 64 MiB. Standalone upstream only.
+   * Cached one-key reads (GET, HGET, HGETALL, SMEMBERS, EXISTS, TYPE, …) for every client, from
+   * one tracking connection to the upstream (counted in maxConnections) or, with `cluster`, one
+   * per primary (not counted); `true` for 10000 entries and 64 MiB. Not with `shards`.
    * docs/caching.md, proxy.
    */
   readonly cache?: boolean | { readonly maxEntries?: number; readonly maxBytes?: number };
@@ -244,7 +245,9 @@ function resolveProxyCache(
     );
   }
   if (sharded) {
-    throw new InvalidArgumentError('Invalid option "cache": only with "upstream", not "shards"');
+    throw new InvalidArgumentError(
+      'Invalid option "cache": only with "upstream" or "cluster", not "shards"',
+    );
   }
   if (maxConnections < 3) {
     throw new InvalidArgumentError(

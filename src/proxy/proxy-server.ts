@@ -61,10 +61,7 @@ class ProxyServer implements RespoolProxy, SessionHost {
     this.options = options;
     this.auth = new ProxyAuth(options.requirepass, options.users);
     this.upstream = upstream ?? createUpstream(options);
-    this.cache =
-      options.cache === undefined || options.upstream === undefined
-        ? undefined
-        : new ProxyCache(options.upstream, options.cache, options.upstreamOptions);
+    this.cache = cacheOf(options);
     this.upstream.onDrain(() => {
       const waiting = [...this.#congested];
       this.#congested.clear();
@@ -177,6 +174,17 @@ class ProxyServer implements RespoolProxy, SessionHost {
     await stopped;
     await Promise.all([this.upstream.close(), this.cache?.close()]);
   }
+}
+
+/** `--cache` on the standalone upstream or the cluster; never with shards (refused earlier). */
+function cacheOf(options: ResolvedProxyOptions): ProxyCache | undefined {
+  const cache = options.cache;
+  if (cache === undefined) return undefined;
+  if (options.cluster !== undefined) {
+    return new ProxyCache({ nodes: options.cluster.nodes }, cache, options.upstreamOptions);
+  }
+  if (options.upstream === undefined) return undefined;
+  return new ProxyCache({ url: options.upstream }, cache, options.upstreamOptions);
 }
 
 function createUpstream(options: ResolvedProxyOptions): Upstream {

@@ -4,13 +4,15 @@
  * for each client with no sync: after a write by any client (straight to the server, or through
  * the proxy) is acknowledged, a GET through the proxy returns the new value; in RESP2 and
  * RESP3, with a pipelined SET then GET, after CLIENT KILL of the tracking connection, and with
- * the cache bounded.
+ * the cache bounded. Every other cached read (HGET, HGETALL, SMEMBERS, EXISTS, TYPE, …) answers
+ * byte for byte what the server sends, in both protocols, on its miss and on its hit.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
 let server: RedisServer;
@@ -69,6 +71,103 @@ test('a GET through the proxy is cached for every client', async () => {
   // The server's refusal is the client's reply, as without the cache.
   await direct.rpush('pc:list', 'x');
   await assert.rejects(viaProxy3.get('pc:list'), /WRONGTYPE/);
+});
+
+/** Every read the proxy caches, on present, missing, binary and wrong-type keys. */
+const BYTE_CASES: (string | Buffer)[][] = [
+  ['GET', 'pcb:s'],
+  ['GET', 'pcb:bin'],
+  ['GET', 'pcb:none'],
+  ['GET', 'pcb:h'],
+  ['GETRANGE', 'pcb:s', '1', '3'],
+  ['GETRANGE', 'pcb:none', '0', '-1'],
+  ['STRLEN', 'pcb:s'],
+  ['STRLEN', 'pcb:none'],
+  ['HGET', 'pcb:h', 'f1'],
+  ['HGET', 'pcb:h', 'f3'],
+  ['HGET', 'pcb:h', 'nope'],
+  ['HMGET', 'pcb:h', 'f1', 'nope', 'f3'],
+  ['HMGET', 'pcb:none', 'a', 'b'],
+  ['HGETALL', 'pcb:h'],
+  ['HGETALL', 'pcb:none'],
+  ['HEXISTS', 'pcb:h', 'f1'],
+  ['HLEN', 'pcb:h'],
+  ['HSTRLEN', 'pcb:h', 'f1'],
+  ['HKEYS', 'pcb:h'],
+  ['HVALS', 'pcb:h'],
+  ['HKEYS', 'pcb:none'],
+  ['SMEMBERS', 'pcb:set'],
+  ['SMEMBERS', 'pcb:iset'],
+  ['SMEMBERS', 'pcb:none'],
+  ['SISMEMBER', 'pcb:set', 'a'],
+  ['SCARD', 'pcb:set'],
+  ['LRANGE', 'pcb:l', '0', '-1'],
+  ['LRANGE', 'pcb:l', '5', '9'],
+  ['LRANGE', 'pcb:l', 'a', 'b'],
+  ['LINDEX', 'pcb:l', '1'],
+  ['LINDEX', 'pcb:l', '9'],
+  ['LLEN', 'pcb:l'],
+  ['ZCARD', 'pcb:z'],
+  ['TYPE', 'pcb:s'],
+  ['TYPE', 'pcb:h'],
+  ['TYPE', 'pcb:x'],
+  ['TYPE', 'pcb:none'],
+  ['EXISTS', 'pcb:s'],
+  ['EXISTS', 'pcb:none'],
+  ['XLEN', 'pcb:x'],
+];
+
+test('each cached read answers the bytes the server sends, in RESP2 and RESP3', async () => {
+  const bin = Buffer.from([0xff, 0x00, 0xc3, 0x28]);
+  await direct.set('pcb:s', 'hello');
+  await direct.set('pcb:bin', bin);
+  await direct.hset('pcb:h', { f1: 'v1', f2: '', f3: bin });
+  await direct.sadd('pcb:set', 'a', 'b', 'c');
+  await direct.sadd('pcb:iset', '3', '1', '2');
+  await direct.rpush('pcb:l', 'x', 'y', 'z');
+  await direct.zadd('pcb:z', { score: 1, member: 'm' });
+  await server.cli('XADD', 'pcb:x', '*', 'f', 'v');
+  const [host, port] = proxy.address()[0]!.split(':') as [string, string];
+  for (const protocol of [2, 3] as const) {
+    const server1 = await RawClient.connect(server.port);
+    const proxied = await RawClient.connect(Number(port), host);
+    try {
+      if (protocol === 3) {
+        await server1.call('HELLO', '3');
+        await proxied.call('HELLO', '3');
+      }
+      const cached: (string | Buffer)[][] = [];
+      for (const args of BYTE_CASES) {
+        const want = await server1.call(...args);
+        const what = `${args.map(String).join(' ')} in RESP${protocol}`;
+        // The miss, then (unless the server refused it) the hit.
+        assert.equal(await proxied.call(...args), want, `${what} (miss)`);
+        assert.equal(await proxied.call(...args), want, `${what} (hit)`);
+        if (!want.startsWith('-')) cached.push(args);
+      }
+      // Once more: every read that is not an error is a hit, and none reaches the server.
+      const names = [...new Set(cached.map((a) => String(a[0]).toLowerCase()))];
+      const before = await Promise.all(names.map(calls));
+      const hits = proxy.stats().cache?.hits ?? 0;
+      for (const args of cached) {
+        assert.equal(await proxied.call(...args), await server1.call(...args), String(args[0]));
+      }
+      assert.equal((proxy.stats().cache?.hits ?? 0) - hits, cached.length, 'all hits');
+      // The server ran each of them once (for server1), not twice.
+      const afterCalls = await Promise.all(names.map(calls));
+      const perName = names.map(
+        (n) => cached.filter((a) => String(a[0]).toLowerCase() === n).length,
+      );
+      assert.deepEqual(
+        afterCalls.map((c, i) => c - before[i]!),
+        perName,
+        'hits must not reach the server',
+      );
+    } finally {
+      server1.close();
+      proxied.close();
+    }
+  }
 });
 
 test('after any acknowledged write, the next GET through the proxy sees it (no sync)', async () => {
