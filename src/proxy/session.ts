@@ -310,11 +310,11 @@ export class ClientSession
         this.#multiRefused = false;
         this.#inMulti = false;
         this.#watching = false;
-        return this.#sendOnLease(slot);
+        return this.#sendOnLease(slot, true);
       case Route.Unwatch:
         if (this.#lease === null) return this.#local(slot, OK);
         if (!this.#inMulti) this.#watching = false;
-        return this.#sendOnLease(slot);
+        return this.#sendOnLease(slot, true);
       case Route.Select:
         return this.#select(slot);
       case Route.Quit:
@@ -425,10 +425,20 @@ export class ClientSession
     return this.#sendOn(path, slot, null);
   }
 
-  #sendOnLease(slot: Slot): boolean {
+  /** `ending`: EXEC, DISCARD or UNWATCH, which end the transaction state the lease holds. */
+  #sendOnLease(slot: Slot, ending = false): boolean {
     const lease = this.#lease!;
-    // A keyed shape checks the keys on its lease (one slot per transaction): views, no copies.
-    if (this.#host.upstream.routesByKey) slot.args = this.#argvViews(slot);
+    if (this.#host.upstream.routesByKey) {
+      // On a keyed shape a lease held for a blocking command alone sits on that command's node:
+      // what is pipelined behind it waits for the lease to go back, then goes where its own
+      // keys say (sent on the lease, a SET behind a BLPOP landed on the BLPOP's shard).
+      const blockingOnly = !this.#inMulti && !this.#watching && this.#monitor === null;
+      if (blockingOnly && !ending && this.#inflight > 0) {
+        return false;
+      }
+      // A keyed shape checks the keys on its lease (one slot per transaction): views, no copies.
+      slot.args = this.#argvViews(slot);
+    }
     return this.#sendOn(lease, slot, lease);
   }
 

@@ -28,6 +28,7 @@ import {
 } from './fanout/index.js';
 import { errorFrame } from './fanout/reply-frames.js';
 import { PubSubHub } from './pubsub-hub.js';
+import { ShardLease } from './shard-lease.js';
 import type { HashName } from './sharding/hash-functions.js';
 import { type Distribution, ShardRing } from './sharding/index.js';
 import {
@@ -277,7 +278,10 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
         ),
       );
     }
-    return this.#sets[shard]!.lease(protocol, 0, timeoutMs, () => this.#totals());
+    // Wrapped: a later key of the transaction on another shard is refused, never sent here.
+    return this.#sets[shard]!.lease(protocol, 0, timeoutMs, () => this.#totals()).then(
+      (lease) => new ShardLease(lease, this.ring, shard),
+    );
   }
 
   #totals(): CoreSetStats {
