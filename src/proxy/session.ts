@@ -10,8 +10,8 @@
  * until they are, which costs nothing in the common case of one path.
  *
  * Hot path (an ordinary command, no state): the parser hands a view of the socket read; the slot
- * carries it as the raw frame to the shared path; the reply is the server's bytes, written
- * corked with the other replies of the turn. No decoding, no re-encoding, no closure.
+ * carries it as the raw frame to the shared path; the reply is the server's bytes, queued with
+ * the other replies of the turn and written once (reply-output.ts). No decoding, no re-encoding.
  */
 import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
