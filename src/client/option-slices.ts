@@ -55,7 +55,7 @@ export function reconnectBackoff(o: ResolvedClientOptions): BackoffOptions {
 /**
  * The pool's slice. The multiplexed connection always holds one slot of `maxConnections`, so
  * the pool gets the rest. Dials back off like reconnects (one configuration); at most
- * `maxConcurrentDials` (the pool's default, 4) run at once.
+ * `maxConcurrentDials` run at once.
  */
 export function toPoolOptions(o: ResolvedClientOptions): PoolOptions {
   const backoff = reconnectBackoff(o);
@@ -66,6 +66,7 @@ export function toPoolOptions(o: ResolvedClientOptions): PoolOptions {
     evictionIntervalMs: Math.min(1_000, o.idleTimeoutMs),
     acquireTimeoutMs: o.acquireTimeoutMs,
     maxWaiters: o.maxWaiters,
+    maxConcurrentDials: o.maxConcurrentDials,
     leakWarningMs: o.leakWarningMs,
     dialBackoffMs: backoff.baseMs,
     maxDialBackoffMs: backoff.maxMs,

@@ -116,6 +116,11 @@ export interface ClientOptions {
   readonly acquireTimeoutMs?: number;
   /** Most callers waiting for a lease at once; past it they fail with ERR_QUEUE_FULL. @default 10000 */
   readonly maxWaiters?: number;
+  /**
+   * Most exclusive connections dialled at once when many leases are wanted together: a burst of
+   * callers opens connections a few at a time rather than all in one instant. @default 4
+   */
+  readonly maxConcurrentDials?: number;
   /** A lease held longer than this emits a `leak` warning with the acquiring stack; 0 = off. @default 60000 */
   readonly leakWarningMs?: number;
   /**
@@ -154,6 +159,7 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
   idleTimeoutMs: 30_000,
   acquireTimeoutMs: 10_000,
   maxWaiters: 10_000,
+  maxConcurrentDials: 4,
   leakWarningMs: 60_000,
   blockingGraceMs: 1_000,
 });
@@ -192,6 +198,7 @@ export interface ResolvedClientOptions {
   readonly idleTimeoutMs: number;
   readonly acquireTimeoutMs: number;
   readonly maxWaiters: number;
+  readonly maxConcurrentDials: number;
   readonly leakWarningMs: number;
   readonly blockingGraceMs: number;
   readonly socketFactory: SocketFactory | undefined;
@@ -227,6 +234,7 @@ const KNOWN = new Set<string>([
   'idleTimeoutMs',
   'acquireTimeoutMs',
   'maxWaiters',
+  'maxConcurrentDials',
   'leakWarningMs',
   'blockingGraceMs',
   'socketFactory',
@@ -361,6 +369,12 @@ export function resolveClientOptions(
     0,
     10_000_000,
   );
+  const maxConcurrentDials = validateInteger(
+    options.maxConcurrentDials ?? d.maxConcurrentDials,
+    'maxConcurrentDials',
+    1,
+    10_000,
+  );
   const leakWarningMs = validateDurationMs(
     options.leakWarningMs ?? d.leakWarningMs,
     'leakWarningMs',
@@ -401,6 +415,7 @@ export function resolveClientOptions(
     idleTimeoutMs,
     acquireTimeoutMs,
     maxWaiters,
+    maxConcurrentDials,
     leakWarningMs,
     blockingGraceMs,
     socketFactory,

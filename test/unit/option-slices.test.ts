@@ -59,6 +59,18 @@ test('the pool slice: maxConnections - 1, and dials back off like reconnects', (
     'one backoff configuration',
   );
   assert.deepEqual(reconnectBackoff(o), { baseMs: 30, maxMs: 900 });
+  assert.equal(p.maxConcurrentDials, 4, 'the documented default');
+});
+
+test('maxConcurrentDials is a client option, validated and handed to the pool', () => {
+  const o = resolveClientOptions({ maxConcurrentDials: 2 });
+  assert.equal(resolvePoolOptions(toPoolOptions(o)).maxConcurrentDials, 2);
+  for (const bad of [0, 1.5, -1, '3']) {
+    assert.throws(() => resolveClientOptions({ maxConcurrentDials: bad } as never), {
+      code: 'ERR_INVALID_ARGUMENT',
+      message: /maxConcurrentDials/,
+    });
+  }
 });
 
 test('readOnly is not a client option any more', () => {
