@@ -47,6 +47,7 @@ import {
 import { errorFrame } from './fanout/reply-frames.js';
 import { PubSubHub } from './pubsub-hub.js';
 import {
+  KeyRoutedPath,
   type Lease,
   type SharedPath,
   type Upstream,
@@ -63,27 +64,13 @@ export interface ClusterUpstreamOptions {
   readonly client?: EngineOptions | undefined;
 }
 
-class ClusterPath implements SharedPath {
-  readonly #upstream: ClusterUpstream;
-  readonly #protocol: 2 | 3;
-
-  constructor(upstream: ClusterUpstream, protocol: 2 | 3) {
-    this.#upstream = upstream;
-    this.#protocol = protocol;
-  }
-
-  send(cmd: PendingCommand): boolean {
-    return this.#upstream.route(cmd, this.#protocol);
-  }
-}
-
 export class ClusterUpstream extends UpstreamBase implements Upstream {
   readonly routesByKey = true;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly engine: ClusterEngine;
   readonly #congestion: Congestion = { full: false };
-  readonly #paths: [ClusterPath, ClusterPath];
+  readonly #paths: [KeyRoutedPath, KeyRoutedPath];
   readonly #context: FanoutContext;
   readonly #relayHost: RelayHost;
   #primariesOf: Topology | undefined;
@@ -117,7 +104,7 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
         ),
     );
     this.hub = new PubSubHub(this.engine.subscriptions);
-    this.#paths = [new ClusterPath(this, 2), new ClusterPath(this, 3)];
+    this.#paths = [new KeyRoutedPath(this, 2), new KeyRoutedPath(this, 3)];
     const upstream = this;
     this.#context = {
       shape: 'cluster',

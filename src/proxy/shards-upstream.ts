@@ -32,6 +32,7 @@ import { ShardLease } from './shard-lease.js';
 import type { HashName } from './sharding/hash-functions.js';
 import { type Distribution, ShardRing } from './sharding/index.js';
 import {
+  KeyRoutedPath,
   type Lease,
   type SharedPath,
   type Upstream,
@@ -92,27 +93,13 @@ class Routed implements PendingCommand {
   }
 }
 
-class ShardedPath implements SharedPath {
-  readonly #upstream: ShardsUpstream;
-  readonly #protocol: 2 | 3;
-
-  constructor(upstream: ShardsUpstream, protocol: 2 | 3) {
-    this.#upstream = upstream;
-    this.#protocol = protocol;
-  }
-
-  send(cmd: PendingCommand): boolean {
-    return this.#upstream.route(cmd, this.#protocol);
-  }
-}
-
 export class ShardsUpstream extends UpstreamBase implements Upstream {
   readonly routesByKey = true;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly ring: ShardRing;
   readonly #sets: CoreSet[];
-  readonly #paths: [ShardedPath, ShardedPath];
+  readonly #paths: [KeyRoutedPath, KeyRoutedPath];
   readonly #context: FanoutContext;
 
   constructor(options: ShardOptions) {
@@ -164,7 +151,7 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
       return set;
     });
     this.hub = new PubSubHub(this.#sets[0]!.default.subscriber);
-    this.#paths = [new ShardedPath(this, 2), new ShardedPath(this, 3)];
+    this.#paths = [new KeyRoutedPath(this, 2), new KeyRoutedPath(this, 3)];
     this.#context = {
       shape: 'shards',
       targetOf: (key) => this.ring.shardFor(key),

@@ -22,6 +22,26 @@ export interface SharedPath {
  * through the lease, not its connection: a cluster's lease checks their slots, and a transaction
  * begun with MULTI alone picks its node only when its first key is known.
  */
+/** What a keyed upstream (shards, cluster) does with a command of its shared path. */
+export interface KeyRouter {
+  route(cmd: PendingCommand, protocol: 2 | 3): boolean;
+}
+
+/** The shared path of a keyed upstream in one protocol: every command routed by its keys. */
+export class KeyRoutedPath implements SharedPath {
+  readonly #router: KeyRouter;
+  readonly #protocol: 2 | 3;
+
+  constructor(router: KeyRouter, protocol: 2 | 3) {
+    this.#router = router;
+    this.#protocol = protocol;
+  }
+
+  send(cmd: PendingCommand): boolean {
+    return this.#router.route(cmd, this.#protocol);
+  }
+}
+
 export interface Lease {
   /** Send one command (its `args` carry its keys when the upstream routes by key). */
   send(cmd: PendingCommand): void;
