@@ -42,17 +42,7 @@ export class CoreNodeClient implements NodeClient {
       readOnly: settings.readOnly,
     });
     this.#core = core;
-    const events = this.events;
-    core.events.on('ready', () => events.emit('ready'));
-    core.events.on('close', () => events.emit('close'));
-    core.events.on('reconnecting', (e) => {
-      if (e.error !== undefined) events.emit('unreachable', e.error);
-    });
-    core.pool.on('leak', (info) => events.emit('leak', info));
-    const subscriber = core.subscriber.events;
-    subscriber.on('dropped', (kind, names) => events.emit('subscriptionsDropped', kind, names));
-    subscriber.on('lost', (error) => events.emit('subscriberLost', error));
-    subscriber.on('restored', () => events.emit('subscriberRestored'));
+    forwardNodeEvents(core, this.events);
   }
 
   get connected(): boolean {
@@ -124,3 +114,20 @@ export class CoreNodeClient implements NodeClient {
 
 export const createCoreNodeClient: NodeClientFactory = (options, budget, settings) =>
   new CoreNodeClient(options, budget, settings);
+
+/**
+ * What the cluster hears of a node: its client core's connection, lease and subscriber events,
+ * under the NodeClient names. Every NodeClient built on a ClientCore forwards them this way.
+ */
+export function forwardNodeEvents(core: ClientCore, events: EventEmitter<NodeClientEvents>): void {
+  core.events.on('ready', () => events.emit('ready'));
+  core.events.on('close', () => events.emit('close'));
+  core.events.on('reconnecting', (e) => {
+    if (e.error !== undefined) events.emit('unreachable', e.error);
+  });
+  core.pool.on('leak', (info) => events.emit('leak', info));
+  const subscriber = core.subscriber.events;
+  subscriber.on('dropped', (kind, names) => events.emit('subscriptionsDropped', kind, names));
+  subscriber.on('lost', (error) => events.emit('subscriberLost', error));
+  subscriber.on('restored', () => events.emit('subscriberRestored'));
+}

@@ -12,6 +12,7 @@ import type { CommandPolicy } from '../client/promise-command.js';
 import type { Transform } from '../client/reply-transforms.js';
 import type { ClientStats } from '../client/stats.js';
 import type { MessageListener, SubscribeKind, Subscription } from '../client/subscriber.js';
+import { forwardNodeEvents } from '../cluster/core-node-client.js';
 import type { NodeClient, NodeClientEvents } from '../cluster/node-client.js';
 import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import type { AcquireOptions } from '../pool/pool.js';
@@ -56,18 +57,7 @@ export class ProxyNodeClient implements NodeClient {
     this.#congestion = congestion;
     const url = `redis://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.set = new CoreSet(url, budget, maxConnections, onDrain, engine);
-    const core = this.set.default;
-    const events = this.events;
-    core.events.on('ready', () => events.emit('ready'));
-    core.events.on('close', () => events.emit('close'));
-    core.events.on('reconnecting', (e) => {
-      if (e.error !== undefined) events.emit('unreachable', e.error);
-    });
-    core.pool.on('leak', (info) => events.emit('leak', info));
-    const subscriber = core.subscriber.events;
-    subscriber.on('dropped', (kind, names) => events.emit('subscriptionsDropped', kind, names));
-    subscriber.on('lost', (error) => events.emit('subscriberLost', error));
-    subscriber.on('restored', () => events.emit('subscriberRestored'));
+    forwardNodeEvents(this.set.default, this.events);
   }
 
   get connected(): boolean {
