@@ -44,6 +44,10 @@ function usage(): string {
           'close a client whose partial request passes this (128 MiB)',
         ],
         ['--lease-timeout <ms>', 'wait for a free connection for MULTI/WATCH/blocking (5000)'],
+        [
+          '--upstream-timeout <ms>',
+          'fail a command the server has not answered in this long (default 0: wait, as direct)',
+        ],
         ['--metrics-port <port>', 'serve Prometheus metrics on /metrics'],
         ...SHARD_FLAG_HELP,
         ['--config <file>', 'JSON file with any of the options above (camelCase keys)'],
@@ -84,6 +88,7 @@ export async function runProxy(
       'client-output-limit': { type: 'string' },
       'query-buffer-limit': { type: 'string' },
       'lease-timeout': { type: 'string' },
+      'upstream-timeout': { type: 'string' },
       'metrics-port': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -151,6 +156,7 @@ export async function runProxy(
   set('maxClientOutputBytes', integer(values['client-output-limit'], '--client-output-limit'));
   set('maxQueryBufferBytes', integer(values['query-buffer-limit'], '--query-buffer-limit'));
   set('leaseTimeoutMs', integer(values['lease-timeout'], '--lease-timeout'));
+  set('upstreamTimeoutMs', integer(values['upstream-timeout'], '--upstream-timeout'));
   if (
     options['upstream'] === undefined &&
     options['shards'] === undefined &&

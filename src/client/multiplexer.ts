@@ -406,6 +406,14 @@ export class Multiplexer {
       this.#waiting.push(cmd);
       this.#waitingBytes += estimateBytes(cmd);
     }
+    // Everything that waited for a connection expired: the owed drain is paid now. A producer
+    // that stopped at send() === false (the proxy stops reading its client) would otherwise
+    // wait for a connection that may never come (a stopped server), and its next commands
+    // would never be queued to meet their own deadlines.
+    if (this.#waiting.length === 0 && this.#conn === null && this.#drainOwed) {
+      this.#drainOwed = false;
+      this.#events.emit('drain');
+    }
   }
 
   /** A waiting command's deadline passed: it fails unsent, and leaves the queue. */

@@ -76,6 +76,14 @@ class Movable implements PendingCommand {
     return this.target.settled;
   }
 
+  get deadline(): number {
+    return this.target.deadline ?? 0;
+  }
+
+  get timeoutMs(): number {
+    return this.target.timeoutMs ?? 0;
+  }
+
   reply(value: unknown): void {
     if (this.moved) return;
     if (!this.#lease.answered(this, value)) this.target.reply(value as Buffer);

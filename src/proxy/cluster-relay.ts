@@ -33,7 +33,8 @@ const MAX_PREFIX_BYTES = 12;
 const TRANSIENT_BACKOFF = { baseMs: 10, maxMs: 500 } as const;
 /**
  * How long a command keeps being retried on TRYAGAIN or CLUSTERDOWN (a slot's keys half moved, a
- * failover being voted). A proxied request has no deadline of its own; this bounds its wait.
+ * failover being voted). This bounds the wait of a request without a deadline of its own
+ * (`upstreamTimeoutMs` 0).
  */
 const TRANSIENT_BUDGET_MS = 10_000;
 
@@ -42,8 +43,6 @@ export class ClusterRelay implements RoutedCommand {
   readonly frame: Buffer;
   readonly raw = true;
   readonly returnBuffers = false;
-  readonly deadline = 0;
-  readonly timeoutMs = 0;
   /** Which shared connection of a node it takes: its client's protocol. */
   readonly protocol: 2 | 3;
   slot: number;
@@ -69,6 +68,15 @@ export class ClusterRelay implements RoutedCommand {
     this.slot = slot;
     this.protocol = protocol;
     this.#host = host;
+  }
+
+  /** The client's deadline (`upstreamTimeoutMs`), across redirects and retries. */
+  get deadline(): number {
+    return this.#target.deadline ?? 0;
+  }
+
+  get timeoutMs(): number {
+    return this.#target.timeoutMs ?? 0;
   }
 
   /** The client's command settles once; this relay has no outcome of its own. */
@@ -110,7 +118,10 @@ export class ClusterRelay implements RoutedCommand {
   retryTransient(): boolean {
     const now = performance.now();
     if (this.#transientAttempts === 0) this.#transientSince = now;
-    const left = this.#transientSince + TRANSIENT_BUDGET_MS - now;
+    const deadline = this.deadline;
+    const left =
+      Math.min(this.#transientSince + TRANSIENT_BUDGET_MS, deadline > 0 ? deadline : Infinity) -
+      now;
     if (left <= 0) return false;
     const delay = Math.min(backoffCapMs(this.#transientAttempts + 1, TRANSIENT_BACKOFF), left);
     this.#transientAttempts++;

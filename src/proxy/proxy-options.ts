@@ -65,6 +65,14 @@ export interface ProxyOptions {
   readonly maxQueryBufferBytes?: number;
   /** How long a client waits for a lease (MULTI, WATCH, a blocking command). @default 5000 */
   readonly leaseTimeoutMs?: number;
+  /**
+   * How long a relayed command waits for the server's reply before its client gets an error
+   * (twemproxy's `timeout`); a blocking command waits its own timeout plus this, and one that
+   * blocks for ever is exempt. A connection silent that long is closed and redialled, and with
+   * shards each timeout counts as a failure for auto-eject. 0 = wait for ever, as a direct
+   * connection without a socket timeout does. @default 0
+   */
+  readonly upstreamTimeoutMs?: number;
   /** Databases clients may SELECT (the server's `databases`). @default 16 */
   readonly databases?: number;
   /** Engine options for the upstream connections (timeouts, TLS). */
@@ -99,6 +107,8 @@ export interface ResolvedProxyOptions {
   readonly clientOutputPauseBytes: number;
   readonly requestLimits: RequestParserLimits;
   readonly leaseTimeoutMs: number;
+  /** 0 = none. */
+  readonly upstreamTimeoutMs: number;
   readonly databases: number;
   readonly upstreamOptions: ProxyOptions['upstreamOptions'];
 }
@@ -123,6 +133,7 @@ const KNOWN = new Set([
   'maxClientOutputBytes',
   'maxQueryBufferBytes',
   'leaseTimeoutMs',
+  'upstreamTimeoutMs',
   'databases',
   'upstreamOptions',
 ]);
@@ -228,6 +239,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
       ),
     },
     leaseTimeoutMs: validateDurationMs(options.leaseTimeoutMs ?? 5_000, 'leaseTimeoutMs'),
+    upstreamTimeoutMs: validateDurationMs(options.upstreamTimeoutMs ?? 0, 'upstreamTimeoutMs'),
     databases: validateInteger(options.databases ?? 16, 'databases', 1, 1_000_000),
     upstreamOptions: options.upstreamOptions,
   };

@@ -23,6 +23,12 @@ export class Slot implements PendingCommand {
   transform: ((value: unknown) => Buffer) | undefined = undefined;
   /** SELECT sent on a lease: the db the session is in once it succeeds. */
   selectDb = -1;
+  /** A blocking command's own timeout in ms (0: blocks for ever); -1 when it does not block. */
+  blockMs = -1;
+  /** When the proxy stops waiting for the server (`upstreamTimeoutMs`); 0 = never. */
+  deadline = 0;
+  /** The length of that wait, in ms (the engine's stall detection reads it). */
+  timeoutMs = 0;
   /** The engine's "first outcome wins" flag: set by the one reply or failure a slot gets. */
   settled = false;
 

@@ -17,6 +17,7 @@ import type net from 'node:net';
 import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
 import { CommandFlag, getCommandSpec } from '../commands/table.js';
+import { CommandTimeoutError } from '../errors.js';
 import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
 import { RingQueue } from '../util/ring-queue.js';
 import { clientCommand, type SessionView } from './client-command.js';
@@ -97,6 +98,8 @@ export class ClientSession
   /** The proxy refused a command inside MULTI: EXEC discards upstream and answers EXECABORT. */
   #multiRefused = false;
   #acquiring = false;
+  /** A command on #lease timed out (upstreamTimeoutMs): destroy it once nothing is in flight. */
+  #leaseSpoiled = false;
   /** #drainHeld is running (see there). */
   #draining = false;
   #replyMode: 'on' | 'off' | 'skip' = 'on';
@@ -399,6 +402,12 @@ export class ClientSession
     this.#path = path;
     this.#inflight++;
     slot.upstream = true;
+    const waitMs = this.#host.options.upstreamTimeoutMs;
+    // A command that blocks for ever is exempt: no reply is the answer it asked for.
+    if (waitMs > 0 && slot.blockMs !== 0) {
+      slot.timeoutMs = slot.blockMs > 0 ? slot.blockMs + waitMs : waitMs;
+      slot.deadline = performance.now() + slot.timeoutMs;
+    }
     if (lease !== null) {
       lease.observe(slot.args);
       lease.send(slot);
@@ -460,12 +469,13 @@ export class ClientSession
   }
 
   #mayBlock(slot: Slot, argc: number): boolean {
-    if (this.#lease !== null) return this.#sendOnLease(slot);
     const argv = this.#argv(slot, argc);
-    if (!isBlocking(argv)) return this.#sendShared(slot);
+    const blocking = isBlocking(argv);
+    // Inside MULTI a blocking command answers at once, as its non-blocking form.
+    if (blocking && !this.#inMulti) slot.blockMs = blockingTimeoutMs(argv) ?? 0;
+    if (this.#lease !== null) return this.#sendOnLease(slot);
+    if (!blocking) return this.#sendShared(slot);
     slot.args = argv;
-    // A blocking command with a timeout holds its lease at most that long (plus grace).
-    void blockingTimeoutMs(argv);
     return this.#startLease(slot);
   }
 
@@ -760,16 +770,24 @@ export class ClientSession
     }
     this.#host.counters.upstreamErrors++;
     const written = (error as { written?: boolean }).written;
+    // A timeout says itself whether the command may have run.
     const mayHaveRun =
-      written === false
-        ? ' (the command was not sent)'
-        : written === true
-          ? ' (the command may have run)'
-          : '';
+      error instanceof CommandTimeoutError
+        ? ''
+        : written === false
+          ? ' (the command was not sent)'
+          : written === true
+            ? ' (the command may have run)'
+            : '';
     this.#complete(slot, errorReply(`respool proxy: ${error.message}${mayHaveRun}`));
+    // A command on a lease went unanswered in time: what the connection holds is unknown (a
+    // blocked pop could still take an element nobody would receive), so it is not lent again.
+    if (error instanceof CommandTimeoutError && this.#lease !== null && this.#path === this.#lease)
+      this.#leaseSpoiled = true;
     if (this.#inflight === 0) {
       // A lease whose connection failed is gone with its state.
-      if (this.#lease !== null && !this.#lease.ready) {
+      if (this.#lease !== null && (!this.#lease.ready || this.#leaseSpoiled)) {
+        this.#leaseSpoiled = false;
         this.#lease.destroy();
         this.#lease = null;
         this.#inMulti = false;

@@ -82,6 +82,14 @@ class Routed implements PendingCommand {
     return this.#target.settled;
   }
 
+  get deadline(): number {
+    return this.#target.deadline ?? 0;
+  }
+
+  get timeoutMs(): number {
+    return this.#target.timeoutMs ?? 0;
+  }
+
   reply(value: unknown): void {
     this.#upstream.report(this.#shard, true);
     this.#target.reply(value as Buffer);

@@ -134,9 +134,12 @@ export class FakeDialer {
   /** Errors the next dials fail with, in order. */
   readonly failures: Error[] = [];
   dials = 0;
+  /** Dials never finish (a server that accepts but never answers the handshake). */
+  hang = false;
 
   readonly open = (): Promise<Connection> => {
     this.dials++;
+    if (this.hang) return new Promise<Connection>(() => undefined);
     const failure = this.failures.shift();
     if (failure !== undefined) return Promise.reject(failure);
     const conn = new FakeConnection();

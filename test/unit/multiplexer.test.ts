@@ -161,6 +161,26 @@ test('a waiting command fails at its deadline, unsent; it is not written later',
   mux.destroy();
 });
 
+test('every waiting command expired with no connection: the owed drain comes', async () => {
+  const { dialer, mux, seen } = setup();
+  dialer.hang = true;
+  const a = command(['GET', 'a'], 20);
+  const b = command(['GET', 'b'], 30);
+  assert.equal(mux.send(a.cmd), false);
+  mux.send(b.cmd);
+  await delay(15);
+  assert.ok(!seen.includes('drain'), 'not while a command still waits');
+  await delay(50);
+  assert.equal(a.outcome.error?.code, 'ERR_COMMAND_TIMEOUT');
+  assert.equal(b.outcome.error?.code, 'ERR_COMMAND_TIMEOUT');
+  assert.deepEqual(
+    seen.filter((e) => e === 'drain'),
+    ['drain'],
+    'a producer paused at send() === false may go on',
+  );
+  mux.destroy();
+});
+
 test('destroy fails what waits with ERR_CLIENT_CLOSED and refuses new commands', async () => {
   const { mux } = setup();
   const a = command(['GET', 'k']);

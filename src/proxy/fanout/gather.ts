@@ -19,6 +19,15 @@ export class Gather {
     this.#merge = merge;
   }
 
+  /** The client's deadline, which every part shares (`upstreamTimeoutMs`). */
+  get deadline(): number {
+    return this.#target.deadline ?? 0;
+  }
+
+  get timeoutMs(): number {
+    return this.#target.timeoutMs ?? 0;
+  }
+
   done(index: number, reply: Buffer): void {
     this.#replies[index] = reply;
     if (--this.#left === 0) this.#target.reply(this.#merge(this.#replies));
@@ -44,6 +53,14 @@ export class GatherPart implements PendingCommand {
     this.#index = index;
     this.args = args;
     this.frame = frame;
+  }
+
+  get deadline(): number {
+    return this.#gather.deadline;
+  }
+
+  get timeoutMs(): number {
+    return this.#gather.timeoutMs;
   }
 
   reply(value: unknown): void {
