@@ -98,11 +98,6 @@ export const PROXY_SKIPS: readonly { unit: string; test: string; why: string }[]
     test: 'PUBLISH/PSUBSCRIBE with two clients',
     why: 'the same for patterns: one upstream PSUBSCRIBE per pattern, so PUBLISH counts 1 receiver for 2 clients',
   },
-  {
-    unit: 'unit/type/list',
-    test: 'client unblock tests',
-    why: "CLIENT UNBLOCK is refused by the proxy: a blocked client's command waits on a leased upstream connection whose server-side id the proxy does not know (not built yet)",
-  },
 ];
 
 export interface UnitResult {

@@ -85,7 +85,6 @@ export function clientCommand(
         'respool proxy: client-side caching (CLIENT TRACKING) is not supported through the proxy; connect to the server for it',
       );
     case 'no-touch':
-    case 'unblock':
       return errorReply(
         `respool proxy: CLIENT ${sub.toUpperCase()} is not supported through the proxy`,
       );

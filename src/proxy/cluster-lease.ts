@@ -131,6 +131,11 @@ export class ClusterLease implements Lease {
     this.#inner = inner;
   }
 
+  /** Blocked on the node it is bound to; not bound yet: nothing blocks. */
+  unblock(error: boolean): Promise<number> {
+    return this.#inner?.unblock(error) ?? Promise.resolve(0);
+  }
+
   get ready(): boolean {
     return this.#inner?.ready ?? this.#failure === undefined;
   }

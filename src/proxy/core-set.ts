@@ -16,7 +16,7 @@ import { ClientCore } from '../client/client-core.js';
 import { LeaseState } from '../client/lease-state.js';
 import { type ClientOptions, resolveClientOptions } from '../client/options.js';
 import type { Connection } from '../connection/connection.js';
-import type { PendingCommand } from '../connection/pending-command.js';
+import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import type { SharedBudget } from '../pool/shared-budget.js';
 import type { Lease } from './upstream.js';
 
@@ -25,16 +25,60 @@ export type EngineOptions = Omit<
   'url' | 'db' | 'protocol' | 'maxConnections' | 'name'
 >;
 
+/** Each connection's server-side id, asked once per connection that HELLO did not tell it. */
+const SERVER_IDS = new WeakMap<Connection, Promise<number | undefined>>();
+
+/**
+ * The server's id for `conn` (CLIENT UNBLOCK names a client by it). HELLO 3 told it; a RESP2
+ * connection is asked `CLIENT ID` before its first lease's first command, in the same write, since
+ * once a command blocks on it nothing more can be asked. Unknown (ACL refused it): undefined.
+ */
+function serverIdOf(conn: Connection): Promise<number | undefined> {
+  const told = conn.handshake?.clientId;
+  if (told !== undefined) return Promise.resolve(told);
+  let id = SERVER_IDS.get(conn);
+  if (id === undefined) {
+    id = new Promise((resolve) => {
+      conn.send(
+        new BasicCommand({
+          args: ['CLIENT', 'ID'],
+          reply: (value) => resolve(typeof value === 'number' ? value : undefined),
+          fail: () => resolve(undefined),
+        }),
+      );
+    });
+    SERVER_IDS.set(conn, id);
+  }
+  return id;
+}
+
 class CoreLease implements Lease {
   readonly connection: Connection;
   readonly #core: ClientCore;
   readonly #state: LeaseState;
+  readonly #serverId: Promise<number | undefined>;
   #done = false;
 
   constructor(core: ClientCore, connection: Connection, state: LeaseState) {
     this.#core = core;
     this.connection = connection;
     this.#state = state;
+    this.#serverId = serverIdOf(connection);
+  }
+
+  async unblock(error: boolean): Promise<number> {
+    const id = await this.#serverId;
+    if (id === undefined) return 0;
+    return new Promise((resolve) => {
+      // On the server's shared connection: the lease itself is the one blocked.
+      this.#core.mux.send(
+        new BasicCommand({
+          args: ['CLIENT', 'UNBLOCK', id, error ? 'ERROR' : 'TIMEOUT'],
+          reply: (value) => resolve(typeof value === 'number' ? value : 0),
+          fail: () => resolve(0),
+        }),
+      );
+    });
   }
 
   send(cmd: PendingCommand): void {

@@ -26,7 +26,7 @@ import { authCommand, helloCommand } from './hello-auth.js';
 import { MonitorFeed, type MonitorWatcher } from './monitor-feed.js';
 import type { HubKind, HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
-import { errorReply, OK, pushReply, RESET } from './replies.js';
+import { errorReply, integerReply, OK, pushReply, RESET } from './replies.js';
 import { ReplyOutput } from './reply-output.js';
 import { Route, routeOf } from './routes.js';
 import { isScriptKill, sendOnOwnLease } from './script-kill.js';
@@ -50,6 +50,8 @@ const TURN_BATCH = new TurnBatch();
 const HUB_PATH = {};
 /** SCRIPT KILL / FUNCTION KILL, each on a lease of its own (script-kill.ts). */
 const KILL_PATH = {};
+/** CLIENT UNBLOCK, answered once the blocked client's server has answered. */
+const UNBLOCK_PATH = {};
 
 const DISCARD_FRAME = Buffer.from('*1\r\n$7\r\nDISCARD\r\n');
 const EXECABORT = errorReply('EXECABORT Transaction discarded because of previous errors.');
@@ -636,9 +638,54 @@ export class ClientSession
       slot.silent = true;
       return this.#local(slot, OK);
     }
+    if (sub === 'unblock') return this.#unblock(slot, argv);
     const reply = clientCommand(this, argv, this.#host);
     if (reply !== undefined) return this.#local(slot, reply);
     return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
+  }
+
+  /**
+   * CLIENT UNBLOCK <id> [TIMEOUT|ERROR], `id` being a proxy client's id (what CLIENT ID and
+   * CLIENT LIST show): the command it has blocked on its lease is unblocked on that server, whose
+   * answer (a timeout's empty reply, or `-UNBLOCKED`) reaches the client as usual.
+   */
+  #unblock(slot: Slot, argv: readonly string[]): boolean {
+    if (argv.length < 3)
+      return this.#local(
+        slot,
+        errorReply("wrong number of arguments for 'client|unblock' command"),
+      );
+    if (argv.length > 4) {
+      return this.#local(
+        slot,
+        errorReply(
+          "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ),
+      );
+    }
+    const mode = (argv[3] ?? 'timeout').toLowerCase();
+    if (mode !== 'timeout' && mode !== 'error')
+      return this.#local(slot, errorReply('CLIENT UNBLOCK reason should be TIMEOUT or ERROR'));
+    const id = /^-?\d+$/.test(argv[2]!) ? Number(argv[2]) : Number.NaN;
+    if (!Number.isSafeInteger(id))
+      return this.#local(slot, errorReply('value is not an integer or out of range'));
+    let target: ClientSession | undefined;
+    for (const s of this.#host.sessions()) {
+      if (s.id === id) {
+        target = s;
+        break;
+      }
+    }
+    if (target === undefined || !target.blocked) return this.#local(slot, integerReply(0));
+    if (this.#inflight > 0 && this.#path !== UNBLOCK_PATH) return false;
+    this.#path = UNBLOCK_PATH;
+    this.#inflight++;
+    slot.upstream = true;
+    target.#lease!.unblock(mode === 'error').then(
+      (n) => this.onUpstreamReply(slot, integerReply(n)),
+      (error: Error) => this.onUpstreamFail(slot, error),
+    );
+    return true;
   }
 
   #config(slot: Slot, argc: number): boolean {

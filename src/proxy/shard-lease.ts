@@ -41,6 +41,10 @@ export class ShardLease implements Lease {
     this.#inner.observe(args);
   }
 
+  unblock(error: boolean): Promise<number> {
+    return this.#inner.unblock(error);
+  }
+
   send(cmd: PendingCommand): void {
     const args = cmd.args as readonly Buffer[];
     const name = commandName(args);

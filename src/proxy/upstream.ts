@@ -55,6 +55,12 @@ export interface Lease {
   release(): void;
   /** Close it now (a client gone while blocked, a state that cannot be undone). */
   destroy(): void;
+  /**
+   * `CLIENT UNBLOCK` for the command blocked on this lease (`error`: the ERROR form), sent on
+   * another connection to the same server; resolves with the server's answer (1 unblocked, 0 not
+   * blocked there or not known).
+   */
+  unblock(error: boolean): Promise<number>;
 }
 
 export interface UpstreamStats {

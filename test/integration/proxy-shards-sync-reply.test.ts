@@ -115,6 +115,9 @@ class SyncMultiLease implements Lease {
   observe(args: readonly (string | Buffer)[]): void {
     this.#inner.observe(args);
   }
+  unblock(error: boolean): Promise<number> {
+    return this.#inner.unblock(error);
+  }
   send(cmd: PendingCommand): void {
     const name = String(cmd.args[0]).toLowerCase();
     if (name === 'multi' && !this.#multiOwed) {
