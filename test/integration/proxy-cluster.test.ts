@@ -272,6 +272,43 @@ describe('leases on the key’s node', () => {
     sub.close();
     pub.close();
   });
+
+  test('SSUBSCRIBE to shard channels on different nodes; SPUBLISH reaches each', async () => {
+    const sub = await RawClient.connect(port);
+    const pub = await RawClient.connect(port);
+    try {
+      // Channels whose slots the cluster spreads over more than one primary.
+      const channels = ['{a}ch', '{b}ch', '{c}ch', '{d}ch', '{e}ch', '{f}ch'];
+      const owners = new Set<number>();
+      for (const ch of channels)
+        owners.add((await cluster.slotOwner(await cluster.keySlot(ch))).port);
+      assert.ok(owners.size > 1, 'the channels live on more than one node');
+      sub.command('SSUBSCRIBE', ...channels);
+      const confirmations = (await sub.frames(channels.length)).map((f) => f.toString());
+      assert.deepEqual(
+        confirmations,
+        channels.map(
+          (ch, i) => `*3\r\n$10\r\nssubscribe\r\n$${ch.length}\r\n${ch}\r\n:${i + 1}\r\n`,
+        ),
+      );
+      for (const ch of channels) {
+        assert.equal(await pub.call('SPUBLISH', ch, `to ${ch}`), ':1\r\n', ch);
+        assert.equal(
+          await sub.frame(),
+          `*3\r\n$8\r\nsmessage\r\n$${ch.length}\r\n${ch}\r\n$${ch.length + 3}\r\nto ${ch}\r\n`,
+        );
+      }
+      sub.command('SUNSUBSCRIBE', channels[0]!);
+      assert.equal(
+        await sub.frame(),
+        `*3\r\n$12\r\nsunsubscribe\r\n$${channels[0]!.length}\r\n${channels[0]}\r\n:${channels.length - 1}\r\n`,
+      );
+      assert.equal(await pub.call('SPUBLISH', channels[0]!, 'gone'), ':0\r\n');
+    } finally {
+      sub.close();
+      pub.close();
+    }
+  });
 });
 
 describe('the cluster changing under the clients', () => {
