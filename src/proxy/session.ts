@@ -1,13 +1,12 @@
 /**
- * One client of the proxy: its socket, its request parser, its reply queue, and the connection
- * state it believes it has (protocol, db, name, transaction, subscriptions).
+ * One client of the proxy: the connection state it believes it has (protocol, db, name,
+ * transaction, subscriptions) and where each of its requests goes. Its socket, parser, reply
+ * order and back-pressure are the transport's (session-transport.ts).
  *
- * Order. Every request gets a `Slot` in the reply queue the moment it is parsed; a reply is
- * written when every slot before it is answered, so a client's replies come back in the order it
- * sent its commands, wherever they ran. Execution order is kept too: a request never goes to a
- * different upstream path (the shared connection, a lease, the pub/sub hub) while requests sent
- * earlier on another path are still unanswered. It waits in `#held` (and the client is not read)
- * until they are, which costs nothing in the common case of one path.
+ * Execution order: a request never goes to a different upstream path (the shared connection, a
+ * lease, the pub/sub hub) while requests sent earlier on another path are still unanswered;
+ * `dispatch` answers false and the transport holds it (and stops reading the client) until
+ * they are, which costs nothing in the common case of one path.
  *
  * Hot path (an ordinary command, no state): the parser hands a view of the socket read; the slot
  * carries it as the raw frame to the shared path; the reply is the server's bytes, queued with
@@ -18,30 +17,25 @@ import { blockingTimeoutMs, isBlocking } from '../commands/classify.js';
 import { getKeyIndexes } from '../commands/keys.js';
 import { CommandFlag, getCommandSpec } from '../commands/table.js';
 import { CommandTimeoutError } from '../errors.js';
-import { RequestParser, type RequestSink } from '../protocol/request-parser.js';
-import { RingQueue } from '../util/ring-queue.js';
 import { clientCommand, type SessionView } from './client-command.js';
 import { CommandNames, nameArgs } from './command-names.js';
 import { authCommand, helloCommand } from './hello-auth.js';
 import { MonitorFeed, type MonitorWatcher } from './monitor-feed.js';
-import type { HubKind, HubMember } from './pubsub-hub.js';
+import type { HubMember } from './pubsub-hub.js';
 import { configGet, refusal } from './refusals.js';
 import { errorReply, integerReply, OK, pushReply, RESET } from './replies.js';
-import { ReplyOutput } from './reply-output.js';
 import { Route, routeOf } from './routes.js';
 import { isScriptKill, sendOnOwnLease } from './script-kill.js';
+import { gate, parseReplyMode, parseSelect, parseUnblock } from './session-gates.js';
 import type { SessionHost } from './session-host.js';
 import { Slot } from './session-slot.js';
+import { SessionSubscriptions } from './session-subscriptions.js';
+import { PAUSE_UPSTREAM, SessionTransport, type TransportOwner } from './session-transport.js';
 import { type CongestionSink, TurnBatch } from './turn-batch.js';
 import type { Lease, SharedPath } from './upstream.js';
 
 /** Request names, interned from their bytes (command-names.ts says why). */
 const NAMES = new CommandNames();
-
-// Why reading is paused (bits).
-const PAUSE_UPSTREAM = 1;
-const PAUSE_OUTPUT = 2;
-const PAUSE_HELD = 4;
 
 /** Every session's shared-path requests, handed over once per turn (turn-batch.ts says why). */
 const TURN_BATCH = new TurnBatch();
@@ -57,23 +51,13 @@ const DISCARD_FRAME = Buffer.from('*1\r\n$7\r\nDISCARD\r\n');
 const EXECABORT = errorReply('EXECABORT Transaction discarded because of previous errors.');
 const NOT_IN_MULTI = errorReply('Command not allowed inside a transaction');
 
-const SUBSCRIBED_ALLOWED = new Set<Route>([
-  Route.Subscribe,
-  Route.Unsubscribe,
-  Route.Ping,
-  Route.Quit,
-  Route.Reset,
-]);
-
 export class ClientSession
-  implements RequestSink, HubMember, MonitorWatcher, SessionView, CongestionSink
+  implements TransportOwner, HubMember, MonitorWatcher, SessionView, CongestionSink
 {
   readonly id: number;
-  readonly socket: net.Socket;
   readonly createdAt = Date.now();
   readonly addr: string;
   readonly laddr: string;
-  lastActivity = Date.now();
   protocol: 2 | 3 = 2;
   db = 0;
   name = '';
@@ -82,12 +66,9 @@ export class ClientSession
   user = 'default';
   authenticated: boolean;
   lastCommand = 'NULL';
-  /** `kind:name` of every channel, pattern and shard channel subscribed. */
-  readonly subscriptions = new Set<string>();
   readonly #host: SessionHost;
-  readonly #parser: RequestParser;
-  readonly #queue = new RingQueue<Slot>(16);
-  readonly #held = new RingQueue<Slot>(4);
+  readonly #transport: SessionTransport;
+  readonly #subs = new SessionSubscriptions();
   #inflight = 0;
   #path: object | null = null;
   #lease: Lease | null = null;
@@ -102,20 +83,10 @@ export class ClientSession
   #acquiring = false;
   /** A command on #lease timed out (upstreamTimeoutMs): destroy it once nothing is in flight. */
   #leaseSpoiled = false;
-  /** #drainHeld is running (see there). */
-  #draining = false;
   #replyMode: 'on' | 'off' | 'skip' = 'on';
-  #paused = 0;
-  #readingStopped = false;
-  /** Replies of this turn not yet handed to the socket (reply-output.ts). */
-  readonly #output: ReplyOutput;
-  #closing = false;
-  closed = false;
 
   constructor(host: SessionHost, socket: net.Socket, id: number) {
-    const session = this;
     this.#host = host;
-    this.socket = socket;
     this.id = id;
     this.authenticated = !host.auth.required;
     this.addr =
@@ -123,52 +94,36 @@ export class ClientSession
         ? `${socket.localAddress ?? ''}:0`
         : `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`;
-    this.#parser = new RequestParser(this, host.options.requestLimits);
-    this.#output = new ReplyOutput(
-      socket,
-      {
-        get closed() {
-          return session.closed;
-        },
-        overLimit: () => {
-          if (!this.socket.destroyed) this.#host.counters.outputLimitKills++;
-          this.kill();
-        },
-        pause: () => this.#pause(PAUSE_OUTPUT),
-        flushed: () => {
-          // Paused for bytes that were still queued here: when the socket took them without
-          // asking for a drain, no 'drain' will come to resume reading.
-          if ((this.#paused & PAUSE_OUTPUT) !== 0 && !socket.writableNeedDrain) {
-            this.#resume(PAUSE_OUTPUT);
-          }
-          if (this.#closing && this.#queue.length === 0) this.#end();
-        },
-      },
-      host.options,
-    );
-    socket.on('data', (chunk: Buffer) => {
-      this.lastActivity = Date.now();
-      this.#parser.feed(chunk);
-    });
-    socket.on('drain', () => {
-      if ((this.#paused & PAUSE_OUTPUT) !== 0) this.#resume(PAUSE_OUTPUT);
-    });
-    socket.on('close', () => this.#onClose());
-    socket.on('error', () => {
-      // 'close' follows: cleanup happens there.
-    });
+    this.#transport = new SessionTransport(socket, host.options, this);
+  }
+
+  get socket(): net.Socket {
+    return this.#transport.socket;
+  }
+
+  get closed(): boolean {
+    return this.#transport.closed;
+  }
+
+  get lastActivity(): number {
+    return this.#transport.lastActivity;
+  }
+
+  /** `kind:name` of every channel, pattern and shard channel subscribed. */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#subs.keys;
   }
 
   get queryBufferBytes(): number {
-    return this.#parser.bufferedBytes;
+    return this.#transport.queryBufferBytes;
   }
 
   get outputBytes(): number {
-    return this.#output.pendingBytes;
+    return this.#transport.outputBytes;
   }
 
   get pendingReplies(): number {
-    return this.#queue.length;
+    return this.#transport.pendingReplies;
   }
 
   get inMulti(): boolean {
@@ -183,106 +138,46 @@ export class ClientSession
     return this.#lease !== null && this.#inflight > 0 && !this.#inMulti;
   }
 
-  // ── parsing ──────────────────────────────────────────────────────────────────────────────
+  // ── requests (the transport's owner) ─────────────────────────────────────────────────────
 
-  onRequest(frame: Buffer, argc: number): void {
-    if (argc === 0 || this.#closing) return;
-    const parser = this.#parser;
+  slotFor(frame: Buffer, _argc: number): Slot {
+    const parser = this.#transport.parser;
     const slot = new Slot(this, frame, NAMES.argsOf(frame, parser.argStart[0]!, parser.argEnd[0]!));
     this.#host.counters.commands++;
     if (this.#replyMode !== 'on') {
       slot.silent = true;
       if (this.#replyMode === 'skip') this.#replyMode = 'on';
     }
-    this.#queue.push(slot);
-    if (this.#held.length > 0 || !this.#dispatch(slot, argc)) this.#hold(slot);
+    return slot;
   }
 
-  onProtocolError(message: string): void {
+  errorSlot(): Slot {
     this.#host.counters.protocolErrors++;
-    const slot = new Slot(this, Buffer.alloc(0), nameArgs('protocol-error'));
-    this.#queue.push(slot);
-    this.#complete(slot, errorReply(message));
-    this.#closeAfterReplies();
+    return new Slot(this, Buffer.alloc(0), nameArgs('protocol-error'));
   }
 
-  #hold(slot: Slot): void {
-    this.#held.push(slot);
-    this.#pause(PAUSE_HELD);
+  outputOverLimit(): void {
+    this.#host.counters.outputLimitKills++;
   }
-
-  /**
-   * Dispatch held requests in order until one must wait again. Not re-entered: a lease or path
-   * that answers inside `send` settles the session from within #dispatch, and a nested drain
-   * would dispatch the slot still at the head of #held a second time (MULTI sent twice, the
-   * lease never given back). The loop below goes on with the next slot itself.
-   */
-  #drainHeld(): void {
-    if (this.#draining) return;
-    this.#draining = true;
-    try {
-      const held = this.#held;
-      while (held.length > 0 && !this.closed) {
-        const slot = held.peek()!;
-        const argc = this.#parser.reparse(slot.frame);
-        if (!this.#dispatch(slot, argc)) return;
-        held.shift();
-      }
-      if (held.length === 0) this.#resume(PAUSE_HELD);
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  // ── routing ──────────────────────────────────────────────────────────────────────────────
 
   /** Route one request; false when it must wait (another path busy, a lease coming). */
-  #dispatch(slot: Slot, argc: number): boolean {
+  dispatch(slot: Slot, argc: number): boolean {
     if (this.#acquiring) return false;
     const name = slot.args[0] as string;
     this.lastCommand = name;
     const route = routeOf(name);
-    if (
-      !this.authenticated &&
-      route !== Route.Auth &&
-      route !== Route.Hello &&
-      route !== Route.Quit &&
-      route !== Route.Reset
-    ) {
-      return this.#local(slot, errorReply('NOAUTH Authentication required.'));
-    }
-    if (this.protocol === 2 && this.subscriptions.size > 0 && !SUBSCRIBED_ALLOWED.has(route)) {
-      return this.#local(
-        slot,
-        errorReply(
-          `Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
-        ),
-      );
-    }
-    if (
-      this.#failedMulti &&
-      route !== Route.Exec &&
-      route !== Route.Discard &&
-      route !== Route.Quit &&
-      route !== Route.Reset
-    ) {
-      return this.#local(
-        slot,
-        errorReply(
-          'respool proxy: not queued, the transaction could not start (see the error MULTI got)',
-        ),
-      );
-    }
-    if (this.#monitor !== null && route !== Route.Reset && route !== Route.Quit) {
-      return this.#local(
-        slot,
-        errorReply('respool proxy: only RESET and QUIT are accepted while MONITOR runs'),
-      );
-    }
+    const refused = gate(route, name, {
+      authenticated: this.authenticated,
+      protocol: this.protocol,
+      subscribed: this.#subs.size > 0,
+      failedMulti: this.#failedMulti,
+      monitoring: this.#monitor !== null,
+    });
+    if (refused !== undefined) return this.#local(slot, refused);
     switch (route) {
       case Route.Plain:
         if (this.#lease === null && this.#host.cache?.wants(name, argc, this.db) === true) {
-          slot.args = this.#argvViews(slot);
+          slot.args = this.#transport.argvViews(slot);
           return this.#sendOn(this.#host.cache, slot, null);
         }
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
@@ -324,20 +219,23 @@ export class ClientSession
         return this.#select(slot);
       case Route.Quit:
         this.#local(slot, OK);
-        this.#closeAfterReplies();
+        this.#transport.closeAfterReplies();
         return true;
       case Route.Reset:
         return this.#reset(slot);
       case Route.Ping:
-        if (this.protocol === 2 && this.subscriptions.size > 0) {
-          const arg = argc > 1 ? this.#parser.argString(slot.frame, 1) : '';
+        if (this.protocol === 2 && this.#subs.size > 0) {
+          const arg = argc > 1 ? this.#transport.parser.argString(slot.frame, 1) : '';
           return this.#local(slot, pushReply(['pong', arg], 2));
         }
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       case Route.Auth:
-        return this.#local(slot, authCommand(this, this.#argv(slot, argc), this.#host.auth));
+        return this.#local(
+          slot,
+          authCommand(this, this.#transport.argv(slot, argc), this.#host.auth),
+        );
       case Route.Hello:
-        return this.#local(slot, helloCommand(this, this.#argv(slot, argc), this.#host));
+        return this.#local(slot, helloCommand(this, this.#transport.argv(slot, argc), this.#host));
       case Route.Client:
         return this.#client(slot, argc);
       case Route.Subscribe:
@@ -348,33 +246,19 @@ export class ClientSession
       case Route.Refused:
         return this.#refuse(
           slot,
-          refusal(name, this.#argv(slot, argc)) ?? errorReply(`unknown command '${name}'`),
+          refusal(name, this.#transport.argv(slot, argc)) ??
+            errorReply(`unknown command '${name}'`),
         );
       case Route.Monitor:
         return this.#startMonitor(slot);
       case Route.MaybeRefused: {
-        const why = refusal(name, this.#argv(slot, argc));
+        const why = refusal(name, this.#transport.argv(slot, argc));
         if (why !== undefined) return this.#refuse(slot, why);
         return this.#lease !== null ? this.#sendOnLease(slot) : this.#sendShared(slot);
       }
       case Route.Script:
         return this.#script(slot, argc);
     }
-  }
-
-  #argvViews(slot: Slot): Buffer[] {
-    const parser = this.#parser;
-    const argc = parser.argc;
-    const out: Buffer[] = new Array(argc);
-    for (let i = 0; i < argc; i++)
-      out[i] = slot.frame.subarray(parser.argStart[i], parser.argEnd[i]);
-    return out;
-  }
-
-  #argv(slot: Slot, argc: number): string[] {
-    const out: string[] = new Array(argc);
-    for (let i = 0; i < argc; i++) out[i] = this.#parser.argString(slot.frame, i);
-    return out;
   }
 
   /**
@@ -422,7 +306,7 @@ export class ClientSession
   /** A request of this session met a congested shared path: stop reading until it drains. */
   sharedCongested(): void {
     if (this.closed) return;
-    this.#pause(PAUSE_UPSTREAM);
+    this.#transport.pause(PAUSE_UPSTREAM);
     this.#host.congested(this);
   }
 
@@ -430,7 +314,8 @@ export class ClientSession
     const upstream = this.#host.upstream;
     const path = upstream.shared(this.protocol, this.db);
     // A keyed shape routes by the arguments: views of the frame, no copies.
-    if (upstream.routesByKey && !(path instanceof Error)) slot.args = this.#argvViews(slot);
+    if (upstream.routesByKey && !(path instanceof Error))
+      slot.args = this.#transport.argvViews(slot);
     if (path instanceof Error)
       return this.#local(slot, errorReply(`respool proxy: ${path.message}`));
     return this.#sendOn(path, slot, null);
@@ -448,7 +333,7 @@ export class ClientSession
         return false;
       }
       // A keyed shape checks the keys on its lease (one slot per transaction): views, no copies.
-      slot.args = this.#argvViews(slot);
+      slot.args = this.#transport.argvViews(slot);
     }
     return this.#sendOn(lease, slot, lease);
   }
@@ -456,7 +341,7 @@ export class ClientSession
   /** SCRIPT / FUNCTION: relayed as usual, except a kill, which must not queue behind a script. */
   #script(slot: Slot, argc: number): boolean {
     if (this.#lease !== null) return this.#sendOnLease(slot);
-    const sub = argc === 2 ? this.#parser.argString(slot.frame, 1) : '';
+    const sub = argc === 2 ? this.#transport.parser.argString(slot.frame, 1) : '';
     // A keyed shape refuses the kill itself (no single server to send it to).
     if (this.#host.upstream.routesByKey || !isScriptKill(slot.args[0] as string, argc, sub)) {
       return this.#sendShared(slot);
@@ -471,7 +356,7 @@ export class ClientSession
   }
 
   #mayBlock(slot: Slot, argc: number): boolean {
-    const argv = this.#argv(slot, argc);
+    const argv = this.#transport.argv(slot, argc);
     const blocking = isBlocking(argv);
     // Inside MULTI a blocking command answers at once, as its non-blocking form.
     if (blocking && !this.#inMulti) slot.blockMs = blockingTimeoutMs(argv) ?? 0;
@@ -486,8 +371,8 @@ export class ClientSession
     if (this.#inflight > 0) return false;
     this.#acquiring = true;
     const name = slot.args[0] as string;
-    const parser = this.#parser;
-    const key = parser.argc > 1 && name !== 'multi' ? this.#firstKey(slot) : undefined;
+    const key =
+      this.#transport.parser.argc > 1 && name !== 'multi' ? this.#firstKey(slot) : undefined;
     this.#host.upstream.lease(this.protocol, this.db, this.#host.options.leaseTimeoutMs, key).then(
       (lease) => {
         this.#acquiring = false;
@@ -497,17 +382,17 @@ export class ClientSession
         }
         this.#lease = lease;
         this.#host.counters.leases++;
-        this.#drainHeld();
+        this.#transport.drainHeld();
       },
       (error: Error) => {
         this.#acquiring = false;
         if (this.closed) return;
         this.#host.counters.leaseTimeouts++;
         // The slot waits at the head of #held: answer it and carry on with the rest.
-        const head = this.#held.shift();
+        const head = this.#transport.shiftHeld();
         if (head !== undefined) this.#complete(head, errorReply(`respool proxy: ${error.message}`));
         if (name === 'multi') this.#failedMulti = true;
-        this.#drainHeld();
+        this.#transport.drainHeld();
       },
     );
     return false;
@@ -516,7 +401,7 @@ export class ClientSession
   /** The first key of the current request (it picks the node of a keyed upstream). */
   #firstKey(slot: Slot): Buffer | undefined {
     if (!this.#host.upstream.routesByKey) return undefined;
-    const views = this.#argvViews(slot);
+    const views = this.#transport.argvViews(slot);
     const at = getKeyIndexes(views)[0];
     return at === undefined ? undefined : views[at];
   }
@@ -566,7 +451,7 @@ export class ClientSession
     this.#path = null;
     if (this.closed) return;
     this.deliver(errorReply(`respool proxy: the MONITOR connection failed: ${error.message}`));
-    this.#closeAfterReplies();
+    this.#transport.closeAfterReplies();
   }
 
   /** Give the lease back once it holds no state and owes no reply. */
@@ -580,14 +465,9 @@ export class ClientSession
   }
 
   #select(slot: Slot): boolean {
-    const argv = this.#argv(slot, this.#parser.reparse(slot.frame));
-    if (argv.length !== 2)
-      return this.#local(slot, errorReply("wrong number of arguments for 'select' command"));
-    const db = /^-?\d+$/.test(argv[1]!) ? Number(argv[1]) : Number.NaN;
-    if (!Number.isSafeInteger(db))
-      return this.#local(slot, errorReply('value is not an integer or out of range'));
-    if (db < 0 || db >= this.#host.options.databases)
-      return this.#local(slot, errorReply('DB index is out of range'));
+    const argv = this.#transport.argv(slot, this.#transport.parser.reparse(slot.frame));
+    const db = parseSelect(argv, this.#host.options.databases);
+    if (typeof db !== 'number') return this.#local(slot, db);
     if (this.#lease !== null) {
       slot.args = argv;
       slot.selectDb = db;
@@ -602,7 +482,7 @@ export class ClientSession
 
   #reset(slot: Slot): boolean {
     if (this.#inflight > 0) return false;
-    this.#unsubscribeAll();
+    this.#subs.leaveAll(this, this.#host.upstream.hub);
     if (this.#monitor !== null) this.#endMonitor();
     if (this.#lease !== null) {
       // The pool's reset undoes MULTI/WATCH/SELECT before lending it again.
@@ -624,18 +504,15 @@ export class ClientSession
   }
 
   #client(slot: Slot, argc: number): boolean {
-    const argv = this.#argv(slot, argc);
+    const argv = this.#transport.argv(slot, argc);
     const sub = (argv[1] ?? '').toLowerCase();
     this.lastCommand = `client|${sub}`;
     if (sub === 'reply') {
-      const mode = (argv[2] ?? '').toLowerCase();
-      if (argc !== 3 || (mode !== 'on' && mode !== 'off' && mode !== 'skip')) {
-        return this.#local(slot, errorReply('syntax error'));
-      }
+      const mode = parseReplyMode(argv);
+      if (typeof mode !== 'string') return this.#local(slot, mode);
       // The proxy drops the replies itself: the upstream connection never changes mode.
       this.#replyMode = mode;
-      if (mode === 'on') return this.#local(slot, OK);
-      slot.silent = true;
+      if (mode !== 'on') slot.silent = true;
       return this.#local(slot, OK);
     }
     if (sub === 'unblock') return this.#unblock(slot, argv);
@@ -650,46 +527,23 @@ export class ClientSession
    * answer (a timeout's empty reply, or `-UNBLOCKED`) reaches the client as usual.
    */
   #unblock(slot: Slot, argv: readonly string[]): boolean {
-    if (argv.length < 3)
-      return this.#local(
-        slot,
-        errorReply("wrong number of arguments for 'client|unblock' command"),
-      );
-    if (argv.length > 4) {
-      return this.#local(
-        slot,
-        errorReply(
-          "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ),
-      );
-    }
-    const mode = (argv[3] ?? 'timeout').toLowerCase();
-    if (mode !== 'timeout' && mode !== 'error')
-      return this.#local(slot, errorReply('CLIENT UNBLOCK reason should be TIMEOUT or ERROR'));
-    const id = /^-?\d+$/.test(argv[2]!) ? Number(argv[2]) : Number.NaN;
-    if (!Number.isSafeInteger(id))
-      return this.#local(slot, errorReply('value is not an integer or out of range'));
+    const parsed = parseUnblock(argv);
+    if (Buffer.isBuffer(parsed)) return this.#local(slot, parsed);
     let target: ClientSession | undefined;
     for (const s of this.#host.sessions()) {
-      if (s.id === id) {
+      if (s.id === parsed.id) {
         target = s;
         break;
       }
     }
     if (target === undefined || !target.blocked) return this.#local(slot, integerReply(0));
     if (this.#inflight > 0 && this.#path !== UNBLOCK_PATH) return false;
-    this.#path = UNBLOCK_PATH;
-    this.#inflight++;
-    slot.upstream = true;
-    target.#lease!.unblock(mode === 'error').then(
-      (n) => this.onUpstreamReply(slot, integerReply(n)),
-      (error: Error) => this.onUpstreamFail(slot, error),
-    );
-    return true;
+    const answer = target.#lease!.unblock(parsed.error).then(integerReply);
+    return this.#answerLater(slot, UNBLOCK_PATH, answer);
   }
 
   #config(slot: Slot, argc: number): boolean {
-    const argv = this.#argv(slot, argc);
+    const argv = this.#transport.argv(slot, argc);
     const sub = (argv[1] ?? '').toLowerCase();
     if (sub === 'get') {
       // Decoded (rare) so the upstream's credentials can be taken out of the reply.
@@ -714,85 +568,47 @@ export class ClientSession
     }
     // Pub/sub confirmations are pushed even under CLIENT REPLY OFF/SKIP, as the server does.
     slot.silent = false;
-    const argv = this.#argv(slot, argc);
+    const argv = this.#transport.argv(slot, argc);
     const command = argv[0]!.toLowerCase();
-    const kind = (
-      command.startsWith('p')
-        ? 'psubscribe'
-        : command.startsWith('ss') || command.startsWith('sun')
-          ? 'ssubscribe'
-          : 'subscribe'
-    ) as HubKind;
+    const kind = SessionSubscriptions.kindOf(command);
     const hub = this.#host.upstream.hub;
-    const protocol = this.protocol;
     if (route === Route.Unsubscribe) {
-      let names = argv.slice(1);
-      if (names.length === 0)
-        names = [...this.subscriptions]
-          .filter((k) => k.startsWith(`${kind}:`))
-          .map((k) => k.slice(kind.length + 1));
-      const verb = command;
-      if (names.length === 0)
-        return this.#local(slot, pushReply([verb, null, this.#count(kind)], protocol));
-      const frames: Buffer[] = [];
-      for (const name of names) {
-        if (this.subscriptions.delete(`${kind}:${name}`)) hub.leave(this, kind, name);
-        frames.push(pushReply([verb, name, this.#count(kind)], protocol));
-      }
-      return this.#local(slot, Buffer.concat(frames));
+      return this.#local(
+        slot,
+        this.#subs.leave(this, hub, command, kind, argv.slice(1), this.protocol),
+      );
     }
     if (argc < 2)
       return this.#local(slot, errorReply(`wrong number of arguments for '${command}' command`));
     if (this.#inflight > 0 && this.#path !== HUB_PATH) return false;
-    const joins: Promise<void>[] = [];
-    const frames: Buffer[] = [];
-    for (const name of argv.slice(1)) {
-      const key = `${kind}:${name}`;
-      if (!this.subscriptions.has(key)) {
-        this.subscriptions.add(key);
-        joins.push(hub.join(this, kind, name));
-      }
-      frames.push(pushReply([kind, name, this.#count(kind)], protocol));
-    }
-    this.#path = HUB_PATH;
-    this.#inflight++;
-    slot.upstream = true;
+    const { joins, reply } = this.#subs.join(this, hub, kind, argv.slice(1), this.protocol);
     // Confirmed to the client once the server has really subscribed, so a PUBLISH it sends
     // next is delivered.
-    Promise.all(joins).then(
-      () => this.onUpstreamReply(slot, Buffer.concat(frames)),
+    return this.#answerLater(
+      slot,
+      HUB_PATH,
+      Promise.all(joins).then(() => reply),
+    );
+  }
+
+  /**
+   * Send `slot` on a path of its own whose answer is `reply` (the hub, CLIENT UNBLOCK): in order
+   * with this client's other requests, as an upstream command is.
+   */
+  #answerLater(slot: Slot, path: object, reply: Promise<Buffer>): boolean {
+    this.#path = path;
+    this.#inflight++;
+    slot.upstream = true;
+    reply.then(
+      (bytes) => this.onUpstreamReply(slot, bytes),
       (error: Error) => this.onUpstreamFail(slot, error),
     );
     return true;
   }
 
-  #count(kind: HubKind): number {
-    let n = 0;
-    for (const key of this.subscriptions) {
-      const shard = key.startsWith('ssubscribe:');
-      if (kind === 'ssubscribe' ? shard : !shard) n++;
-    }
-    return n;
-  }
-
-  #unsubscribeAll(): void {
-    const hub = this.#host.upstream.hub;
-    for (const key of this.subscriptions) {
-      const at = key.indexOf(':');
-      hub.leave(this, key.slice(0, at) as HubKind, key.slice(at + 1));
-    }
-    this.subscriptions.clear();
-  }
-
-  /** A message from the hub, in this client's protocol. */
+  /** A message from the hub (or a MONITOR line), in this client's protocol. */
   deliver(frame: Buffer): void {
-    if (this.closed) return;
-    if (this.#queue.length === 0) this.#output.write(frame);
-    else {
-      const slot = new Slot(this, frame, nameArgs('message'));
-      this.#queue.push(slot);
-      this.#complete(slot, frame);
-    }
+    this.#transport.push(frame, () => new Slot(this, frame, nameArgs('message')));
   }
 
   // ── replies ──────────────────────────────────────────────────────────────────────────────
@@ -849,88 +665,42 @@ export class ClientSession
   #settled(): void {
     if (this.closed) return;
     this.#maybeReleaseLease();
-    if (this.#held.length > 0) this.#drainHeld();
+    if (this.#transport.holding) this.#transport.drainHeld();
   }
 
   #complete(slot: Slot, bytes: Buffer): void {
-    slot.value = bytes;
-    if (this.closed || this.socket.destroyed) return;
-    const queue = this.#queue;
-    if (queue.peek() !== slot) return;
-    for (let s = queue.peek(); s !== undefined && s.value !== undefined; s = queue.peek()) {
-      queue.shift();
-      if (!s.silent) this.#output.write(s.value);
-    }
-    if (this.#closing && queue.length === 0 && !this.#output.queued) this.#end();
+    this.#transport.complete(slot, bytes);
   }
 
   /** Write this turn's replies now (reply-output.ts; also what the turn's check phase does). */
   flushReplies(): void {
-    this.#output.flush();
-  }
-
-  #closeAfterReplies(): void {
-    this.#closing = true;
-    this.#parser.stopped = true;
-    // With replies still to flush, #flushReplies ends the socket after writing them.
-    if (this.#queue.length === 0 && !this.#output.queued) this.#end();
-  }
-
-  /**
-   * Flush the replies, then close both ways, as the server does after QUIT or a protocol error:
-   * a half-close alone would leave a client that keeps writing (unit/protocol's desync tests)
-   * writing into a socket the proxy reads and drops, for ever.
-   */
-  #end(): void {
-    const socket = this.socket;
-    if (!socket.writableEnded) socket.end(() => socket.destroy());
-  }
-
-  // ── flow control ─────────────────────────────────────────────────────────────────────────
-
-  #pause(reason: number): void {
-    this.#paused |= reason;
-    if (!this.#readingStopped) {
-      this.#readingStopped = true;
-      this.socket.pause();
-    }
-  }
-
-  #resume(reason: number): void {
-    this.#paused &= ~reason;
-    if (this.#paused === 0 && this.#readingStopped && !this.closed) {
-      this.#readingStopped = false;
-      this.socket.resume();
-    }
+    this.#transport.flushReplies();
   }
 
   /** The upstream drained: read this client again. */
   upstreamDrained(): void {
-    this.#resume(PAUSE_UPSTREAM);
+    this.#transport.resume(PAUSE_UPSTREAM);
   }
 
   /** Close now (CLIENT KILL, limits, shutdown). */
   kill(): void {
-    if (!this.closed && !this.socket.destroyed) this.socket.destroy();
+    this.#transport.kill();
   }
 
   /** Stop reading, answer what was accepted, then close (graceful shutdown). */
   drainAndClose(): void {
-    this.#closeAfterReplies();
-    this.#pause(PAUSE_HELD);
+    this.#transport.drainAndClose();
   }
 
-  #onClose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#parser.stopped = true;
-    this.#unsubscribeAll();
+  /** The socket closed: give back what this client held upstream. */
+  onClosed(): void {
+    this.#subs.leaveAll(this, this.#host.upstream.hub);
     if (this.#monitor !== null) this.#endMonitor();
     const lease = this.#lease;
     this.#lease = null;
     if (lease !== null) {
       // A connection still blocked for this client (or owing replies) cannot be lent again.
-      if (lease.clean) lease.release();
+      if (lease.clean && !this.#leaseSpoiled) lease.release();
       else lease.destroy();
     }
     this.#host.remove(this);
