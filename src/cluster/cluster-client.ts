@@ -175,7 +175,7 @@ export class RespoolCluster<S extends string | Buffer = string> extends ClientFa
     entries: Record<string, RespArg> | readonly (readonly [RespArg, RespArg])[],
   ): Promise<S> {
     const flat: RespArg[] = Array.isArray(entries)
-      ? (entries as readonly (readonly [RespArg, RespArg])[]).flatMap(([k, v]) => [k, v])
+      ? (entries as readonly (readonly [RespArg, RespArg])[]).flat()
       : Object.entries(entries as Record<string, RespArg>).flat();
     await Promise.all(
       this.#groupBySlot(flat, 2).map((g) => this._cmd(['MSET', ...g.args], undefined)),
