@@ -87,18 +87,7 @@ const EXCLUDED_TAGS = [
  * Tests left out of the run through the proxy only, each by its exact name, with the reason the
  * proxy answers differently (docs/proxy-compat.md). The direct run keeps them.
  */
-export const PROXY_SKIPS: readonly { unit: string; test: string; why: string }[] = [
-  {
-    unit: 'unit/pubsub',
-    test: 'PUBLISH/SUBSCRIBE with two clients',
-    why: "every client's subscriptions share one upstream subscriber connection (one SUBSCRIBE per channel, as issue 10 asks), so PUBLISH counts the proxy once, not each client subscribed through it",
-  },
-  {
-    unit: 'unit/pubsub',
-    test: 'PUBLISH/PSUBSCRIBE with two clients',
-    why: 'the same for patterns: one upstream PSUBSCRIBE per pattern, so PUBLISH counts 1 receiver for 2 clients',
-  },
-];
+export const PROXY_SKIPS: readonly { unit: string; test: string; why: string }[] = [];
 
 export interface UnitResult {
   readonly unit: string;

@@ -9,6 +9,7 @@
  * in the budget), and a lost connection is replaced and every live channel subscribed again.
  */
 import type { MessageListener, Subscriber, Subscription } from '../client/subscriber.js';
+import { globMatch } from './glob-match.js';
 
 export type HubKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
 
@@ -22,6 +23,18 @@ interface Channel {
   readonly members: Set<HubMember>;
   /** Resolves once the server confirmed the subscription. */
   readonly ready: Promise<Subscription>;
+  /** `ready` has resolved: the server counts this subscription in PUBLISH's reply. */
+  confirmed: boolean;
+  /** A pattern's bytes (PUBLISH matches channels against it); undefined for a channel. */
+  readonly pattern: Buffer | undefined;
+}
+
+/** Who receives one PUBLISH, as the proxy sees it (`receivers`). */
+export interface Receivers {
+  /** The hub's own subscriptions the server counted (one per channel and matching pattern). */
+  readonly upstream: number;
+  /** The proxy's clients the message reaches, counted as the server counts its clients. */
+  readonly clients: number;
 }
 
 const MESSAGE: Record<HubKind, string> = {
@@ -37,6 +50,8 @@ export class PubSubHub {
   readonly #subscriber: HubSource;
   /** `kind:name` → members. */
   readonly #channels = new Map<string, Channel>();
+  /** The pattern entries of #channels, which every PUBLISH is matched against. */
+  readonly #patterns = new Set<Channel>();
   #messages = 0;
 
   constructor(subscriber: HubSource) {
@@ -61,11 +76,24 @@ export class PubSubHub {
       const listener: MessageListener<string | Buffer> = (message, ch, pattern) =>
         this.#fanOut(key, kind, message as Buffer, ch, pattern);
       const ready = this.#subscriber.subscribe(kind, name, listener, true);
-      channel = { members: new Set(), ready };
-      this.#channels.set(key, channel);
-      ready.catch(() => {
-        if (this.#channels.get(key) === channel) this.#channels.delete(key);
-      });
+      const entry: Channel = {
+        members: new Set(),
+        ready,
+        confirmed: false,
+        pattern: kind === 'psubscribe' ? Buffer.from(name) : undefined,
+      };
+      channel = entry;
+      this.#channels.set(key, entry);
+      if (entry.pattern !== undefined) this.#patterns.add(entry);
+      ready.then(
+        () => {
+          entry.confirmed = true;
+        },
+        () => {
+          if (this.#channels.get(key) === entry) this.#channels.delete(key);
+          this.#patterns.delete(entry);
+        },
+      );
     }
     channel.members.add(member);
     return channel.ready.then(() => undefined);
@@ -78,10 +106,36 @@ export class PubSubHub {
     if (channel === undefined || !channel.members.delete(member)) return;
     if (channel.members.size > 0) return;
     this.#channels.delete(key);
+    this.#patterns.delete(channel);
     channel.ready.then(
       (subscription) => subscription.unsubscribe(),
       () => undefined,
     );
+  }
+
+  /**
+   * Who a PUBLISH (or SPUBLISH) of `channel` reaches through the hub. The server counts the hub's
+   * one connection once per channel and matching pattern; the proxy's clients count once each,
+   * as they would directly. Only confirmed subscriptions count on both sides: the server counts
+   * a subscription once it has confirmed it.
+   */
+  receivers(kind: 'subscribe' | 'ssubscribe', channel: string): Receivers {
+    let upstream = 0;
+    let clients = 0;
+    const exact = this.#channels.get(`${kind}:${channel}`);
+    if (exact?.confirmed === true) {
+      upstream++;
+      clients += exact.members.size;
+    }
+    if (kind === 'subscribe' && this.#patterns.size > 0) {
+      const bytes = Buffer.from(channel);
+      for (const entry of this.#patterns) {
+        if (!entry.confirmed || !globMatch(entry.pattern!, bytes)) continue;
+        upstream++;
+        clients += entry.members.size;
+      }
+    }
+    return { upstream, clients };
   }
 
   #fanOut(

@@ -32,6 +32,8 @@ export const Route = {
   Script: 19,
   /** A lease for the whole MONITOR session (`monitor-feed.ts`). */
   Monitor: 20,
+  /** PUBLISH and SPUBLISH: relayed; the receiver count counts the proxy's clients. */
+  Publish: 21,
 } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
@@ -58,6 +60,8 @@ const ROUTES = new Map<string, Route>([
   ['script', Route.Script],
   ['function', Route.Script],
   ['monitor', Route.Monitor],
+  ['publish', Route.Publish],
+  ['spublish', Route.Publish],
   ['sync', Route.Refused],
   ['psync', Route.Refused],
   ['replicaof', Route.Refused],

@@ -258,6 +258,8 @@ export class ClientSession
       }
       case Route.Script:
         return this.#script(slot, argc);
+      case Route.Publish:
+        return this.#publish(slot, argc);
     }
   }
 
@@ -589,6 +591,30 @@ export class ClientSession
       HUB_PATH,
       Promise.all(joins).then(() => reply),
     );
+  }
+
+  /**
+   * PUBLISH / SPUBLISH: the server counts the hub's one connection for each channel or pattern
+   * it holds; the client is told how many of the proxy's clients (and the server's others) get
+   * the message, as a direct connection would be.
+   */
+  #publish(slot: Slot, argc: number): boolean {
+    if (this.#lease !== null) return this.#sendOnLease(slot);
+    const upstream = this.#host.upstream;
+    if (argc === 3 && upstream.publishSeesHub && upstream.hub.channelCount > 0) {
+      const kind = slot.args[0] === 'spublish' ? 'ssubscribe' : 'subscribe';
+      const channel = this.#transport.parser.argString(slot.frame, 1);
+      slot.transform = (value) => {
+        const bytes = value as Buffer;
+        if (bytes[0] !== 0x3a) return bytes;
+        // Read when the reply comes: the subscriptions the server counted are the ones now.
+        const { upstream: counted, clients } = upstream.hub.receivers(kind, channel);
+        if (counted === 0) return bytes;
+        const n = Number(bytes.toString('latin1', 1, bytes.length - 2));
+        return integerReply(Math.max(0, n - counted) + clients);
+      };
+    }
+    return this.#sendShared(slot);
   }
 
   /**

@@ -24,6 +24,7 @@ export interface StandaloneUpstreamOptions {
 
 export class StandaloneUpstream extends UpstreamBase implements Upstream {
   readonly routesByKey = false;
+  override readonly publishSeesHub = true;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly #set: CoreSet;

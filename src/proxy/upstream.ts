@@ -78,6 +78,8 @@ export interface UpstreamStats {
 export interface Upstream {
   /** True when ordinary commands are routed by key (the session passes their arguments). */
   readonly routesByKey: boolean;
+  /** See UpstreamBase.publishSeesHub. */
+  readonly publishSeesHub: boolean;
   readonly maxConnections: number;
   /** The server's version, for HELLO, once known. */
   readonly serverVersion: string;
@@ -120,6 +122,13 @@ export async function serverVersionOf(set: CoreSet): Promise<string | undefined>
  * start-up from one server (`versionSource`, which also fails start-up fast when unreachable).
  */
 export abstract class UpstreamBase {
+  /**
+   * PUBLISH goes to the server the hub subscribes on, so its reply counts the hub's connection
+   * and the session can count the proxy's clients instead (standalone). Shards and a cluster
+   * count per server, and their replies are relayed as they are.
+   */
+  readonly publishSeesHub: boolean = false;
+
   readonly #drainListeners: (() => void)[] = [];
   #serverVersion = '7.0.0';
 
