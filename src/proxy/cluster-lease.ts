@@ -12,7 +12,12 @@
  * Until a server has answered a keyed command on it, the lease holds no state on its node, so a
  * MOVED or ASK reply (the slot moved since the last refresh) is followed here too: the lease
  * moves to the node named (ASKING first for ASK; the slot table patched for MOVED) and the
- * command is sent again there. After that first answer, a redirect is the client's to see.
+ * command is sent again there. After that first answer the lease stays on its node (WATCH or
+ * MULTI state lives there), and a redirect there means the slot moved under the transaction: a
+ * command outside MULTI is sent again through the shared routing, which follows it (its answer
+ * is the new owner's; the transaction's EXEC then fails on the old node, as optimistic locking
+ * should: the watched key left it), and a command queued in MULTI gets a TRYAGAIN error naming
+ * the move, which also aborts the transaction at EXEC. A client never sees MOVED or ASK.
  */
 
 import { parseRedirect } from '../cluster/redirect.js';
@@ -47,6 +52,8 @@ export interface LeaseBinder {
   moved(slot: number, host: string, port: number): void;
   /** The host of the node serving `slot`, for a redirect that names only a port. */
   hostOf(slot: number): string;
+  /** Send `cmd` through the shared routing, which follows redirects (a pinned lease's MOVED). */
+  relay(cmd: PendingCommand): void;
 }
 
 /** A command sent on the lease while it may still move: watches its reply for MOVED/ASK. */
@@ -93,6 +100,70 @@ class Movable implements PendingCommand {
     if (!this.moved) this.target.fail(error);
   }
 }
+/**
+ * A keyed command on a lease that can no longer move (a server answered a keyed command on it):
+ * a MOVED or ASK reply is not relayed as it is (the client does not speak cluster). Outside
+ * MULTI the command goes again through the shared routing; queued in MULTI it fails with
+ * TRYAGAIN (the server has flagged the transaction, EXEC answers EXECABORT).
+ */
+class Pinned implements PendingCommand {
+  readonly args: PendingCommand['args'];
+  readonly frame: Buffer;
+  readonly raw: boolean;
+  readonly returnBuffers: boolean;
+  readonly #target: PendingCommand;
+  readonly #queued: boolean;
+  readonly #binder: LeaseBinder;
+
+  constructor(target: PendingCommand, queued: boolean, binder: LeaseBinder) {
+    this.#target = target;
+    this.args = target.args;
+    // Every command from a proxy client carries its frame.
+    this.frame = target.frame ?? encodeCommand(target.args);
+    this.raw = target.raw === true;
+    this.returnBuffers = target.returnBuffers;
+    this.#queued = queued;
+    this.#binder = binder;
+  }
+
+  get settled(): boolean {
+    return this.#target.settled;
+  }
+
+  get deadline(): number {
+    return this.#target.deadline ?? 0;
+  }
+
+  get timeoutMs(): number {
+    return this.#target.timeoutMs ?? 0;
+  }
+
+  reply(value: unknown): void {
+    const frame = value as Buffer;
+    if (Buffer.isBuffer(frame) && frame[0] === 0x2d) {
+      const text = frame.toString('utf8', 1, frame.length - 2);
+      if (text.startsWith('MOVED ') || text.startsWith('ASK ')) {
+        if (!this.#queued) {
+          this.#binder.relay(this.#target);
+          return;
+        }
+        const to = text.slice(text.indexOf(' ', text.indexOf(' ') + 1) + 1);
+        this.#target.reply(
+          errorFrame(
+            `TRYAGAIN respool proxy: the key's slot moved to ${to} during this transaction; run it again`,
+          ),
+        );
+        return;
+      }
+    }
+    this.#target.reply(value as Buffer);
+  }
+
+  fail(error: Error): void {
+    this.#target.fail(error);
+  }
+}
+
 const EMPTY_ARRAY = Buffer.from('*0\r\n');
 const EXECABORT = errorFrame('EXECABORT Transaction discarded because of previous errors.');
 
@@ -197,7 +268,13 @@ export class ClusterLease implements Lease {
         }
       }
     }
-    this.#forward(this.#movable ? new Movable(cmd, keyed, this) : cmd);
+    this.#forward(
+      this.#movable
+        ? new Movable(cmd, keyed, this)
+        : keyed
+          ? new Pinned(cmd, this.#inMulti, this.#binder)
+          : cmd,
+    );
   }
 
   /**

@@ -242,6 +242,8 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
       moved: (slot, host, port) =>
         engine.source.patchSlot(slot, { address: `${host}:${port}`, host, port, id: undefined }),
       hostOf: (slot) => engine.topology?.primaryFor(Math.max(slot, 0))?.host ?? '127.0.0.1',
+      // One command, in order with the lease's others: congestion is the shared path's to hold.
+      relay: (cmd) => void this.#paths[protocol - 2]!.send(cmd),
     };
     if (key === undefined) return Promise.resolve(new ClusterLease(binder, -1));
     const slot = keySlot(key);

@@ -428,6 +428,46 @@ describe('the cluster changing under the clients', () => {
     pusher.close();
   });
 
+  test('a slot moved while a WATCH holds its node: no MOVED reaches the client, EXEC aborts, the retry commits', async () => {
+    const key = '{pinned}:k';
+    const c = await RawClient.connect(port);
+    try {
+      assert.equal(await c.call('SET', key, 'v1'), '+OK\r\n');
+      // WATCH and a read answered on the key's node: the lease is pinned there now.
+      assert.equal(await c.call('WATCH', key), '+OK\r\n');
+      assert.equal(await c.call('GET', key), '$2\r\nv1\r\n');
+      const slot = await cluster.keySlot(key);
+      const from = await cluster.slotOwner(slot);
+      const to = (await cluster.primaries()).find((p) => p !== from)!;
+      await cluster.migrateSlot(slot, to);
+      // A read on the pinned lease: its node says MOVED; the proxy asks the new owner.
+      assert.equal(await c.call('GET', key), '$2\r\nv1\r\n');
+      for (const cmd of [['MULTI'], ['SET', key, 'v2'], ['EXEC']]) c.command(...cmd);
+      const replies = (await c.frames(3)).map((f) => f.toString());
+      assert.equal(replies[0], '+OK\r\n');
+      assert.match(
+        replies[1]!,
+        /^-TRYAGAIN respool proxy: the key's slot moved to .* run it again\r\n$/,
+      );
+      assert.match(replies[2]!, /^-EXECABORT/);
+      assert.ok(
+        replies.every((r) => !r.includes('MOVED') && !r.includes('ASK ')),
+        'no redirect shown',
+      );
+      assert.equal(await to.cli('GET', key), 'v1', 'the aborted transaction wrote nothing');
+      // The client runs the transaction again: a new lease, on the new owner.
+      for (const cmd of [['WATCH', key], ['GET', key], ['MULTI'], ['SET', key, 'v2'], ['EXEC']])
+        c.command(...cmd);
+      assert.deepEqual(
+        (await c.frames(5)).map((f) => f.toString()),
+        ['+OK\r\n', '$2\r\nv1\r\n', '+OK\r\n', '+QUEUED\r\n', '*1\r\n+OK\r\n'],
+      );
+      assert.equal(await to.cli('GET', key), 'v2');
+    } finally {
+      c.close();
+    }
+  });
+
   test('every node closes idle connections (timeout 2): after the closes, 0 client-visible errors', async (t) => {
     await cluster.setAll('timeout', '2');
     t.after(() => cluster.setAll('timeout', '0'));
