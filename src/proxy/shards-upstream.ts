@@ -263,20 +263,19 @@ export class ShardsUpstream extends UpstreamBase implements Upstream {
 
   lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease> {
     if (db !== 0) return Promise.reject(new Error('only database 0 is served with shards'));
-    const shard = key === undefined ? -1 : this.ring.shardFor(key);
-    if (shard === -1) {
-      return Promise.reject(
-        new Error(
-          key === undefined
-            ? 'a transaction through respool proxy with shards must begin with WATCH on one of its keys (it picks the shard); MULTI alone cannot know where its keys live'
-            : 'every shard is ejected (auto-eject); retry later',
-        ),
-      );
-    }
+    const bind = (index: number): Promise<Lease> => {
+      const shard = index === -1 ? this.#firstLive() : index;
+      if (shard === -1)
+        return Promise.reject(new Error('every shard is ejected (auto-eject); retry later'));
+      return this.#sets[shard]!.lease(protocol, 0, timeoutMs, () => this.#totals());
+    };
+    // MULTI alone: the lease binds to the shard of the transaction's first key (shard-lease.ts).
+    if (key === undefined) return Promise.resolve(new ShardLease(this.ring, bind));
+    const shard = this.ring.shardFor(key);
+    if (shard === -1)
+      return Promise.reject(new Error('every shard is ejected (auto-eject); retry later'));
     // Wrapped: a later key of the transaction on another shard is refused, never sent here.
-    return this.#sets[shard]!.lease(protocol, 0, timeoutMs, () => this.#totals()).then(
-      (lease) => new ShardLease(lease, this.ring, shard),
-    );
+    return bind(shard).then((inner) => new ShardLease(this.ring, bind, shard, inner));
   }
 
   #totals(): CoreSetStats {

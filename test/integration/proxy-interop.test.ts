@@ -1,7 +1,8 @@
 /**
  * A Python service through respool proxy: test/interop/proxy_interop.py, run by /usr/bin/python3
- * with Debian's redis-py, against createProxy in front of a private redis-server: AUTH against
- * the proxy's own password, plain commands, a pipeline, WATCH/MULTI/EXEC, pub/sub and BLPOP.
+ * with Debian's redis-py, against createProxy in front of each upstream shape (a private
+ * redis-server, a 6-node Redis Cluster, three standalone shards): AUTH against the proxy's own
+ * password, plain commands, a pipeline, WATCH/MULTI/EXEC, pub/sub and BLPOP, unchanged.
  * Without redis-py locally the test is skipped with one line; in CI (RESPOOL_CI=1) that is a
  * failure, because .ci/run installs python3-redis.
  */
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/free-port.js';
+import { type RedisCluster, startCluster } from '../helpers/redis-cluster.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
 /**
@@ -24,7 +26,9 @@ interface RespoolProxy {
 }
 type CreateProxy = (options: {
   listen: string;
-  upstream: string;
+  upstream?: string;
+  cluster?: { nodes: string[] };
+  shards?: { url: string }[];
   requirepass: string;
   maxConnections: number;
 }) => RespoolProxy;
@@ -66,53 +70,98 @@ if (!available && !inCi) {
 }
 const skip = !inCi && (!available || createProxy === undefined);
 
-describe('redis-py through respool proxy', { skip }, () => {
-  let server: RedisServer;
-  let proxy: RespoolProxy;
-  let port: number;
+const MAX_CONNECTIONS = 8;
 
-  before(async () => {
-    assert.ok(available, `${PYTHON} with the redis module is required in CI (python3-redis)`);
-    assert.ok(createProxy !== undefined, 'createProxy from src/proxy/index.ts');
-    server = await startRedis();
-    port = await freePort();
-    proxy = createProxy({
-      listen: `127.0.0.1:${port}`,
-      upstream: server.url,
-      requirepass: PASSWORD,
-      maxConnections: 4,
+/** An upstream shape: its servers, the proxy options naming them, and how to stop them. */
+interface Shape {
+  readonly servers: readonly RedisServer[];
+  readonly options: {
+    upstream?: string;
+    cluster?: { nodes: string[] };
+    shards?: { url: string }[];
+  };
+  stop(): Promise<void>;
+}
+
+const SHAPES: Record<string, () => Promise<Shape>> = {
+  'a standalone server': async () => {
+    const server = await startRedis();
+    return { servers: [server], options: { upstream: server.url }, stop: () => server.stop() };
+  },
+  'a Redis Cluster': async () => {
+    const cluster: RedisCluster = await startCluster();
+    return {
+      servers: cluster.nodes,
+      options: { cluster: { nodes: [...cluster.seeds] } },
+      stop: () => cluster.stop(),
+    };
+  },
+  'three shards': async () => {
+    const shards = await Promise.all([0, 1, 2].map(() => startRedis()));
+    return {
+      servers: shards,
+      options: { shards: shards.map((s) => ({ url: s.url })) },
+      stop: async () => {
+        await Promise.all(shards.map((s) => s.stop()));
+      },
+    };
+  },
+};
+
+for (const [name, start] of Object.entries(SHAPES)) {
+  describe(`redis-py through respool proxy in front of ${name}`, { skip }, () => {
+    let shape: Shape;
+    let proxy: RespoolProxy;
+    let port: number;
+
+    before(async () => {
+      assert.ok(available, `${PYTHON} with the redis module is required in CI (python3-redis)`);
+      assert.ok(createProxy !== undefined, 'createProxy from src/proxy/index.ts');
+      shape = await start();
+      port = await freePort();
+      proxy = createProxy({
+        listen: `127.0.0.1:${port}`,
+        ...shape.options,
+        requirepass: PASSWORD,
+        maxConnections: MAX_CONNECTIONS,
+      });
+      await proxy.listen();
     });
-    await proxy.listen();
-  });
 
-  after(async () => {
-    await proxy?.close();
-    await server?.stop();
-  });
+    after(async () => {
+      await proxy?.close();
+      await shape?.stop();
+    });
 
-  it('plain commands, pipeline, WATCH/MULTI/EXEC, pub/sub, BLPOP and AUTH all work', async () => {
-    const output = await new Promise<string>((resolve, reject) => {
-      execFile(
-        PYTHON,
-        [SCRIPT, '127.0.0.1', String(port), PASSWORD],
-        { timeout: 60_000 },
-        (error, stdout, stderr) => {
-          if (error !== null) reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
-          else resolve(stdout);
-        },
+    it('plain commands, pipeline, WATCH/MULTI/EXEC, pub/sub, BLPOP and AUTH all work', async () => {
+      const output = await new Promise<string>((resolve, reject) => {
+        execFile(
+          PYTHON,
+          [SCRIPT, '127.0.0.1', String(port), PASSWORD],
+          { timeout: 60_000 },
+          (error, stdout, stderr) => {
+            if (error !== null) reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
+            else resolve(stdout);
+          },
+        );
+      });
+      assert.deepEqual(output.trim().split('\n'), [
+        'ok auth',
+        'ok commands',
+        'ok pipeline',
+        'ok transaction',
+        'ok pubsub',
+        'ok blpop',
+        'all ok',
+      ]);
+      // The budget held: the servers together never saw more connections than the proxy may open.
+      let clients = 0;
+      for (const server of shape.servers)
+        clients += (await server.clientList()).filter((c) => c.name === 'respool-proxy').length;
+      assert.ok(
+        clients <= MAX_CONNECTIONS,
+        `the servers see ${clients} proxy connections, at most ${MAX_CONNECTIONS}`,
       );
     });
-    assert.deepEqual(output.trim().split('\n'), [
-      'ok auth',
-      'ok commands',
-      'ok pipeline',
-      'ok transaction',
-      'ok pubsub',
-      'ok blpop',
-      'all ok',
-    ]);
-    // The budget held: the server never saw more connections than the proxy may open.
-    const clients = (await server.clientList()).length;
-    assert.ok(clients <= 4, `the server sees ${clients} proxy connections, at most 4`);
   });
-});
+}

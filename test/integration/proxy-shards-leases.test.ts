@@ -104,3 +104,36 @@ test('a transaction refuses a key on another shard and EXEC runs nothing', async
     c.close();
   }
 });
+
+test('MULTI without WATCH (redis-py’s pipeline()): the first key picks the shard', async () => {
+  const c = await RawClient.connect(port);
+  try {
+    const key = 'tx:plain';
+    const home = await shardOf(c, key);
+    const other = await keyOffShard(c, 'tx:elsewhere', home);
+    // Keyless commands before the first key wait for it, in order.
+    for (const cmd of [['MULTI'], ['PING'], ['INCR', key], ['INCR', key], ['EXEC']])
+      c.command(...cmd);
+    assert.deepEqual(
+      (await c.frames(5)).map((f) => f.toString()),
+      ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '*3\r\n+PONG\r\n:1\r\n:2\r\n'],
+    );
+    assert.deepEqual(await holders(key), [home], 'run on the key’s own shard');
+    // A second key on another shard spoils it, as with WATCH.
+    for (const cmd of [['MULTI'], ['INCR', key], ['SET', other, 'x'], ['EXEC']]) c.command(...cmd);
+    const replies = (await c.frames(4)).map((f) => f.toString());
+    assert.deepEqual(replies.slice(0, 2), ['+OK\r\n', '+QUEUED\r\n']);
+    assert.match(replies[2]!, /^-ERR SET: keys in request map to different shards/);
+    assert.equal(replies[3], '-EXECABORT Transaction discarded because of previous errors.\r\n');
+    assert.equal(await c.call('GET', key), '$1\r\n2\r\n', 'the spoiled transaction ran nothing');
+    // No key at all: MULTI/EXEC and MULTI/DISCARD end without a server, as the server would.
+    for (const cmd of [['MULTI'], ['EXEC'], ['MULTI'], ['DISCARD']]) c.command(...cmd);
+    assert.deepEqual(
+      (await c.frames(4)).map((f) => f.toString()),
+      ['+OK\r\n', '*0\r\n', '+OK\r\n', '+OK\r\n'],
+    );
+    assert.equal(proxy.stats().upstream.leased, 0, 'every lease went back');
+  } finally {
+    c.close();
+  }
+});
