@@ -65,7 +65,9 @@ export class ClusterCachedClient<S extends string | Buffer = string> extends Com
           node.flushCache?.();
           return this.#engine.router.run(args, this.#nodePolicy, transform);
         }) ?? null;
-      this.#views.set(node, view);
+      // "No cache" is remembered only for a node that has none; a proxy's node may have no
+      // tracking connection yet (its budget was full) and be asked again on its next read.
+      if (view !== null || node.cachedView === undefined) this.#views.set(node, view);
     }
     return view ?? undefined;
   }

@@ -1,45 +1,50 @@
 /**
  * `respool proxy --cache`: cached reads for every client of the proxy, from one tracking
- * connection per upstream node (docs/caching.md, proxy). The cache is a respool client with the
- * `cache` option (RESP3: CLIENT TRACKING on its one multiplexed connection, invalidations pushed
- * on it; bounded by maxEntries/maxBytes, LRU), or with `--cluster` a respool cluster with it
- * (`cluster.cached`: one such connection and cache per node, a node's entries flushed when any
- * of its slots moves away), and this class is a SharedPath the session sends a cacheable read
- * on, as it would on the upstream's shared path.
+ * connection per upstream node (docs/caching.md, proxy). The tracking connections are the
+ * upstream's own (`Upstream.cache`): a RESP3 ClientCore with the `cache` option in each server's
+ * CoreSet (CLIENT TRACKING on its one multiplexed connection, invalidations pushed on it;
+ * bounded by maxEntries/maxBytes, LRU), each taking a slot of the one `--max-connections`
+ * budget; with `--cluster`, the cluster engine's `cluster.cached` over the proxy's own nodes (a
+ * node's entries flushed when any of its slots moves away). This class is a SharedPath the
+ * session sends a cacheable read on, as it would on the upstream's shared path.
  *
  * The guarantee for each proxy client is stronger than a client's own: no `sync()` is needed.
  * Every cached read waits for a PING on the tracking connection (with a cluster: on every
- * primary's) sent after the read arrived (the reads that arrive in one tick share one PING). A write acknowledged to any client before the
- * read arrived had its invalidation queued on the tracking connection before its
- * acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
+ * primary's) sent after the read arrived (the reads that arrive in one tick share one PING). A
+ * write acknowledged to any client before the read arrived had its invalidation queued on the
+ * tracking connection before its acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
  * costs that shared PING instead of a GET per client, and the value is served by the proxy.
  *
  * What is cached: the one-key reads of proxy-cache-replies.ts (GET, HGET, HGETALL, SMEMBERS,
- * EXISTS with one key, TYPE, …) in database 0 on a standalone or cluster upstream, each reply re-encoded in
- * the client's protocol as the server would have sent it. The session's path rule (one path in
- * flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
+ * EXISTS with one key, TYPE, …) in database 0 on a standalone or cluster upstream, each reply
+ * re-encoded in the client's protocol as the server would have sent it. The session's path rule
+ * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
  * until the SET is answered.
  */
-import type { CachedClient } from '../client/cached-client.js';
-import { createClient } from '../client/client.js';
-import type { ClusterCachedClient } from '../cluster/cluster-cache.js';
-import { createCluster } from '../cluster/cluster-client.js';
+import { type CacheStats, NO_CACHE_STATS } from '../cache/tracking-cache.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
 import { proxyCachedRead } from './proxy-cache-replies.js';
 import type { SharedPath } from './upstream.js';
 
-export interface ProxyCacheOptions {
-  readonly maxEntries: number;
-  readonly maxBytes: number;
+/**
+ * What an upstream gives the cache (`Upstream.cache`): its cached reads, on tracking
+ * connections it opened under its own budget, and their counters.
+ */
+export interface ProxyCacheBackend {
+  /** A cacheable read by its arguments, its reply as decoded (Buffers for strings). */
+  call(...args: [string, ...(string | Buffer)[]]): Promise<unknown>;
+  /** One round trip on every tracking connection in use. */
+  sync(): Promise<void>;
+  /** The tracking caches' counters, summed over nodes. */
+  stats(): CacheStats;
 }
-
-/** Where the cache reads from: the standalone upstream, or the cluster's seed nodes. */
-export type ProxyCacheSource = { readonly url: string } | { readonly nodes: readonly string[] };
 
 export interface ProxyCacheStats {
   readonly hits: number;
   readonly misses: number;
+  readonly invalidations: number;
+  readonly evictions: number;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -50,48 +55,16 @@ interface CachedSlot extends PendingCommand {
   readonly session: { readonly protocol: 2 | 3 };
 }
 
-/** What the cache needs of a client or a cluster. */
-interface CacheOwner {
-  readonly cached: unknown;
-  close(): Promise<void>;
-}
-
 export class ProxyCache implements SharedPath {
-  readonly #owner: CacheOwner;
-  readonly #stats: () => {
-    cacheHits: number;
-    cacheMisses: number;
-    cacheEntries: number;
-    cacheBytes: number;
-  };
-  // The views' `call()`: any cacheable read by its arguments, its reply untransformed.
-  readonly #cached: CachedClient<Buffer> | ClusterCachedClient<Buffer>;
+  readonly #backend: ProxyCacheBackend;
   /** The PING that reads arriving in this tick wait for; cleared on the next tick. */
   #barrier: Promise<void> | null = null;
   readonly #clearBarrier = (): void => {
     this.#barrier = null;
   };
 
-  constructor(source: ProxyCacheSource, options: ProxyCacheOptions, clientOptions: object = {}) {
-    const common = {
-      ...clientOptions,
-      protocol: 3 as const,
-      maxConnections: 1,
-      name: 'respool-proxy-cache',
-      cache: { maxEntries: options.maxEntries, maxBytes: options.maxBytes },
-    };
-    if ('nodes' in source) {
-      const cluster = createCluster({ ...common, nodes: source.nodes });
-      this.#cached = cluster.withOptions({ returnBuffers: true })
-        .cached as ClusterCachedClient<Buffer>;
-      this.#stats = () => cluster.stats().total;
-      this.#owner = cluster;
-    } else {
-      const client = createClient({ ...common, url: source.url });
-      this.#cached = client.withOptions({ returnBuffers: true }).cached as CachedClient<Buffer>;
-      this.#stats = () => client.stats();
-      this.#owner = client;
-    }
+  constructor(backend: ProxyCacheBackend) {
+    this.#backend = backend;
   }
 
   /** Whether a request is one the cache serves (the session asks before building arguments). */
@@ -107,7 +80,7 @@ export class ProxyCache implements SharedPath {
     // wants() said yes for this name and count, so there is an encoder.
     const encode = proxyCachedRead(name, args.length)!;
     this.#sync()
-      .then(() => this.#cached.call(...(args as [string, ...(string | Buffer)[]])))
+      .then(() => this.#backend.call(...(args as [string, ...(string | Buffer)[]])))
       .then(
         (value) => slot.reply(encode(value, protocol)),
         (error: unknown) => {
@@ -124,7 +97,7 @@ export class ProxyCache implements SharedPath {
   #sync(): Promise<void> {
     let barrier = this.#barrier;
     if (barrier === null) {
-      barrier = this.#cached.sync();
+      barrier = this.#backend.sync();
       this.#barrier = barrier;
       process.nextTick(this.#clearBarrier);
     }
@@ -132,18 +105,25 @@ export class ProxyCache implements SharedPath {
   }
 
   stats(): ProxyCacheStats {
-    const s = this.#stats();
+    const s = this.#backend.stats();
     return {
-      hits: s.cacheHits,
-      misses: s.cacheMisses,
-      entries: s.cacheEntries,
-      bytes: s.cacheBytes,
+      hits: s.hits,
+      misses: s.misses,
+      invalidations: s.invalidations,
+      evictions: s.evictions,
+      entries: s.entries,
+      bytes: s.bytes,
     };
   }
+}
 
-  close(): Promise<void> {
-    return this.#owner.close();
+/** Counters of several nodes' caches, added up. */
+export function sumCacheStats(all: Iterable<CacheStats>): CacheStats {
+  const total: Record<string, number> = { ...NO_CACHE_STATS };
+  for (const s of all) {
+    for (const [name, value] of Object.entries(s)) total[name] = (total[name] ?? 0) + value;
   }
+  return total as unknown as CacheStats;
 }
 
 /**

@@ -237,7 +237,7 @@ test('the cache stays within maxEntries', async () => {
 test('invalid cache options throw naming the option', () => {
   assert.throws(
     () => createProxy({ listen: 0, upstream: server.url, maxConnections: 2, cache: true }),
-    /"cache": needs maxConnections of at least 3/,
+    /"cache": needs maxConnections \(--max-connections\) of at least 3/,
   );
   assert.throws(
     () => createProxy({ listen: 0, upstream: server.url, cache: { maxEntries: 0 } }),
