@@ -165,8 +165,11 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
         `Invalid option "maxConnections" (--max-connections): ${this.maxConnections} is too few for a cluster of ${primaries.length} primaries${this.cache === undefined ? '' : ' with --cache'}; it needs at least ${needed} (one shared connection${this.cache === undefined ? '' : ' and one cache tracking connection'} per primary, plus one for leases and pub/sub)`,
       );
     }
-    // Each primary's tracking connection takes its slot now, before clients compete for them.
-    if (this.cache !== undefined) for (const node of primaries) node.tracking();
+    // Each primary's tracking connection takes its slot now, before clients compete for them,
+    // and is up (tracking on) before the first read.
+    if (this.cache !== undefined) {
+      await Promise.all(primaries.map((node) => node.tracking()?.mux.connect()));
+    }
     return primaries[0]!.set;
   }
 

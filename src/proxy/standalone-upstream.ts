@@ -67,8 +67,10 @@ export class StandaloneUpstream extends UpstreamBase implements Upstream {
     };
   }
 
-  protected versionSource(): Promise<CoreSet> {
-    return Promise.resolve(this.#set);
+  protected async versionSource(): Promise<CoreSet> {
+    // The tracking connection up (tracking on) before the first read, or start-up fails fast.
+    await this.#set.trackingCore?.mux.connect();
+    return this.#set;
   }
 
   shared(protocol: 2 | 3, db: number): SharedPath | Error {
