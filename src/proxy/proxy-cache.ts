@@ -45,6 +45,8 @@ export interface ProxyCacheStats {
   readonly misses: number;
   readonly invalidations: number;
   readonly evictions: number;
+  /** Whole-cache flushes (a tracking connection lost, a tracking error, a slot moved away). */
+  readonly flushes: number;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -111,6 +113,7 @@ export class ProxyCache implements SharedPath {
       misses: s.misses,
       invalidations: s.invalidations,
       evictions: s.evictions,
+      flushes: s.flushes,
       entries: s.entries,
       bytes: s.bytes,
     };

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { serveProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
@@ -232,6 +233,62 @@ test('the cache stays within maxEntries', async () => {
   for (let i = 0; i < 120; i++) assert.equal(await viaProxy3.get(`pc:many:${i}`), String(i));
   const entries = proxy.stats().cache?.entries ?? -1;
   assert.ok(entries > 0 && entries <= 50, `entries ${entries}`);
+});
+
+/** The cache's series on the proxy's /metrics, by name (the client's cache metric names). */
+async function cacheMetrics(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^respool_cache_(\w+)\{client="respool-proxy-cache"\} (\d+)$/gm)) {
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+test('the cache on /metrics: hits, misses, invalidations, evictions, entries and bytes move', async () => {
+  const endpoint = await serveProxyMetrics(proxy, 0, '127.0.0.1');
+  try {
+    const m0 = await cacheMetrics(endpoint.port);
+    assert.deepEqual(Object.keys(m0).sort(), [
+      'bytes',
+      'entries',
+      'evictions_total',
+      'flushes_total',
+      'hits_total',
+      'invalidations_total',
+      'misses_total',
+    ]);
+    await direct.set('pcm:k', 'v');
+    assert.equal(await viaProxy2.get('pcm:k'), 'v');
+    const m1 = await cacheMetrics(endpoint.port);
+    assert.equal(m1['misses_total'], m0['misses_total']! + 1, 'a miss counts once');
+    assert.equal(m1['hits_total'], m0['hits_total'], 'a miss is no hit');
+    assert.ok(m1['bytes']! > 0 && m1['entries']! > 0);
+    assert.equal(await viaProxy2.get('pcm:k'), 'v');
+    const m2 = await cacheMetrics(endpoint.port);
+    assert.equal(m2['hits_total'], m1['hits_total']! + 1, 'a hit counts once');
+    assert.equal(m2['misses_total'], m1['misses_total']);
+    // A write by another client: the server invalidates the key on the tracking connection;
+    // the next read through the proxy has seen it (no sync), and misses.
+    await direct.set('pcm:k', 'w');
+    assert.equal(await viaProxy2.get('pcm:k'), 'w');
+    const m3 = await cacheMetrics(endpoint.port);
+    assert.ok(m3['invalidations_total']! > m2['invalidations_total']!, 'an invalidation');
+    assert.equal(m3['misses_total'], m2['misses_total']! + 1);
+    // More keys than maxEntries (50): the least recently used go.
+    for (let i = 0; i < 60; i++) await direct.set(`pcm:many:${i}`, 'x');
+    for (let i = 0; i < 60; i++) await viaProxy2.get(`pcm:many:${i}`);
+    const m4 = await cacheMetrics(endpoint.port);
+    assert.ok(m4['evictions_total']! >= m3['evictions_total']! + 10, 'evictions');
+    assert.ok(m4['entries']! <= 50, `entries ${m4['entries']}`);
+    // The same figures as stats().
+    const stats = proxy.stats().cache!;
+    assert.equal(m4['hits_total'], stats.hits);
+    assert.equal(m4['entries'], stats.entries);
+    assert.equal(m4['bytes'], stats.bytes);
+  } finally {
+    await endpoint.close();
+  }
 });
 
 test('invalid cache options throw naming the option', () => {

@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createCluster, type RespoolCluster } from '../../src/cluster/cluster-client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { renderProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
 import { type RedisCluster, startCluster } from '../helpers/redis-cluster.js';
 
 let cluster: RedisCluster;
@@ -69,6 +70,19 @@ test('reads through the proxy are cached, one tracking connection per node', asy
   // Touch keys on every primary so each node's cache has a connection to track on.
   for (let i = 0; i < 30; i++) await viaProxy3.get(`pcc:spread:${i}`);
   assert.deepEqual(await trackingPerPrimary(), [1, 1, 1]);
+  // /metrics shows the nodes' caches summed, as stats() does.
+  const stats = proxy.stats().cache!;
+  const text = renderProxyMetrics(proxy);
+  const value = (name: string): number =>
+    Number(
+      new RegExp(`^respool_cache_${name}\\{client="respool-proxy-cache"\\} (\\d+)$`, 'm').exec(
+        text,
+      )?.[1],
+    );
+  assert.ok(stats.misses >= 30 && stats.entries >= 30, JSON.stringify(stats));
+  assert.equal(value('hits_total'), stats.hits);
+  assert.equal(value('misses_total'), stats.misses);
+  assert.equal(value('entries'), stats.entries);
 });
 
 test('after any acknowledged write, the next read through the proxy sees it (no sync)', async () => {
