@@ -144,6 +144,7 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
     return {
       call: (...args) => view.call(...args),
       sync: () => view.sync(),
+      peek: (name, key) => view.peek(name, key),
       stats: () => sumCacheStats(this.#nodeCacheStats()),
     };
   }

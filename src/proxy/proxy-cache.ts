@@ -21,10 +21,11 @@
  * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
  * until the SET is answered.
  */
-import { type CacheStats, NO_CACHE_STATS } from '../cache/tracking-cache.js';
+import { type CacheStats, MISS, NO_CACHE_STATS } from '../cache/tracking-cache.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
-import { proxyCachedRead } from './proxy-cache-replies.js';
+import { encodeMget, proxyCachedRead } from './proxy-cache-replies.js';
+import { errorReply } from './replies.js';
 import type { SharedPath } from './upstream.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ProxyCacheBackend {
   call(...args: [string, ...(string | Buffer)[]]): Promise<unknown>;
   /** One round trip on every tracking connection in use. */
   sync(): Promise<void>;
+  /** The stored reply of the one-key read `name key`, or MISS; nothing sent (counted). */
+  peek(name: string, key: string): unknown;
   /** The tracking caches' counters, summed over nodes. */
   stats(): CacheStats;
 }
@@ -65,13 +68,19 @@ export class ProxyCache implements SharedPath {
     this.#barrier = null;
   };
 
-  constructor(backend: ProxyCacheBackend) {
+  /** Where an MGET not wholly cached goes: the upstream's shared path in db 0. */
+  readonly #shared: (protocol: 2 | 3) => SharedPath | Error;
+
+  constructor(backend: ProxyCacheBackend, shared: (protocol: 2 | 3) => SharedPath | Error) {
     this.#backend = backend;
+    this.#shared = shared;
   }
 
   /** Whether a request is one the cache serves (the session asks before building arguments). */
   wants(name: string, argc: number, db: number): boolean {
-    return db === 0 && proxyCachedRead(name, argc) !== undefined;
+    return (
+      db === 0 && (proxyCachedRead(name, argc) !== undefined || (name === 'mget' && argc >= 2))
+    );
   }
 
   send(cmd: PendingCommand): boolean {
@@ -79,6 +88,13 @@ export class ProxyCache implements SharedPath {
     const protocol = slot.session.protocol;
     const args = slot.args.map(cacheableArg);
     const name = typeof args[0] === 'string' ? args[0].toLowerCase() : '';
+    if (name === 'mget') {
+      this.#sync().then(
+        () => this.#mget(slot, args, protocol),
+        () => this.#forward(slot, protocol),
+      );
+      return true;
+    }
     // wants() said yes for this name and count, so there is an encoder.
     const encode = proxyCachedRead(name, args.length)!;
     this.#sync()
@@ -93,6 +109,34 @@ export class ProxyCache implements SharedPath {
         },
       );
     return true;
+  }
+
+  /**
+   * After the barrier: every key's GET entry, if each has one, is the reply. Those entries were
+   * all current when the PING was answered (each invalidation before it had removed its entry),
+   * so together they are one moment's values, as one MGET would read them. Otherwise (a key not
+   * cached, or not text the cache can match) the MGET goes to the server as it came.
+   */
+  #mget(slot: CachedSlot, args: readonly (string | Buffer)[], protocol: 2 | 3): void {
+    const values: unknown[] = [];
+    for (let i = 1; i < args.length; i++) {
+      const key = args[i]!;
+      const value = typeof key === 'string' ? this.#backend.peek('GET', key) : MISS;
+      if (value === MISS) {
+        this.#forward(slot, protocol);
+        return;
+      }
+      values.push(value);
+    }
+    slot.reply(encodeMget(values, protocol));
+  }
+
+  /** The request as the client sent it, on the upstream's shared path: the server answers. */
+  #forward(slot: CachedSlot, protocol: 2 | 3): void {
+    const path = this.#shared(protocol);
+    if (path instanceof Error) slot.reply(errorReply(`respool proxy: ${path.message}`));
+    // Congestion is not reported back: the session already counts this request as in flight.
+    else path.send(slot);
   }
 
   /** A PING on the tracking connection sent after now, shared by the reads of this tick. */

@@ -63,7 +63,9 @@ class ProxyServer implements RespoolProxy, SessionHost {
     this.upstream = upstream ?? createUpstream(options);
     // The upstream opens the tracking connections, under its one budget (`options.cache`).
     this.cache =
-      this.upstream.cache === undefined ? undefined : new ProxyCache(this.upstream.cache);
+      this.upstream.cache === undefined
+        ? undefined
+        : new ProxyCache(this.upstream.cache, (protocol) => this.upstream.shared(protocol, 0));
     this.upstream.onDrain(() => {
       const waiting = [...this.#congested];
       this.#congested.clear();

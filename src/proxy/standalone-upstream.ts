@@ -63,6 +63,7 @@ export class StandaloneUpstream extends UpstreamBase implements Upstream {
     return {
       call: (...args) => view.call(...args),
       sync: () => view.sync(),
+      peek: (name, key) => view.peek(name, key),
       stats: () => tracking.stats(),
     };
   }

@@ -174,6 +174,8 @@ test('each cached read answers the bytes the server sends, in RESP2 and RESP3', 
 test('after any acknowledged write, the next GET through the proxy sees it (no sync)', async () => {
   const keys = ['pc:a', 'pc:b', 'pc:c'];
   const last = new Map<string, string | null>();
+  const mgetCalls = await calls('mget');
+  let mgets = 0;
   for (let i = 0; i < 300; i++) {
     const key = keys[i % keys.length]!;
     const value = `v${i}`;
@@ -190,7 +192,19 @@ test('after any acknowledged write, the next GET through the proxy sees it (no s
       keys.flatMap((k) => [viaProxy3.get(k), viaProxy2.get(k)].map(async (p) => [k, await p])),
     );
     for (const [k, v] of reads) assert.equal(v, last.get(k as string) ?? null, `${k} at ${i}`);
+    // An MGET of them all (from the cache when every key's GET entry is there), then another
+    // after a write by another client that no GET has read yet.
+    const reader = i % 2 === 0 ? viaProxy3 : viaProxy2;
+    const want = (): (string | null)[] => keys.map((k) => last.get(k) ?? null);
+    assert.deepEqual(await reader.mget(keys), want(), `MGET at ${i}`);
+    const other = keys[(i + 1) % keys.length]!;
+    await direct.set(other, `w${i}`);
+    last.set(other, `w${i}`);
+    assert.deepEqual(await reader.mget(keys), want(), `MGET after a write at ${i}`);
+    mgets += 2;
   }
+  const served = mgets - ((await calls('mget')) - mgetCalls);
+  assert.ok(served > 100, `only ${served} of ${mgets} MGETs were answered from the cache`);
   assert.ok((proxy.stats().cache?.hits ?? 0) > 300, 'most reads were hits');
 });
 
@@ -233,6 +247,61 @@ test('the cache stays within maxEntries', async () => {
   for (let i = 0; i < 120; i++) assert.equal(await viaProxy3.get(`pc:many:${i}`), String(i));
   const entries = proxy.stats().cache?.entries ?? -1;
   assert.ok(entries > 0 && entries <= 50, `entries ${entries}`);
+});
+
+test('an MGET whose keys are all cached is answered from the cache, the bytes the server sends', async () => {
+  const bin = Buffer.from([0xff, 0x00, 0xc3, 0x28]);
+  const [host, port] = proxy.address()[0]!.split(':') as [string, string];
+  for (const protocol of [2, 3] as const) {
+    const server1 = await RawClient.connect(server.port);
+    const proxied = await RawClient.connect(Number(port), host);
+    try {
+      if (protocol === 3) {
+        await server1.call('HELLO', '3');
+        await proxied.call('HELLO', '3');
+      }
+      // Keys of their own per protocol: the cache is shared by both.
+      const k = (name: string): string => `pcg${protocol}:${name}`;
+      await direct.set(k('a'), 'alpha');
+      await direct.set(k('b'), '');
+      await direct.set(k('bin'), bin);
+      await direct.rpush(k('list'), 'x');
+      const all = ['MGET', k('a'), k('none'), k('b'), k('a')];
+      const what = `in RESP${protocol}`;
+      // Not cached yet: forwarded, the server answers.
+      let mgets = await calls('mget');
+      assert.equal(await proxied.call(...all), await server1.call(...all), `cold MGET ${what}`);
+      assert.equal(await calls('mget'), mgets + 2, 'the cold MGET reached the server');
+      // Each key read once with GET (a present, an empty and a missing value are all cached).
+      for (const key of [k('a'), k('none'), k('b')]) await proxied.call('GET', key);
+      const hits = proxy.stats().cache?.hits ?? 0;
+      mgets = await calls('mget');
+      const want = await server1.call(...all);
+      assert.equal(await proxied.call(...all), want, `cached MGET ${what}`);
+      assert.equal(await calls('mget'), mgets + 1, 'the cached MGET did not reach the server');
+      assert.equal((proxy.stats().cache?.hits ?? 0) - hits, 4, 'a hit per key');
+      // A write by another client is seen by the next MGET (its entry was invalidated).
+      await direct.set(k('a'), 'changed');
+      await proxied.call('GET', k('a'));
+      mgets = await calls('mget');
+      assert.equal(await proxied.call(...all), await server1.call(...all), `after a write ${what}`);
+      assert.equal(await calls('mget'), mgets + 1, 'served from the cache again');
+      // A binary value (cached), a wrong-type key (nil from MGET, an error from GET: never
+      // cached, so forwarded), a key not read before (forwarded): byte for byte.
+      await proxied.call('GET', k('bin'));
+      await proxied.call('GET', k('list'));
+      for (const args of [
+        ['MGET', k('bin'), k('a')],
+        ['MGET', k('a'), k('list')],
+        ['MGET', k('a'), k('never')],
+      ]) {
+        assert.equal(await proxied.call(...args), await server1.call(...args), `${args} ${what}`);
+      }
+    } finally {
+      server1.close();
+      proxied.close();
+    }
+  }
 });
 
 /** The cache's series on the proxy's /metrics, by name (the client's cache metric names). */
