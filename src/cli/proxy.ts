@@ -31,7 +31,7 @@ function usage(): string {
         ['--max-connections <n>', 'upstream connections, never more (default 16)'],
         [
           '--cache',
-          'cached one-key reads for all clients, one tracking connection per node (docs/caching.md)',
+          'cached reads for all clients; one tracking connection per node, within --max-connections',
         ],
         ['--cache-max-entries <n>', 'entries the --cache keeps at most (default 10000)'],
         ['--max-clients <n>', 'client connections (default 10000)'],
