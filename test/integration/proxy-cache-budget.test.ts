@@ -13,6 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { SharedBudget } from '../../src/pool/shared-budget.js';
+import { ProxyNodeClient } from '../../src/proxy/cluster-node-client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
 import type { ClientInfo } from '../helpers/client-list.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -234,5 +236,67 @@ describe('standalone --cache', () => {
       `the server saw ${peak.total} proxy connections at once, over --max-connections ${MAX}`,
     );
     assert.ok(proxy.stats().upstream.connections <= MAX, 'the proxy counts the same');
+  });
+});
+
+describe('a node whose tracking connection finds no free slot', () => {
+  let server: RedisServer;
+
+  before(async () => {
+    server = await startRedis();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('has no cache (its reads go uncached) until a slot frees, never over the budget', async () => {
+    // A node of a --cluster --cache proxy, as a primary that appears after start-up sees it.
+    const budget = new SharedBudget(2);
+    const node = new ProxyNodeClient(
+      '127.0.0.1',
+      server.port,
+      budget,
+      2,
+      () => undefined,
+      { full: false },
+      undefined,
+      { maxEntries: 10 },
+    );
+    try {
+      const policy = {
+        returnBuffers: false,
+        timeoutMs: 0,
+        idempotent: false,
+        signal: undefined,
+        keyPrefix: undefined,
+      };
+      const fallback = () => Promise.reject(new Error('unused'));
+      // The shared connection holds one slot; a lease takes the other.
+      assert.ok(budget.tryTake(), 'a lease takes the last slot');
+      assert.equal(node.cachedView(policy, fallback), undefined, 'no slot: no cache');
+      assert.equal(budget.used, 2);
+      const names = async () => (await server.clientList()).map((c) => c.name);
+      assert.ok(!(await names()).includes('respool-proxy-cache'));
+      // The lease goes back: the next read gets its tracking connection, in the slot it freed.
+      budget.give();
+      const view = node.cachedView(policy, fallback);
+      assert.ok(view !== undefined, 'a free slot: a cache');
+      assert.equal(budget.used, 2, 'the tracking connection holds the freed slot');
+      assert.equal(budget.tryTake(), false, 'and nothing is left over');
+      await server.cli('SET', 'pcb:node', 'v');
+      // Tracking is on once its connection is up (a read before that goes uncached).
+      await node.tracking()?.mux.connect();
+      assert.equal(await view.get('pcb:node'), 'v');
+      assert.equal(await view.get('pcb:node'), 'v');
+      assert.equal(node.cacheStats()?.hits, 1);
+      assert.deepEqual(
+        (await names()).filter((n) => n === 'respool-proxy-cache'),
+        ['respool-proxy-cache'],
+      );
+    } finally {
+      await node.close();
+    }
+    assert.equal(budget.used, 0, 'a closed node gives back its shared and tracking slots');
   });
 });
