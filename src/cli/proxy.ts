@@ -164,7 +164,14 @@ export async function runProxy(
   )
     throw new UsageError('--upstream (or --shard or --cluster) is required', usage());
   const proxy = createProxy(options as unknown as ProxyOptions);
-  await proxy.listen();
+  try {
+    await proxy.listen();
+  } catch (error) {
+    // A start-up refusal (a budget too small, a server down): close what the upstream opened,
+    // or its connections keep the process from exiting.
+    await proxy.close(0);
+    throw error;
+  }
   const metrics =
     metricsPort === undefined ? undefined : await serveProxyMetrics(proxy, metricsPort);
   io.err(

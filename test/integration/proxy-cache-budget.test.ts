@@ -9,8 +9,10 @@
  * `--max-connections` and what it needs.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { SharedBudget } from '../../src/pool/shared-budget.js';
@@ -189,6 +191,19 @@ describe('--cluster --cache', () => {
         ),
     );
     await small.close();
+  });
+
+  test('the CLI with such a budget says why and exits 1 (nothing it opened keeps it running)', async () => {
+    const args = ['--import', 'tsx', 'src/cli/main.ts', 'proxy', '--listen', '127.0.0.1:0'];
+    args.push('--cluster', cluster.seeds.join(','), '--cache', '--max-connections', '6');
+    const run = promisify(execFile)(process.execPath, args, { timeout: 20_000 });
+    const failed = await run.then(
+      () => assert.fail('the proxy started'),
+      (error: { code?: number; killed?: boolean; stderr?: string }) => error,
+    );
+    assert.equal(failed.killed, false, 'the CLI did not exit on its own');
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr ?? '', /--max-connections.*needs at least 7.*ERR_INVALID_ARGUMENT/);
   });
 });
 
