@@ -31,7 +31,7 @@ function usage(): string {
         ['--max-connections <n>', 'upstream connections, never more (default 16)'],
         [
           '--cache',
-          'cached one-key reads for all clients, one tracking connection per node (docs/caching.md)',
+          'cached reads for all clients; one tracking connection per node, within --max-connections',
         ],
         ['--cache-max-entries <n>', 'entries the --cache keeps at most (default 10000)'],
         ['--max-clients <n>', 'client connections (default 10000)'],
@@ -164,7 +164,14 @@ export async function runProxy(
   )
     throw new UsageError('--upstream (or --shard or --cluster) is required', usage());
   const proxy = createProxy(options as unknown as ProxyOptions);
-  await proxy.listen();
+  try {
+    await proxy.listen();
+  } catch (error) {
+    // A start-up refusal (a budget too small, a server down): close what the upstream opened,
+    // or its connections keep the process from exiting.
+    await proxy.close(0);
+    throw error;
+  }
   const metrics =
     metricsPort === undefined ? undefined : await serveProxyMetrics(proxy, metricsPort);
   io.err(

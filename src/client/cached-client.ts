@@ -244,6 +244,15 @@ export class CachedClient<S extends string | Buffer = string> extends CommandApi
     );
   }
 
+  /**
+   * @internal The stored reply of the one-key read `name key` (`GET k`), or MISS; nothing is
+   * sent (the proxy answers an MGET from GET entries only when every key has one). Counted as a
+   * lookup is: a hit, or a miss.
+   */
+  peek(name: string, key: string): unknown {
+    return this.#cache.hit(key, this.#spaceOf(name));
+  }
+
   /** @internal The request behind a miss: the view's policy, the reply as decoded. */
   sendRaw(args: RespArg[]): Promise<unknown> {
     return this.#send(args, undefined);

@@ -12,6 +12,8 @@
  * topology change or a MOVED patch takes any slot away from it (`CacheSlotWatch`). Reads whose
  * keys span slots, and reads while no node owns the slot, go through the router uncached.
  */
+
+import { MISS } from '../cache/tracking-cache.js';
 import type { CacheableMethod, CachedClient } from '../client/cached-client.js';
 import { CommandApi } from '../client/command-api.js';
 import type { CommandPolicy } from '../client/promise-command.js';
@@ -65,7 +67,9 @@ export class ClusterCachedClient<S extends string | Buffer = string> extends Com
           node.flushCache?.();
           return this.#engine.router.run(args, this.#nodePolicy, transform);
         }) ?? null;
-      this.#views.set(node, view);
+      // "No cache" is remembered only for a node that has none; a proxy's node may have no
+      // tracking connection yet (its budget was full) and be asked again on its next read.
+      if (view !== null || node.cachedView === undefined) this.#views.set(node, view);
     }
     return view ?? undefined;
   }
@@ -97,6 +101,16 @@ export class ClusterCachedClient<S extends string | Buffer = string> extends Com
     const view = this.#view(slot);
     if (view === undefined) return this.#engine.router.run(args, this.#nodePolicy, transform);
     return view.read(args, transform);
+  }
+
+  /**
+   * @internal The stored reply of the one-key read `name key` in the cache of the node that
+   * owns the key's slot now, or MISS (see CachedClient.peek).
+   */
+  peek(name: string, key: string): unknown {
+    const view = this.#view(keySlot(key));
+    // Not `??`: a stored nil (a missing key's GET) is a hit.
+    return view === undefined ? MISS : view.peek(name, key);
   }
 
   protected override _block(): Promise<unknown> {

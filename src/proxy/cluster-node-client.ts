@@ -3,9 +3,14 @@
  * `CoreSet` (the proxy's engine for one server), so the engine's router, redirect handler,
  * topology source and registry work unchanged while the connections are the proxy's: a shared
  * connection per protocol in use (a RESP3 client's raw replies need a RESP3 connection), leases
- * from a bounded pool, and a subscriber, all under the proxy's one budget.
+ * from a bounded pool, and a subscriber, all under the proxy's one budget. With `--cache`, the
+ * node's cache (`cachedView`, `flushCache`, as the cluster's own nodes have) lives on the set's
+ * tracking core, under that budget too.
  */
 import { EventEmitter } from 'node:events';
+import type { CacheOptions } from '../cache/cache-options.js';
+import type { CacheStats, TrackingCache } from '../cache/tracking-cache.js';
+import { CachedClient, type MissFallback } from '../client/cached-client.js';
 import type { ClientCore } from '../client/client-core.js';
 import type { LeasedConnection } from '../client/leased-connection.js';
 import type { CommandPolicy } from '../client/promise-command.js';
@@ -38,6 +43,7 @@ export class ProxyNodeClient implements NodeClient {
   readonly set: CoreSet;
   readonly #budget: SharedBudget;
   readonly #congestion: Congestion;
+  readonly #cache: CacheOptions | undefined;
   #resp3: ClientCore | undefined;
   #closed = false;
 
@@ -49,7 +55,9 @@ export class ProxyNodeClient implements NodeClient {
     onDrain: () => void,
     congestion: Congestion,
     engine: EngineOptions | undefined,
+    cache?: CacheOptions,
   ) {
+    this.#cache = cache;
     this.host = host;
     this.port = port;
     this.address = `${host}:${port}`;
@@ -132,12 +140,46 @@ export class ProxyNodeClient implements NodeClient {
     return this.set.default.stats();
   }
 
+  /**
+   * `--cache`: the node's tracking core, made on first use (its slot taken from the budget);
+   * undefined without the cache, or while the budget has no slot for it (reads go uncached).
+   */
+  tracking(): ClientCore | undefined {
+    if (this.#cache === undefined || this.#closed) return undefined;
+    const core = this.set.tracking(this.#cache);
+    return core instanceof Error ? undefined : core;
+  }
+
+  cachedView(
+    policy: CommandPolicy,
+    fallback: MissFallback,
+  ): CachedClient<string | Buffer> | undefined {
+    const core = this.tracking();
+    const cache = core?.cache;
+    return core === undefined || cache === undefined
+      ? undefined
+      : new CachedClient(core, cache, policy, fallback);
+  }
+
+  flushCache(): void {
+    this.#trackingCache()?.core.flush();
+  }
+
+  /** The node's cache counters, if it has a tracking core. */
+  cacheStats(): CacheStats | undefined {
+    return this.#trackingCache()?.stats();
+  }
+
+  #trackingCache(): TrackingCache | undefined {
+    return this.set.trackingCore?.cache;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     // Each shared connection of the set holds a reserved slot of the budget for good; a node
     // the cluster no longer uses gives them back.
-    const reserved = this.set.size;
+    const reserved = this.set.reservedSlots;
     await this.set.close();
     for (let i = 0; i < reserved; i++) this.#budget.unreserve();
   }

@@ -20,9 +20,15 @@
  * Budget: `maxConnections` is the total over every node, as for shards: the number an operator
  * sizes is "connections this proxy opens", and a cluster that grows (resharding onto a new
  * primary) must not grow it. Each primary in use holds one shared connection of it for good;
- * leases and the subscriber share the rest. So it must be at least primaries + 1.
+ * leases and the subscriber share the rest. So it must be at least primaries + 1. With
+ * `--cache`, each primary also holds its tracking connection for good (`cluster.cached` over
+ * these same nodes), so it must be at least 2 × primaries + 1, checked at start-up.
  */
+import type { CacheOptions } from '../cache/cache-options.js';
+import type { CacheStats } from '../cache/tracking-cache.js';
+import { defaultPolicy } from '../client/client.js';
 import { parseRedisUrl } from '../client/options.js';
+import { ClusterCachedClient } from '../cluster/cluster-cache.js';
 import { ClusterEngine } from '../cluster/cluster-engine.js';
 import { resolveClusterOptions } from '../cluster/cluster-options.js';
 import { keySlot } from '../cluster/slot.js';
@@ -45,6 +51,7 @@ import {
   rewriteScanReply,
 } from './fanout/index.js';
 import { errorFrame } from './fanout/reply-frames.js';
+import { type ProxyCacheBackend, sumCacheStats } from './proxy-cache.js';
 import { PubSubHub } from './pubsub-hub.js';
 import {
   KeyRoutedPath,
@@ -62,6 +69,8 @@ export interface ClusterUpstreamOptions {
   readonly maxConnections: number;
   /** Extra engine options for every node's connections (timeouts, TLS). */
   readonly client?: EngineOptions | undefined;
+  /** `--cache`: each node's tracking cache bounds; its connection counts in `maxConnections`. */
+  readonly cache?: CacheOptions | undefined;
 }
 
 export class ClusterUpstream extends UpstreamBase implements Upstream {
@@ -69,6 +78,7 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
   readonly maxConnections: number;
   readonly hub: PubSubHub;
   readonly engine: ClusterEngine;
+  readonly cache: ProxyCacheBackend | undefined;
   readonly #congestion: Congestion = { full: false };
   readonly #paths: [KeyRoutedPath, KeyRoutedPath];
   readonly #context: FanoutContext;
@@ -89,7 +99,12 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
     if (seed.username !== undefined) Object.assign(engineOptions, { username: seed.username });
     if (seed.password !== undefined) Object.assign(engineOptions, { password: seed.password });
     if (seed.tls === true) Object.assign(engineOptions, { tls: true });
-    const resolved = resolveClusterOptions({ nodes: options.nodes, maxConnectionsTotal: 0 });
+    // With `cache`, the engine empties a node's cache when slots move away from it.
+    const resolved = resolveClusterOptions({
+      nodes: options.nodes,
+      maxConnectionsTotal: 0,
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
+    });
     this.engine = new ClusterEngine(
       resolved,
       (node) =>
@@ -101,8 +116,10 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
           this.notifyDrain,
           this.#congestion,
           engineOptions,
+          options.cache,
         ),
     );
+    this.cache = options.cache === undefined ? undefined : this.#cacheBackend();
     this.hub = new PubSubHub(this.engine.subscriptions);
     this.#paths = [new KeyRoutedPath(this, 2), new KeyRoutedPath(this, 3)];
     const upstream = this;
@@ -120,13 +137,39 @@ export class ClusterUpstream extends UpstreamBase implements Upstream {
     };
   }
 
+  /** `cluster.cached` over the proxy's own nodes: each node's view is its tracking core's. */
+  #cacheBackend(): ProxyCacheBackend {
+    const policy = { ...defaultPolicy(this.engine.options.node), returnBuffers: true };
+    const view = new ClusterCachedClient<Buffer>(this.engine, policy);
+    return {
+      call: (...args) => view.call(...args),
+      sync: () => view.sync(),
+      peek: (name, key) => view.peek(name, key),
+      stats: () => sumCacheStats(this.#nodeCacheStats()),
+    };
+  }
+
+  *#nodeCacheStats(): Generator<CacheStats> {
+    for (const node of this.engine.nodes.values()) {
+      const s = (node as ProxyNodeClient).cacheStats();
+      if (s !== undefined) yield s;
+    }
+  }
+
   protected async versionSource(): Promise<CoreSet> {
     await this.engine.ready();
     const primaries = this.#primaryNodes();
-    if (this.maxConnections < primaries.length + 1) {
+    const perPrimary = this.cache === undefined ? 1 : 2;
+    const needed = perPrimary * primaries.length + 1;
+    if (this.maxConnections < needed) {
       throw new InvalidArgumentError(
-        `Invalid option "maxConnections": ${this.maxConnections} is too few for a cluster of ${primaries.length} primaries (one shared connection each, plus at least one for leases and pub/sub)`,
+        `Invalid option "maxConnections" (--max-connections): ${this.maxConnections} is too few for a cluster of ${primaries.length} primaries${this.cache === undefined ? '' : ' with --cache'}; it needs at least ${needed} (one shared connection${this.cache === undefined ? '' : ' and one cache tracking connection'} per primary, plus one for leases and pub/sub)`,
       );
+    }
+    // Each primary's tracking connection takes its slot now, before clients compete for them,
+    // and is up (tracking on) before the first read.
+    if (this.cache !== undefined) {
+      await Promise.all(primaries.map((node) => node.tracking()?.mux.connect()));
     }
     return primaries[0]!.set;
   }

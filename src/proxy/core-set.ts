@@ -11,7 +11,13 @@
  * all. Each takes one slot of the budget when first needed (an idle pooled connection gives its
  * slot up for it) and keeps it; when no slot can be had, the client's SELECT (or HELLO 3) is
  * refused naming the limit.
+ *
+ * With `--cache`, the set also holds the cache's tracking connection to its server (`tracking`):
+ * a RESP3 ClientCore with the `cache` option, whose multiplexed connection takes one slot of the
+ * same budget for good, and whose pool (the RESP2 redirect connection, should the server refuse
+ * RESP3) dials only with a slot of it. So the cache's connections are counted like every other.
  */
+import type { CacheOptions } from '../cache/cache-options.js';
 import { ClientCore } from '../client/client-core.js';
 import { LeaseState } from '../client/lease-state.js';
 import { type ClientOptions, resolveClientOptions } from '../client/options.js';
@@ -130,6 +136,8 @@ export class CoreSet {
   leaseWaits = 0;
   leaseTimeouts = 0;
   #onConnectFailed: ((core: ClientCore, error: Error | undefined) => void) | undefined;
+  /** `--cache`: the tracking core, once made. */
+  #tracking: ClientCore | undefined;
 
   constructor(
     url: string,
@@ -198,6 +206,50 @@ export class CoreSet {
     return this.#create(protocol, db);
   }
 
+  /**
+   * `--cache`: the tracking core (RESP3, db 0, the `cache` option), made on first use with one
+   * slot of the budget reserved for its multiplexed connection; an Error naming the budget when
+   * no slot can be had (the reads then go uncached, never over the budget).
+   */
+  tracking(cache: CacheOptions): ClientCore | Error {
+    if (this.#tracking !== undefined) return this.#tracking;
+    const budget = this.#budget;
+    if (!budget.tryTake() && !(budget.reclaim(() => false) && budget.tryTake())) {
+      return new Error(
+        `no upstream connection left for the cache's tracking connection: every one of --max-connections ${this.#maxConnections} is in use`,
+      );
+    }
+    budget.give();
+    budget.reserve();
+    const resolved = resolveClientOptions({
+      ...this.#engine,
+      url: this.url,
+      db: 0,
+      protocol: 3,
+      // Its own name, so CLIENT LIST and the doctor tell tracking connections apart.
+      name: `${this.#name}-cache`,
+      // The pool holds at most the RESP2 redirect connection, and only with a slot of the budget.
+      maxConnections: 2,
+      cache,
+    });
+    const core = new ClientCore(resolved, undefined, this.#budget);
+    core.events.on('error', () => {
+      // A failed cached read answers its client; a lost connection flushes the cache.
+    });
+    this.#tracking = core;
+    return core;
+  }
+
+  /** The tracking core, if `tracking` made one. */
+  get trackingCore(): ClientCore | undefined {
+    return this.#tracking;
+  }
+
+  /** Slots this set holds reserved: one per shared connection, and the tracking one. */
+  get reservedSlots(): number {
+    return this.#cores.size + (this.#tracking === undefined ? 0 : 1);
+  }
+
   async lease(
     protocol: 2 | 3,
     db: number,
@@ -230,6 +282,8 @@ export class CoreSet {
       into.leased += s.leased;
       into.idle += s.idle;
     }
+    const tracking = this.#tracking?.stats();
+    if (tracking !== undefined) into.connections += tracking.open + tracking.connecting;
     return into;
   }
 
@@ -238,6 +292,8 @@ export class CoreSet {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#cores.values()].map((core) => core.close()));
+    const cores = [...this.#cores.values()];
+    if (this.#tracking !== undefined) cores.push(this.#tracking);
+    await Promise.all(cores.map((core) => core.close()));
   }
 }

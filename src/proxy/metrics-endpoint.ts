@@ -2,6 +2,11 @@
  * The proxy's Prometheus endpoint (`--metrics-port`): text exposition format on `/metrics`,
  * built from `proxy.stats()` at scrape time (no registry, no dependency). No label or value
  * carries a secret: clients are counted, not named.
+ *
+ * With `--cache`, the cache's series have the names and help of a respool client's own cache
+ * metrics (src/metrics/prometheus.ts: `respool_cache_hits_total`, …, `respool_cache_bytes`),
+ * with its `client` label set to the tracking connections' name, `respool-proxy-cache`, so one
+ * dashboard shows the proxy's cache beside its clients'. A cluster's nodes are summed.
  */
 import http from 'node:http';
 import type { RespoolProxy } from './proxy-server.js';
@@ -99,8 +104,53 @@ export function renderProxyMetrics(proxy: RespoolProxy): string {
     'Channels and patterns subscribed upstream.',
     u.channels,
   );
+  const cache = s.cache;
+  if (cache !== null) {
+    const cached = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
+      lines.push(
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} ${type}`,
+        `${name}{client="${CACHE_CLIENT}"} ${value}`,
+      );
+    };
+    cached('respool_cache_hits_total', 'counter', 'Cached reads answered from memory.', cache.hits);
+    cached(
+      'respool_cache_misses_total',
+      'counter',
+      'Cached reads that went to the server.',
+      cache.misses,
+    );
+    cached(
+      'respool_cache_invalidations_total',
+      'counter',
+      'Keys invalidated by the server (and flush-all messages).',
+      cache.invalidations,
+    );
+    cached(
+      'respool_cache_evictions_total',
+      'counter',
+      'Cache entries evicted by maxEntries or maxBytes.',
+      cache.evictions,
+    );
+    cached(
+      'respool_cache_flushes_total',
+      'counter',
+      'Whole-cache flushes: lost connections, tracking errors, flush-all messages.',
+      cache.flushes,
+    );
+    cached('respool_cache_entries', 'gauge', 'Entries in the client-side cache.', cache.entries);
+    cached(
+      'respool_cache_bytes',
+      'gauge',
+      'Estimated bytes held by the client-side cache.',
+      cache.bytes,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
+
+/** The `client` label of the cache's series: the name its tracking connections carry. */
+const CACHE_CLIENT = 'respool-proxy-cache';
 
 /** Serve `/metrics` on `port` (host 0.0.0.0 unless given). Resolves with the bound port. */
 export function serveProxyMetrics(

@@ -110,6 +110,12 @@ const READS = new Map<string, CachedRead>([
   ['xlen', read(2, integer)],
 ]);
 
+/**
+ * An MGET answered from GET entries: an array of bulk strings, a missing key's nil `$-1` in
+ * RESP2 and `_` in RESP3, as the server sends it.
+ */
+export const encodeMget: Encoder = array;
+
 /** Names of the reads the proxy caches, lower case (docs/caching.md lists them). */
 export const PROXY_CACHED_READS: readonly string[] = [...READS.keys()];
 

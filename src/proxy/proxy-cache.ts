@@ -1,45 +1,55 @@
 /**
  * `respool proxy --cache`: cached reads for every client of the proxy, from one tracking
- * connection per upstream node (docs/caching.md, proxy). The cache is a respool client with the
- * `cache` option (RESP3: CLIENT TRACKING on its one multiplexed connection, invalidations pushed
- * on it; bounded by maxEntries/maxBytes, LRU), or with `--cluster` a respool cluster with it
- * (`cluster.cached`: one such connection and cache per node, a node's entries flushed when any
- * of its slots moves away), and this class is a SharedPath the session sends a cacheable read
- * on, as it would on the upstream's shared path.
+ * connection per upstream node (docs/caching.md, proxy). The tracking connections are the
+ * upstream's own (`Upstream.cache`): a RESP3 ClientCore with the `cache` option in each server's
+ * CoreSet (CLIENT TRACKING on its one multiplexed connection, invalidations pushed on it;
+ * bounded by maxEntries/maxBytes, LRU), each taking a slot of the one `--max-connections`
+ * budget; with `--cluster`, the cluster engine's `cluster.cached` over the proxy's own nodes (a
+ * node's entries flushed when any of its slots moves away). This class is a SharedPath the
+ * session sends a cacheable read on, as it would on the upstream's shared path.
  *
  * The guarantee for each proxy client is stronger than a client's own: no `sync()` is needed.
  * Every cached read waits for a PING on the tracking connection (with a cluster: on every
- * primary's) sent after the read arrived (the reads that arrive in one tick share one PING). A write acknowledged to any client before the
- * read arrived had its invalidation queued on the tracking connection before its
- * acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
+ * primary's) sent after the read arrived (the reads that arrive in one tick share one PING). A
+ * write acknowledged to any client before the read arrived had its invalidation queued on the
+ * tracking connection before its acknowledgement, so before that PING's reply: by then the cache has dropped the entry. A hit
  * costs that shared PING instead of a GET per client, and the value is served by the proxy.
  *
  * What is cached: the one-key reads of proxy-cache-replies.ts (GET, HGET, HGETALL, SMEMBERS,
- * EXISTS with one key, TYPE, …) in database 0 on a standalone or cluster upstream, each reply re-encoded in
- * the client's protocol as the server would have sent it. The session's path rule (one path in
- * flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
+ * EXISTS with one key, TYPE, …) in database 0 on a standalone or cluster upstream, each reply
+ * re-encoded in the client's protocol as the server would have sent it. The session's path rule
+ * (one path in flight at a time) keeps a client's pipelined `SET k v` then `GET k` in order: the GET waits
  * until the SET is answered.
  */
-import type { CachedClient } from '../client/cached-client.js';
-import { createClient } from '../client/client.js';
-import type { ClusterCachedClient } from '../cluster/cluster-cache.js';
-import { createCluster } from '../cluster/cluster-client.js';
+import { type CacheStats, MISS, NO_CACHE_STATS } from '../cache/tracking-cache.js';
 import type { PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
-import { proxyCachedRead } from './proxy-cache-replies.js';
+import { encodeMget, proxyCachedRead } from './proxy-cache-replies.js';
+import { errorReply } from './replies.js';
 import type { SharedPath } from './upstream.js';
 
-export interface ProxyCacheOptions {
-  readonly maxEntries: number;
-  readonly maxBytes: number;
+/**
+ * What an upstream gives the cache (`Upstream.cache`): its cached reads, on tracking
+ * connections it opened under its own budget, and their counters.
+ */
+export interface ProxyCacheBackend {
+  /** A cacheable read by its arguments, its reply as decoded (Buffers for strings). */
+  call(...args: [string, ...(string | Buffer)[]]): Promise<unknown>;
+  /** One round trip on every tracking connection in use. */
+  sync(): Promise<void>;
+  /** The stored reply of the one-key read `name key`, or MISS; nothing sent (counted). */
+  peek(name: string, key: string): unknown;
+  /** The tracking caches' counters, summed over nodes. */
+  stats(): CacheStats;
 }
-
-/** Where the cache reads from: the standalone upstream, or the cluster's seed nodes. */
-export type ProxyCacheSource = { readonly url: string } | { readonly nodes: readonly string[] };
 
 export interface ProxyCacheStats {
   readonly hits: number;
   readonly misses: number;
+  readonly invalidations: number;
+  readonly evictions: number;
+  /** Whole-cache flushes (a tracking connection lost, a tracking error, a slot moved away). */
+  readonly flushes: number;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -50,53 +60,27 @@ interface CachedSlot extends PendingCommand {
   readonly session: { readonly protocol: 2 | 3 };
 }
 
-/** What the cache needs of a client or a cluster. */
-interface CacheOwner {
-  readonly cached: unknown;
-  close(): Promise<void>;
-}
-
 export class ProxyCache implements SharedPath {
-  readonly #owner: CacheOwner;
-  readonly #stats: () => {
-    cacheHits: number;
-    cacheMisses: number;
-    cacheEntries: number;
-    cacheBytes: number;
-  };
-  // The views' `call()`: any cacheable read by its arguments, its reply untransformed.
-  readonly #cached: CachedClient<Buffer> | ClusterCachedClient<Buffer>;
+  readonly #backend: ProxyCacheBackend;
   /** The PING that reads arriving in this tick wait for; cleared on the next tick. */
   #barrier: Promise<void> | null = null;
   readonly #clearBarrier = (): void => {
     this.#barrier = null;
   };
 
-  constructor(source: ProxyCacheSource, options: ProxyCacheOptions, clientOptions: object = {}) {
-    const common = {
-      ...clientOptions,
-      protocol: 3 as const,
-      maxConnections: 1,
-      name: 'respool-proxy-cache',
-      cache: { maxEntries: options.maxEntries, maxBytes: options.maxBytes },
-    };
-    if ('nodes' in source) {
-      const cluster = createCluster({ ...common, nodes: source.nodes });
-      this.#cached = cluster.withOptions({ returnBuffers: true })
-        .cached as ClusterCachedClient<Buffer>;
-      this.#stats = () => cluster.stats().total;
-      this.#owner = cluster;
-    } else {
-      const client = createClient({ ...common, url: source.url });
-      this.#cached = client.withOptions({ returnBuffers: true }).cached as CachedClient<Buffer>;
-      this.#stats = () => client.stats();
-      this.#owner = client;
-    }
+  /** Where an MGET not wholly cached goes: the upstream's shared path in db 0. */
+  readonly #shared: (protocol: 2 | 3) => SharedPath | Error;
+
+  constructor(backend: ProxyCacheBackend, shared: (protocol: 2 | 3) => SharedPath | Error) {
+    this.#backend = backend;
+    this.#shared = shared;
   }
 
   /** Whether a request is one the cache serves (the session asks before building arguments). */
   wants(name: string, argc: number, db: number): boolean {
-    return db === 0 && proxyCachedRead(name, argc) !== undefined;
+    return (
+      db === 0 && (proxyCachedRead(name, argc) !== undefined || (name === 'mget' && argc >= 2))
+    );
   }
 
   send(cmd: PendingCommand): boolean {
@@ -104,10 +88,17 @@ export class ProxyCache implements SharedPath {
     const protocol = slot.session.protocol;
     const args = slot.args.map(cacheableArg);
     const name = typeof args[0] === 'string' ? args[0].toLowerCase() : '';
+    if (name === 'mget') {
+      this.#sync().then(
+        () => this.#mget(slot, args, protocol),
+        () => this.#forward(slot, protocol),
+      );
+      return true;
+    }
     // wants() said yes for this name and count, so there is an encoder.
     const encode = proxyCachedRead(name, args.length)!;
     this.#sync()
-      .then(() => this.#cached.call(...(args as [string, ...(string | Buffer)[]])))
+      .then(() => this.#backend.call(...(args as [string, ...(string | Buffer)[]])))
       .then(
         (value) => slot.reply(encode(value, protocol)),
         (error: unknown) => {
@@ -120,11 +111,39 @@ export class ProxyCache implements SharedPath {
     return true;
   }
 
+  /**
+   * After the barrier: every key's GET entry, if each has one, is the reply. Those entries were
+   * all current when the PING was answered (each invalidation before it had removed its entry),
+   * so together they are one moment's values, as one MGET would read them. Otherwise (a key not
+   * cached, or not text the cache can match) the MGET goes to the server as it came.
+   */
+  #mget(slot: CachedSlot, args: readonly (string | Buffer)[], protocol: 2 | 3): void {
+    const values: unknown[] = [];
+    for (let i = 1; i < args.length; i++) {
+      const key = args[i]!;
+      const value = typeof key === 'string' ? this.#backend.peek('GET', key) : MISS;
+      if (value === MISS) {
+        this.#forward(slot, protocol);
+        return;
+      }
+      values.push(value);
+    }
+    slot.reply(encodeMget(values, protocol));
+  }
+
+  /** The request as the client sent it, on the upstream's shared path: the server answers. */
+  #forward(slot: CachedSlot, protocol: 2 | 3): void {
+    const path = this.#shared(protocol);
+    if (path instanceof Error) slot.reply(errorReply(`respool proxy: ${path.message}`));
+    // Congestion is not reported back: the session already counts this request as in flight.
+    else path.send(slot);
+  }
+
   /** A PING on the tracking connection sent after now, shared by the reads of this tick. */
   #sync(): Promise<void> {
     let barrier = this.#barrier;
     if (barrier === null) {
-      barrier = this.#cached.sync();
+      barrier = this.#backend.sync();
       this.#barrier = barrier;
       process.nextTick(this.#clearBarrier);
     }
@@ -132,18 +151,26 @@ export class ProxyCache implements SharedPath {
   }
 
   stats(): ProxyCacheStats {
-    const s = this.#stats();
+    const s = this.#backend.stats();
     return {
-      hits: s.cacheHits,
-      misses: s.cacheMisses,
-      entries: s.cacheEntries,
-      bytes: s.cacheBytes,
+      hits: s.hits,
+      misses: s.misses,
+      invalidations: s.invalidations,
+      evictions: s.evictions,
+      flushes: s.flushes,
+      entries: s.entries,
+      bytes: s.bytes,
     };
   }
+}
 
-  close(): Promise<void> {
-    return this.#owner.close();
+/** Counters of several nodes' caches, added up. */
+export function sumCacheStats(all: Iterable<CacheStats>): CacheStats {
+  const total: Record<string, number> = { ...NO_CACHE_STATS };
+  for (const s of all) {
+    for (const [name, value] of Object.entries(s)) total[name] = (total[name] ?? 0) + value;
   }
+  return total as unknown as CacheStats;
 }
 
 /**

@@ -44,9 +44,9 @@ export interface ProxyOptions {
   readonly serverRetryTimeoutMs?: number;
   /**
    * Cached one-key reads (GET, HGET, HGETALL, SMEMBERS, EXISTS, TYPE, …) for every client, from
-   * one tracking connection to the upstream (counted in maxConnections) or, with `cluster`, one
-   * per primary (not counted); `true` for 10000 entries and 64 MiB. Not with `shards`.
-   * docs/caching.md, proxy.
+   * one tracking connection to the upstream or, with `cluster`, one per primary (each with its
+   * own cache of these bounds), every one counted in maxConnections; `true` for 10000 entries and
+   * 64 MiB. Not with `shards`. docs/caching.md, proxy.
    */
   readonly cache?: boolean | { readonly maxEntries?: number; readonly maxBytes?: number };
   /** Upstream connections, all kinds together, never more. @default 16 */
@@ -263,7 +263,7 @@ function resolveProxyCache(
   }
   if (maxConnections < 3) {
     throw new InvalidArgumentError(
-      `Invalid option "cache": needs maxConnections of at least 3 (one is the tracking connection), got ${maxConnections}`,
+      `Invalid option "cache": needs maxConnections (--max-connections) of at least 3 (the shared connection, the cache's tracking connection and one for leases and pub/sub), got ${maxConnections}`,
     );
   }
   const o = cache === true ? {} : cache;

@@ -24,7 +24,7 @@ const MAX_CLIENTS_REPLY = '-ERR max number of clients reached\r\n';
 export interface ProxyStats extends ProxyCounters {
   readonly clients: number;
   readonly upstream: UpstreamStats;
-  /** `--cache`: hits, misses, entries and bytes of the proxy's cache; null when off. */
+  /** `--cache`: the proxy's cache counters (all nodes' together); null when off. */
   readonly cache: ProxyCacheStats | null;
 }
 
@@ -61,7 +61,11 @@ class ProxyServer implements RespoolProxy, SessionHost {
     this.options = options;
     this.auth = new ProxyAuth(options.requirepass, options.users);
     this.upstream = upstream ?? createUpstream(options);
-    this.cache = cacheOf(options);
+    // The upstream opens the tracking connections, under its one budget (`options.cache`).
+    this.cache =
+      this.upstream.cache === undefined
+        ? undefined
+        : new ProxyCache(this.upstream.cache, (protocol) => this.upstream.shared(protocol, 0));
     this.upstream.onDrain(() => {
       const waiting = [...this.#congested];
       this.#congested.clear();
@@ -172,19 +176,8 @@ class ProxyServer implements RespoolProxy, SessionHost {
     }
     for (const session of [...this.#sessions]) session.kill();
     await stopped;
-    await Promise.all([this.upstream.close(), this.cache?.close()]);
+    await this.upstream.close();
   }
-}
-
-/** `--cache` on the standalone upstream or the cluster; never with shards (refused earlier). */
-function cacheOf(options: ResolvedProxyOptions): ProxyCache | undefined {
-  const cache = options.cache;
-  if (cache === undefined) return undefined;
-  if (options.cluster !== undefined) {
-    return new ProxyCache({ nodes: options.cluster.nodes }, cache, options.upstreamOptions);
-  }
-  if (options.upstream === undefined) return undefined;
-  return new ProxyCache({ url: options.upstream }, cache, options.upstreamOptions);
 }
 
 function createUpstream(options: ResolvedProxyOptions): Upstream {
@@ -193,6 +186,7 @@ function createUpstream(options: ResolvedProxyOptions): Upstream {
       nodes: options.cluster.nodes,
       maxConnections: options.maxConnections,
       client: options.upstreamOptions,
+      cache: options.cache,
     });
   }
   if (options.shards !== undefined) {
@@ -205,9 +199,9 @@ function createUpstream(options: ResolvedProxyOptions): Upstream {
   }
   return new StandaloneUpstream({
     url: options.upstream ?? '',
-    // With --cache, one connection of the budget is the cache's tracking connection.
-    maxConnections: options.maxConnections - (options.cache === undefined ? 0 : 1),
+    maxConnections: options.maxConnections,
     client: options.upstreamOptions,
+    cache: options.cache,
   });
 }
 

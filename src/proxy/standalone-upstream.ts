@@ -1,10 +1,15 @@
 /**
  * One standalone server behind the proxy, driven by the engine (`CoreSet`: a shared connection
  * per protocol and database in use, a bounded pool of leases, one budget). The pub/sub hub's
- * connection is lent by the default core's pool, so it counts in the budget too.
+ * connection is lent by the default core's pool, so it counts in the budget too, as does the
+ * `--cache` tracking connection (the set's tracking core, its slot reserved at construction).
  */
+import type { CacheOptions } from '../cache/cache-options.js';
+import { CachedClient } from '../client/cached-client.js';
+import { defaultPolicy } from '../client/client.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
+import type { ProxyCacheBackend } from './proxy-cache.js';
 import { PubSubHub } from './pubsub-hub.js';
 import {
   type Lease,
@@ -20,6 +25,8 @@ export interface StandaloneUpstreamOptions {
   readonly maxConnections: number;
   /** Extra engine options (timeouts, TLS). */
   readonly client?: EngineOptions | undefined;
+  /** `--cache`: the tracking cache's bounds; its connection is one of `maxConnections`. */
+  readonly cache?: CacheOptions | undefined;
 }
 
 export class StandaloneUpstream extends UpstreamBase implements Upstream {
@@ -27,6 +34,7 @@ export class StandaloneUpstream extends UpstreamBase implements Upstream {
   override readonly publishSeesHub = true;
   readonly maxConnections: number;
   readonly hub: PubSubHub;
+  readonly cache: ProxyCacheBackend | undefined;
   readonly #set: CoreSet;
   constructor(options: StandaloneUpstreamOptions) {
     super();
@@ -40,10 +48,30 @@ export class StandaloneUpstream extends UpstreamBase implements Upstream {
       options.client,
     );
     this.hub = new PubSubHub(this.#set.default.subscriber);
+    this.cache = options.cache === undefined ? undefined : this.#cacheBackend(options.cache);
   }
 
-  protected versionSource(): Promise<CoreSet> {
-    return Promise.resolve(this.#set);
+  /** The tracking core takes its slot now: the budget (at least 3) always has it free here. */
+  #cacheBackend(cache: CacheOptions): ProxyCacheBackend {
+    const core = this.#set.tracking(cache);
+    if (core instanceof Error) throw core;
+    const tracking = core.cache!;
+    const view = new CachedClient<Buffer>(core, tracking, {
+      ...defaultPolicy(core.options),
+      returnBuffers: true,
+    });
+    return {
+      call: (...args) => view.call(...args),
+      sync: () => view.sync(),
+      peek: (name, key) => view.peek(name, key),
+      stats: () => tracking.stats(),
+    };
+  }
+
+  protected async versionSource(): Promise<CoreSet> {
+    // The tracking connection up (tracking on) before the first read, or start-up fails fast.
+    await this.#set.trackingCore?.mux.connect();
+    return this.#set;
   }
 
   shared(protocol: 2 | 3, db: number): SharedPath | Error {

@@ -6,6 +6,7 @@
  */
 import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import type { CoreSet } from './core-set.js';
+import type { ProxyCacheBackend } from './proxy-cache.js';
 import type { PubSubHub } from './pubsub-hub.js';
 
 /** Where a session's ordinary commands go; compared by identity to keep one client's order. */
@@ -91,6 +92,8 @@ export interface Upstream {
    */
   lease(protocol: 2 | 3, db: number, timeoutMs: number, key?: Buffer): Promise<Lease>;
   readonly hub: PubSubHub;
+  /** `--cache`: cached reads on tracking connections under this upstream's budget; else none. */
+  readonly cache?: ProxyCacheBackend | undefined;
   /** Called whenever a congested shared path can take commands again. */
   onDrain(listener: () => void): void;
   /** Connect the default shared path now (fail fast at start-up). */

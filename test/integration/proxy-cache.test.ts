@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { serveProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
@@ -173,6 +174,8 @@ test('each cached read answers the bytes the server sends, in RESP2 and RESP3', 
 test('after any acknowledged write, the next GET through the proxy sees it (no sync)', async () => {
   const keys = ['pc:a', 'pc:b', 'pc:c'];
   const last = new Map<string, string | null>();
+  const mgetCalls = await calls('mget');
+  let mgets = 0;
   for (let i = 0; i < 300; i++) {
     const key = keys[i % keys.length]!;
     const value = `v${i}`;
@@ -189,7 +192,19 @@ test('after any acknowledged write, the next GET through the proxy sees it (no s
       keys.flatMap((k) => [viaProxy3.get(k), viaProxy2.get(k)].map(async (p) => [k, await p])),
     );
     for (const [k, v] of reads) assert.equal(v, last.get(k as string) ?? null, `${k} at ${i}`);
+    // An MGET of them all (from the cache when every key's GET entry is there), then another
+    // after a write by another client that no GET has read yet.
+    const reader = i % 2 === 0 ? viaProxy3 : viaProxy2;
+    const want = (): (string | null)[] => keys.map((k) => last.get(k) ?? null);
+    assert.deepEqual(await reader.mget(keys), want(), `MGET at ${i}`);
+    const other = keys[(i + 1) % keys.length]!;
+    await direct.set(other, `w${i}`);
+    last.set(other, `w${i}`);
+    assert.deepEqual(await reader.mget(keys), want(), `MGET after a write at ${i}`);
+    mgets += 2;
   }
+  const served = mgets - ((await calls('mget')) - mgetCalls);
+  assert.ok(served > 100, `only ${served} of ${mgets} MGETs were answered from the cache`);
   assert.ok((proxy.stats().cache?.hits ?? 0) > 300, 'most reads were hits');
 });
 
@@ -234,10 +249,121 @@ test('the cache stays within maxEntries', async () => {
   assert.ok(entries > 0 && entries <= 50, `entries ${entries}`);
 });
 
+test('an MGET whose keys are all cached is answered from the cache, the bytes the server sends', async () => {
+  const bin = Buffer.from([0xff, 0x00, 0xc3, 0x28]);
+  const [host, port] = proxy.address()[0]!.split(':') as [string, string];
+  for (const protocol of [2, 3] as const) {
+    const server1 = await RawClient.connect(server.port);
+    const proxied = await RawClient.connect(Number(port), host);
+    try {
+      if (protocol === 3) {
+        await server1.call('HELLO', '3');
+        await proxied.call('HELLO', '3');
+      }
+      // Keys of their own per protocol: the cache is shared by both.
+      const k = (name: string): string => `pcg${protocol}:${name}`;
+      await direct.set(k('a'), 'alpha');
+      await direct.set(k('b'), '');
+      await direct.set(k('bin'), bin);
+      await direct.rpush(k('list'), 'x');
+      const all = ['MGET', k('a'), k('none'), k('b'), k('a')];
+      const what = `in RESP${protocol}`;
+      // Not cached yet: forwarded, the server answers.
+      let mgets = await calls('mget');
+      assert.equal(await proxied.call(...all), await server1.call(...all), `cold MGET ${what}`);
+      assert.equal(await calls('mget'), mgets + 2, 'the cold MGET reached the server');
+      // Each key read once with GET (a present, an empty and a missing value are all cached).
+      for (const key of [k('a'), k('none'), k('b')]) await proxied.call('GET', key);
+      const hits = proxy.stats().cache?.hits ?? 0;
+      mgets = await calls('mget');
+      const want = await server1.call(...all);
+      assert.equal(await proxied.call(...all), want, `cached MGET ${what}`);
+      assert.equal(await calls('mget'), mgets + 1, 'the cached MGET did not reach the server');
+      assert.equal((proxy.stats().cache?.hits ?? 0) - hits, 4, 'a hit per key');
+      // A write by another client is seen by the next MGET (its entry was invalidated).
+      await direct.set(k('a'), 'changed');
+      await proxied.call('GET', k('a'));
+      mgets = await calls('mget');
+      assert.equal(await proxied.call(...all), await server1.call(...all), `after a write ${what}`);
+      assert.equal(await calls('mget'), mgets + 1, 'served from the cache again');
+      // A binary value (cached), a wrong-type key (nil from MGET, an error from GET: never
+      // cached, so forwarded), a key not read before (forwarded): byte for byte.
+      await proxied.call('GET', k('bin'));
+      await proxied.call('GET', k('list'));
+      for (const args of [
+        ['MGET', k('bin'), k('a')],
+        ['MGET', k('a'), k('list')],
+        ['MGET', k('a'), k('never')],
+      ]) {
+        assert.equal(await proxied.call(...args), await server1.call(...args), `${args} ${what}`);
+      }
+    } finally {
+      server1.close();
+      proxied.close();
+    }
+  }
+});
+
+/** The cache's series on the proxy's /metrics, by name (the client's cache metric names). */
+async function cacheMetrics(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^respool_cache_(\w+)\{client="respool-proxy-cache"\} (\d+)$/gm)) {
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+test('the cache on /metrics: hits, misses, invalidations, evictions, entries and bytes move', async () => {
+  const endpoint = await serveProxyMetrics(proxy, 0, '127.0.0.1');
+  try {
+    const m0 = await cacheMetrics(endpoint.port);
+    assert.deepEqual(Object.keys(m0).sort(), [
+      'bytes',
+      'entries',
+      'evictions_total',
+      'flushes_total',
+      'hits_total',
+      'invalidations_total',
+      'misses_total',
+    ]);
+    await direct.set('pcm:k', 'v');
+    assert.equal(await viaProxy2.get('pcm:k'), 'v');
+    const m1 = await cacheMetrics(endpoint.port);
+    assert.equal(m1['misses_total'], m0['misses_total']! + 1, 'a miss counts once');
+    assert.equal(m1['hits_total'], m0['hits_total'], 'a miss is no hit');
+    assert.ok(m1['bytes']! > 0 && m1['entries']! > 0);
+    assert.equal(await viaProxy2.get('pcm:k'), 'v');
+    const m2 = await cacheMetrics(endpoint.port);
+    assert.equal(m2['hits_total'], m1['hits_total']! + 1, 'a hit counts once');
+    assert.equal(m2['misses_total'], m1['misses_total']);
+    // A write by another client: the server invalidates the key on the tracking connection;
+    // the next read through the proxy has seen it (no sync), and misses.
+    await direct.set('pcm:k', 'w');
+    assert.equal(await viaProxy2.get('pcm:k'), 'w');
+    const m3 = await cacheMetrics(endpoint.port);
+    assert.ok(m3['invalidations_total']! > m2['invalidations_total']!, 'an invalidation');
+    assert.equal(m3['misses_total'], m2['misses_total']! + 1);
+    // More keys than maxEntries (50): the least recently used go.
+    for (let i = 0; i < 60; i++) await direct.set(`pcm:many:${i}`, 'x');
+    for (let i = 0; i < 60; i++) await viaProxy2.get(`pcm:many:${i}`);
+    const m4 = await cacheMetrics(endpoint.port);
+    assert.ok(m4['evictions_total']! >= m3['evictions_total']! + 10, 'evictions');
+    assert.ok(m4['entries']! <= 50, `entries ${m4['entries']}`);
+    // The same figures as stats().
+    const stats = proxy.stats().cache!;
+    assert.equal(m4['hits_total'], stats.hits);
+    assert.equal(m4['entries'], stats.entries);
+    assert.equal(m4['bytes'], stats.bytes);
+  } finally {
+    await endpoint.close();
+  }
+});
+
 test('invalid cache options throw naming the option', () => {
   assert.throws(
     () => createProxy({ listen: 0, upstream: server.url, maxConnections: 2, cache: true }),
-    /"cache": needs maxConnections of at least 3/,
+    /"cache": needs maxConnections \(--max-connections\) of at least 3/,
   );
   assert.throws(
     () => createProxy({ listen: 0, upstream: server.url, cache: { maxEntries: 0 } }),

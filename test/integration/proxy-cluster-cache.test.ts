@@ -12,6 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createCluster, type RespoolCluster } from '../../src/cluster/cluster-client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
+import { renderProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { type RedisCluster, startCluster } from '../helpers/redis-cluster.js';
 
 let cluster: RedisCluster;
@@ -69,6 +71,19 @@ test('reads through the proxy are cached, one tracking connection per node', asy
   // Touch keys on every primary so each node's cache has a connection to track on.
   for (let i = 0; i < 30; i++) await viaProxy3.get(`pcc:spread:${i}`);
   assert.deepEqual(await trackingPerPrimary(), [1, 1, 1]);
+  // /metrics shows the nodes' caches summed, as stats() does.
+  const stats = proxy.stats().cache!;
+  const text = renderProxyMetrics(proxy);
+  const value = (name: string): number =>
+    Number(
+      new RegExp(`^respool_cache_${name}\\{client="respool-proxy-cache"\\} (\\d+)$`, 'm').exec(
+        text,
+      )?.[1],
+    );
+  assert.ok(stats.misses >= 30 && stats.entries >= 30, JSON.stringify(stats));
+  assert.equal(value('hits_total'), stats.hits);
+  assert.equal(value('misses_total'), stats.misses);
+  assert.equal(value('entries'), stats.entries);
 });
 
 test('after any acknowledged write, the next read through the proxy sees it (no sync)', async () => {
@@ -131,4 +146,31 @@ test('a slot moving to another primary: reads stay fresh during and after', asyn
     await delay(10);
   }
   assert.ok(n > 0, 'the churn ran');
+});
+
+test("an MGET over several slots whose keys are all cached is answered from the nodes' caches", async () => {
+  const [host, port] = proxy.address()[0]!.split(':') as [string, string];
+  for (const protocol of [2, 3] as const) {
+    const keys = Array.from({ length: 6 }, (_, i) => `pcc:mget${protocol}:${i}`);
+    for (const [i, k] of keys.entries()) if (i !== 2) await direct.set(k, `value${i}`);
+    const slots = new Set(await Promise.all(keys.map((k) => cluster.keySlot(k))));
+    assert.ok(slots.size > 1, 'the keys span slots');
+    const raw = await RawClient.connect(Number(port), host);
+    try {
+      if (protocol === 3) await raw.call('HELLO', '3');
+      // Cold: split by the proxy, merged from the nodes' replies (a missing key included).
+      const cold = await raw.call('MGET', ...keys);
+      for (const k of keys) await raw.call('GET', k);
+      const hits = proxy.stats().cache?.hits ?? 0;
+      const hot = await raw.call('MGET', ...keys);
+      assert.equal(hot, cold, `the same bytes in RESP${protocol}`);
+      assert.equal((proxy.stats().cache?.hits ?? 0) - hits, keys.length, 'a hit per key');
+      // A write straight to a node: the next MGET through the proxy sees it.
+      await direct.set(keys[0]!, 'new');
+      const after = await raw.call('MGET', ...keys);
+      assert.ok(after.includes('$3\r\nnew\r\n') && !after.includes('value0'), after);
+    } finally {
+      raw.close();
+    }
+  }
 });
