@@ -10,6 +10,7 @@
  */
 import type { MessageListener, Subscriber, Subscription } from '../client/subscriber.js';
 import { globMatch } from './glob-match.js';
+import { integerReply } from './replies.js';
 
 export type HubKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
 
@@ -136,6 +137,22 @@ export class PubSubHub {
       }
     }
     return { upstream, clients };
+  }
+
+  /**
+   * The reply of a PUBLISH of `channel` sent to the server the hub subscribes on, for the client:
+   * the server's count less the hub's subscriptions it counted, plus the proxy's clients reached.
+   * Read when the reply comes: the subscriptions the server counted are the ones then.
+   */
+  publishReply(kind: 'subscribe' | 'ssubscribe', channel: string): (value: unknown) => Buffer {
+    return (value) => {
+      const bytes = value as Buffer;
+      if (bytes[0] !== 0x3a) return bytes;
+      const { upstream, clients } = this.receivers(kind, channel);
+      if (upstream === 0) return bytes;
+      const n = Number(bytes.toString('latin1', 1, bytes.length - 2));
+      return integerReply(Math.max(0, n - upstream) + clients);
+    };
   }
 
   #fanOut(

@@ -603,16 +603,10 @@ export class ClientSession
     const upstream = this.#host.upstream;
     if (argc === 3 && upstream.publishSeesHub && upstream.hub.channelCount > 0) {
       const kind = slot.args[0] === 'spublish' ? 'ssubscribe' : 'subscribe';
-      const channel = this.#transport.parser.argString(slot.frame, 1);
-      slot.transform = (value) => {
-        const bytes = value as Buffer;
-        if (bytes[0] !== 0x3a) return bytes;
-        // Read when the reply comes: the subscriptions the server counted are the ones now.
-        const { upstream: counted, clients } = upstream.hub.receivers(kind, channel);
-        if (counted === 0) return bytes;
-        const n = Number(bytes.toString('latin1', 1, bytes.length - 2));
-        return integerReply(Math.max(0, n - counted) + clients);
-      };
+      slot.transform = upstream.hub.publishReply(
+        kind,
+        this.#transport.parser.argString(slot.frame, 1),
+      );
     }
     return this.#sendShared(slot);
   }
