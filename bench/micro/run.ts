@@ -20,6 +20,7 @@ import { registerEncoderBenches } from './encoder.bench.js';
 import { registerFrameScannerBenches } from './frame-scanner.bench.js';
 import { registerRingQueueBenches } from './ring-queue.bench.js';
 import { registerSlotBenches } from './slot.bench.js';
+import { registerTurnBatchBenches } from './turn-batch.bench.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -37,6 +38,7 @@ registerClockBenches();
 registerChannelBenches();
 registerCacheHitBenches();
 registerCommandNameBenches();
+registerTurnBatchBenches();
 
 const FORMATS = ['mitata', 'json', 'markdown', 'quiet'] as const;
 const format = FORMATS.find((f) => f === values.format);

@@ -135,6 +135,15 @@ export class Multiplexer {
     return this.#closed;
   }
 
+  /**
+   * Connected, and nothing sent unanswered or waiting: a command sent now travels alone (the
+   * proxy's turn batch sends such a request at once instead of holding it for the turn).
+   */
+  get idle(): boolean {
+    const conn = this.#conn;
+    return conn !== null && !this.#backlogged && conn.inFlight === 0;
+  }
+
   /** The ready connection, if any (for diagnostics). */
   get connection(): Connection | null {
     return this.#conn;

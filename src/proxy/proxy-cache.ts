@@ -83,6 +83,9 @@ export class ProxyCache implements SharedPath {
     );
   }
 
+  /** Reads answered from the cache or its connection's promises: batched as before. */
+  readonly idle = false;
+
   send(cmd: PendingCommand): boolean {
     const slot = cmd as CachedSlot;
     const protocol = slot.session.protocol;

@@ -7,26 +7,38 @@
  * wrote it in two syscalls. Why not cork: a corked socket hands its chunks to writev one by one,
  * and at `-P 16` the JS and native cost per chunk (write request, chunk array, iovec) was a fifth
  * of the proxy's CPU. Copying small replies into one Buffer and making one write costs less.
+ *
+ * Except when the last flush wrote to one client only: then the next replies are written at the
+ * end of the callback that produced them (`process.nextTick`), not in the check phase. A lone
+ * client's reply comes in one small upstream read, so there is nothing to join, and the check
+ * phase cost it a second trip into JS (libuv's check phase, `processImmediate`) before its bytes
+ * left: a few µs of its ~90 µs round trip through the proxy (`npm run bench -- --proxy`, GET
+ * -c 1). A flush that writes to several clients switches back to once per turn, so loads with
+ * many clients (the -c 50 and -P 16 figures) keep the batching above.
  */
 import type net from 'node:net';
 
 /** Replies of one turn up to this size are copied into one Buffer and written with one call. */
 const COALESCE_MAX_BYTES = 64 * 1024;
 
-/** Outputs with replies queued this turn, written in the check phase. */
+/** Outputs with replies queued this turn, written in the check phase (or the tick, see above). */
 const DIRTY: ReplyOutput[] = [];
 let repliesScheduled = false;
+/** The last flush wrote to one client at most: write the next at the end of its callback. */
+let lone = true;
 
 function flushLater(output: ReplyOutput): void {
   DIRTY.push(output);
   if (repliesScheduled) return;
   repliesScheduled = true;
-  setImmediate(flushDirty);
+  if (lone) process.nextTick(flushDirty);
+  else setImmediate(flushDirty);
 }
 
 function flushDirty(): void {
   // A flush cannot queue more replies for this turn (it only writes), so one pass suffices.
   for (let i = 0; i < DIRTY.length; i++) DIRTY[i]!.flush();
+  lone = DIRTY.length <= 1;
   DIRTY.length = 0;
   repliesScheduled = false;
 }

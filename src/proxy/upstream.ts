@@ -16,6 +16,12 @@ export interface SharedPath {
    * reading clients until the upstream's `onDrain` listener runs.
    */
   send(cmd: PendingCommand): boolean;
+  /**
+   * Nothing sent on it is unanswered and nothing waits to be sent: a request sent now travels
+   * alone, so the turn batch sends it at once instead of holding it for the turn (turn-batch.ts).
+   * A path that cannot tell says false, and its requests are batched.
+   */
+  readonly idle: boolean;
 }
 
 /**
@@ -40,6 +46,11 @@ export class KeyRoutedPath implements SharedPath {
 
   send(cmd: PendingCommand): boolean {
     return this.#router.route(cmd, this.#protocol);
+  }
+
+  /** Several servers behind it: always batched, so one turn's requests to a node go together. */
+  get idle(): boolean {
+    return false;
   }
 }
 

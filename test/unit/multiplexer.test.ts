@@ -191,3 +191,25 @@ test('destroy fails what waits with ERR_CLIENT_CLOSED and refuses new commands',
   mux.send(b.cmd);
   assert.equal(b.outcome.error?.code, 'ERR_CLIENT_CLOSED');
 });
+
+test('idle: connected, and nothing unanswered or waiting (a command sent now travels alone)', async () => {
+  const { dialer, mux } = setup();
+  assert.equal(mux.idle, false, 'no connection yet');
+  const a = command(['GET', 'k']);
+  mux.send(a.cmd);
+  await delay(0);
+  const conn = dialer.last;
+  conn.answer('v');
+  await delay(0); // the CONFIG GET the multiplexer sends on a new connection is answered too
+  assert.equal(mux.idle, true);
+  mux.send(command(['GET', 'k']).cmd);
+  assert.equal(mux.idle, false, 'a command in flight');
+  conn.answer('v');
+  assert.equal(mux.idle, true);
+  conn.congested = true;
+  mux.send(command(['GET', 'k']).cmd);
+  mux.send(command(['GET', 'k']).cmd);
+  conn.answer('v');
+  assert.equal(mux.idle, false, 'a command waits behind the congested socket');
+  mux.destroy();
+});
