@@ -1,8 +1,11 @@
 /**
  * The floor the proxy is measured against: a bare relay with no features. One upstream socket;
  * requests and replies are found by frame scanning and moved as raw bytes; one upstream write
- * and one write per client per event-loop turn. No limits, no auth, no state, RESP2 multibulk
- * requests only, no error handling beyond closing. Not for use: a measuring stick for the bench.
+ * and one write per client per event-loop turn, with the proxy's two exceptions for a lone
+ * client (src/proxy/turn-batch.ts, reply-output.ts): requests go at once when nothing is in
+ * flight upstream, and replies at the end of their read callback when the last flush wrote to
+ * one client. No limits, no auth, no state, RESP2 multibulk requests only, no error handling
+ * beyond closing. Not for use: a measuring stick for the bench.
  *
  *   node --import tsx bench/proxy/bare-relay.ts <listen-port> <upstream-port>
  */
@@ -36,18 +39,22 @@ let upOut: Buffer[] = [];
 let upRest: Buffer | null = null;
 const dirty = new Set<Client>();
 let flushing = false;
+/** The last flush wrote to one client at most. */
+let lone = true;
 function flush(): void {
   flushing = false;
   if (upOut.length > 0) up.write(upOut.length === 1 ? upOut[0]! : Buffer.concat(upOut));
   upOut = [];
   for (const c of dirty) c.sock.write(c.out.length === 1 ? c.out[0]! : Buffer.concat(c.out));
   for (const c of dirty) c.out = [];
+  lone = dirty.size <= 1;
   dirty.clear();
 }
-function later(): void {
+function later(soon: boolean): void {
   if (flushing) return;
   flushing = true;
-  setImmediate(flush);
+  if (soon) process.nextTick(flush);
+  else setImmediate(flush);
 }
 up.on('data', (chunk: Buffer) => {
   const b = upRest === null ? chunk : Buffer.concat([upRest, chunk]);
@@ -62,7 +69,7 @@ up.on('data', (chunk: Buffer) => {
     head = 0;
   }
   upRest = p < b.length ? b.subarray(p) : null;
-  later();
+  later(lone);
 });
 net
   .createServer((sock) => {
@@ -70,13 +77,15 @@ net
     sock.setNoDelay(true);
     sock.on('data', (chunk: Buffer) => {
       const b = c.rest === null ? chunk : Buffer.concat([c.rest, chunk]);
+      // Nothing in flight upstream and nothing queued: these requests go at the end of this read.
+      const idle = head === waiting.length && upOut.length === 0;
       let p = 0;
       for (let e = frameEnd(b, p); e > 0; p = e, e = p < b.length ? frameEnd(b, p) : -1) {
         waiting.push(c);
       }
       if (p > 0) upOut.push(p === b.length ? b : b.subarray(0, p));
       c.rest = p < b.length ? b.subarray(p) : null;
-      later();
+      later(idle);
     });
     sock.on('error', () => sock.destroy());
   })
