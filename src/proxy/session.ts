@@ -37,7 +37,10 @@ import type { Lease, SharedPath } from './upstream.js';
 /** Request names, interned from their bytes (command-names.ts says why). */
 const NAMES = new CommandNames();
 
-/** Every session's shared-path requests, handed over once per turn (turn-batch.ts says why). */
+/**
+ * Every session's shared-path requests, handed over once per turn, or at once to an idle path
+ * (turn-batch.ts says why).
+ */
 const TURN_BATCH = new TurnBatch();
 
 /** The hub path: compared by identity like the others. */
