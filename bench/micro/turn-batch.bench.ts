@@ -6,7 +6,11 @@
  * when the path has it. Both rows pay the same socket round trip; their difference is what the
  * hand-over costs a lone client per request on the way in. The reply side (reply-output.ts)
  * makes the same choice, end of the callback (`process.nextTick`) or check phase: the last two
- * rows.
+ * rows. On the 2-core bench machine (2026-12-06) the rows of each pair were within noise of each
+ * other (15–16 µs at p75, the loopback round trip): the hop adds no latency of its own that this
+ * can resolve. What the e2e bench shows (`npm run bench -- --proxy`, GET -c 1: mean 95 → 91 µs,
+ * proxy CPU 62.7 → 60.7 µs per request) is the CPU of the check-phase entry into JS, paid on a
+ * machine where the client, the proxy and the server share 2 cores.
  */
 import net from 'node:net';
 import { bench, group, summary } from 'mitata';
