@@ -7,7 +7,8 @@
  *
  * A transaction begun with MULTI alone does not know its node yet: MULTI is answered +OK at once
  * and the connection is borrowed when the first keyed command (or EXEC) comes, on that key's
- * node; MULTI is sent there first, then everything queued since, in order.
+ * node; MULTI is sent there first, then everything queued since, in order (deferred-lease.ts,
+ * which the shards lease shares).
  *
  * Until a server has answered a keyed command on it, the lease holds no state on its node, so a
  * MOVED or ASK reply (the slot moved since the last refresh) is followed here too: the lease
@@ -26,21 +27,14 @@ import { getKeyIndexes } from '../commands/keys.js';
 import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import { commandName, crossTargetFrame } from './fanout/index.js';
-import { errorFrame, OK_FRAME } from './fanout/reply-frames.js';
+import { DeferredLease, type ObservedArgs } from './deferred-lease.js';
+import { crossTargetFrame } from './fanout/index.js';
+import { errorFrame } from './fanout/reply-frames.js';
 import type { Lease } from './upstream.js';
 
 const CROSSSLOT = crossTargetFrame('', 'cluster');
 /** Redirects one lease follows before the reply is relayed as it is (the engine's default). */
 const MAX_LEASE_REDIRECTS = 5;
-
-/**
- * Answer a command without a server, after the caller's `send` has returned: a session that
- * sends on a lease is not ready for its reply inside that call (it would dispatch again).
- */
-export function answerLater(cmd: PendingCommand, frame: Buffer): void {
-  queueMicrotask(() => cmd.reply(frame));
-}
 
 /** What a cluster lease needs of the upstream. */
 export interface LeaseBinder {
@@ -164,117 +158,53 @@ class Pinned implements PendingCommand {
   }
 }
 
-const EMPTY_ARRAY = Buffer.from('*0\r\n');
-const EXECABORT = errorFrame('EXECABORT Transaction discarded because of previous errors.');
-
-export class ClusterLease implements Lease {
+export class ClusterLease extends DeferredLease {
   readonly #binder: LeaseBinder;
-  #inner: Lease | undefined;
   /** No server has answered a keyed command on it yet: a redirect may still move it. */
   #movable = true;
   #hops = 0;
   /** Where the next binding goes when a redirect named a node; ASK sends ASKING first. */
   #redirect: { host: string; port: number; asking: boolean } | undefined;
+  /** The binding under way follows an ASK: ASKING goes right before the pending commands. */
+  #asking = false;
   /** MULTI was sent on the connection (to be sent again if the lease moves). */
   #multiSent = false;
   /** Argument lists observed on the current connection (to replay if the lease moves). */
-  #log: (readonly (string | Buffer)[])[] = [];
+  #log: ObservedArgs[] = [];
   /** Movable commands out on the current connection, oldest first. */
   #out: Movable[] = [];
   /** The slot of every key on this lease; -1 until the first key. */
   #slot: number;
-  #binding = false;
-  #failure: Error | undefined;
-  /** Commands (and observed argument lists) waiting for the connection. */
-  #pending: PendingCommand[] = [];
-  #observed: (readonly (string | Buffer)[])[] = [];
-  /** MULTI was answered here and is still to be sent on the connection. */
-  #multiOwed = false;
-  #inMulti = false;
-  /** A command of this transaction was refused: EXEC discards it. */
-  #dirty = false;
-  #done: 'release' | 'destroy' | undefined;
 
   /** `inner` when the node is known at once (a WATCHed or blocking key); else bound later. */
   constructor(binder: LeaseBinder, slot: number, inner?: Lease) {
+    super(inner);
     this.#binder = binder;
     this.#slot = slot;
-    this.#inner = inner;
   }
 
-  /** Blocked on the node it is bound to; not bound yet: nothing blocks. */
-  unblock(error: boolean): Promise<number> {
-    return this.#inner?.unblock(error) ?? Promise.resolve(0);
+  override observe(args: ObservedArgs): void {
+    super.observe(args);
+    if (this.inner !== undefined && this.#movable) this.#log.push(args);
   }
 
-  get ready(): boolean {
-    return this.#inner?.ready ?? this.#failure === undefined;
+  protected get placed(): boolean {
+    return this.#slot !== -1;
   }
 
-  get clean(): boolean {
-    return this.#inner?.clean ?? this.#pending.length === 0;
-  }
-
-  observe(args: readonly (string | Buffer)[]): void {
-    if (this.#inner !== undefined) {
-      this.#inner.observe(args);
-      if (this.#movable) this.#log.push(args);
-    } else this.#observed.push(args);
-  }
-
-  send(cmd: PendingCommand): void {
-    const args = cmd.args as readonly Buffer[];
-    const name = commandName(args);
-    let keyed = false;
-    if (name === 'MULTI') {
-      this.#inMulti = true;
-      this.#dirty = false;
-      if (this.#inner === undefined && this.#slot === -1 && !this.#binding) {
-        this.#multiOwed = true;
-        answerLater(cmd, OK_FRAME);
-        return;
-      }
-    } else if (name === 'EXEC' || name === 'DISCARD') {
-      const dirty = this.#dirty && name === 'EXEC';
-      this.#inMulti = false;
-      this.#dirty = false;
-      if (
-        this.#multiOwed &&
-        this.#inner === undefined &&
-        !this.#binding &&
-        this.#pending.length === 0
-      ) {
-        // Nothing of the transaction reached a server: it ends here, as Redis would end it.
-        this.#multiOwed = false;
-        this.#observed = [];
-        answerLater(cmd, dirty ? EXECABORT : name === 'EXEC' ? EMPTY_ARRAY : OK_FRAME);
-        return;
-      }
-      if (dirty) {
-        this.#forward(new BasicCommand({ args: ['DISCARD'], reply() {}, fail() {} }));
-        answerLater(cmd, EXECABORT);
-        return;
-      }
-    } else {
-      const keys = getKeyIndexes(args);
-      keyed = keys.length > 0;
-      for (const at of keys) {
-        const slot = keySlot(args[at]!);
-        if (this.#slot === -1) this.#slot = slot;
-        else if (slot !== this.#slot) {
-          if (this.#inMulti) this.#dirty = true;
-          answerLater(cmd, CROSSSLOT);
-          return;
-        }
-      }
+  protected admit(cmd: PendingCommand, args: readonly Buffer[]): boolean | null {
+    const keys = getKeyIndexes(args);
+    for (const at of keys) {
+      const slot = keySlot(args[at]!);
+      if (this.#slot === -1) this.#slot = slot;
+      else if (slot !== this.#slot) return this.refuse(cmd, CROSSSLOT);
     }
-    this.#forward(
-      this.#movable
-        ? new Movable(cmd, keyed, this)
-        : keyed
-          ? new Pinned(cmd, this.#inMulti, this.#binder)
-          : cmd,
-    );
+    return keys.length > 0;
+  }
+
+  protected override wrap(cmd: PendingCommand, keyed: boolean): PendingCommand {
+    if (this.#movable) return new Movable(cmd, keyed, this);
+    return keyed ? new Pinned(cmd, this.inMulti, this.#binder) : cmd;
   }
 
   /**
@@ -298,8 +228,8 @@ export class ClusterLease implements Lease {
     if (redirect === undefined || this.#hops >= MAX_LEASE_REDIRECTS) return false;
     this.#hops++;
     if (redirect.kind === 'MOVED') this.#binder.moved(redirect.slot, redirect.host, redirect.port);
-    const old = this.#inner;
-    this.#inner = undefined;
+    const old = this.inner;
+    this.inner = undefined;
     // Commands pipelined behind it on the old connection go with it, in order; the old
     // connection is closed unless nothing else is on it (MULTI would leave state there).
     const later = this.#out;
@@ -314,91 +244,38 @@ export class ClusterLease implements Lease {
     }
     if (this.#multiSent) {
       this.#multiSent = false;
-      this.#multiOwed = true;
+      this.multiOwed = true;
     }
-    this.#observed = this.#log;
+    this.observed = this.#log;
     this.#log = [];
     this.#redirect = {
       host: redirect.host,
       port: redirect.port,
       asking: redirect.kind === 'ASK',
     };
-    this.#pending.unshift(...again);
-    if (!this.#binding) this.#startBinding();
+    this.pending.unshift(...again);
+    if (!this.binding) this.startBinding();
     return true;
   }
 
-  #sendOn(inner: Lease, cmd: PendingCommand): void {
+  protected override sendOn(inner: Lease, cmd: PendingCommand): void {
     if (cmd instanceof Movable) this.#out.push(cmd);
     inner.send(cmd);
   }
 
-  #forward(cmd: PendingCommand): void {
-    if (this.#inner !== undefined) {
-      this.#sendOn(this.#inner, cmd);
-      return;
-    }
-    if (this.#failure !== undefined) {
-      cmd.fail(this.#failure);
-      return;
-    }
-    this.#pending.push(cmd);
-    // Keyless commands queued inside a MULTI wait for a key; EXEC/DISCARD go to slot 0's node.
-    const name = commandName(cmd.args as readonly Buffer[]);
-    if (this.#slot === -1 && name !== 'EXEC' && name !== 'DISCARD') return;
-    if (!this.#binding) this.#startBinding();
-  }
-
-  #startBinding(): void {
-    this.#binding = true;
+  protected connect(): Promise<Lease> {
     const to = this.#redirect;
     this.#redirect = undefined;
-    const binding =
-      to === undefined
-        ? this.#binder.bind(Math.max(this.#slot, 0))
-        : this.#binder.bindTo(to.host, to.port);
-    binding.then(
-      (inner) => {
-        this.#binding = false;
-        if (this.#done !== undefined) {
-          if (this.#done === 'release') inner.release();
-          else inner.destroy();
-          return;
-        }
-        this.#inner = inner;
-        if (this.#multiOwed) {
-          this.#multiOwed = false;
-          this.#multiSent = true;
-          inner.observe(['MULTI']);
-          inner.send(new BasicCommand({ args: ['MULTI'], reply() {}, fail() {} }));
-        }
-        for (const args of this.#observed) inner.observe(args);
-        if (this.#movable) this.#log = this.#observed;
-        this.#observed = [];
-        const pending = this.#pending;
-        this.#pending = [];
-        // ASKING must come right before the command the ASK was about (the first pending).
-        if (to?.asking === true)
-          inner.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
-        for (const cmd of pending) this.#sendOn(inner, cmd);
-      },
-      (error: Error) => {
-        this.#binding = false;
-        this.#failure = error;
-        const pending = this.#pending;
-        this.#pending = [];
-        for (const cmd of pending) cmd.fail(error);
-      },
-    );
+    this.#asking = to?.asking === true;
+    return to === undefined
+      ? this.#binder.bind(Math.max(this.#slot, 0))
+      : this.#binder.bindTo(to.host, to.port);
   }
 
-  release(): void {
-    if (this.#inner !== undefined) this.#inner.release();
-    else this.#done ??= 'release';
-  }
-
-  destroy(): void {
-    if (this.#inner !== undefined) this.#inner.destroy();
-    else this.#done ??= 'destroy';
+  protected override bound(inner: Lease, observed: ObservedArgs[], sentMulti: boolean): void {
+    if (sentMulti) this.#multiSent = true;
+    if (this.#movable) this.#log = observed;
+    // ASKING must come right before the command the ASK was about (the first pending).
+    if (this.#asking) inner.send(new BasicCommand({ args: ['ASKING'], reply() {}, fail() {} }));
   }
 }

@@ -38,10 +38,11 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError } from '../errors.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import { answerLater, ClusterLease, type LeaseBinder } from './cluster-lease.js';
+import { ClusterLease, type LeaseBinder } from './cluster-lease.js';
 import { type Congestion, ProxyNodeClient } from './cluster-node-client.js';
 import { ClusterRelay, type RelayHost } from './cluster-relay.js';
 import type { CoreSet, CoreSetStats, EngineOptions } from './core-set.js';
+import { answerLater } from './deferred-lease.js';
 import { Gather } from './fanout/gather.js';
 import {
   type FanoutContext,
