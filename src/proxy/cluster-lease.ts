@@ -26,10 +26,10 @@ import { keySlot } from '../cluster/slot.js';
 import { getKeyIndexes } from '../commands/keys.js';
 import { BasicCommand, type PendingCommand } from '../connection/pending-command.js';
 import { ReplyError } from '../errors.js';
-import { encodeCommand } from '../protocol/encoder.js';
 import { DeferredLease, type ObservedArgs } from './deferred-lease.js';
 import { crossTargetFrame } from './fanout/index.js';
 import { errorFrame } from './fanout/reply-frames.js';
+import { ForwardedCommand } from './forwarded-command.js';
 import type { Lease } from './upstream.js';
 
 const CROSSSLOT = crossTargetFrame('', 'cluster');
@@ -51,98 +51,55 @@ export interface LeaseBinder {
 }
 
 /** A command sent on the lease while it may still move: watches its reply for MOVED/ASK. */
-class Movable implements PendingCommand {
-  readonly args: PendingCommand['args'];
-  readonly frame: Buffer;
-  readonly raw: boolean;
-  readonly returnBuffers: boolean;
-  readonly target: PendingCommand;
+class Movable extends ForwardedCommand {
   readonly keyed: boolean;
   /** Sent again elsewhere after a redirect (as a new Movable): what comes here is dropped. */
   moved = false;
   readonly #lease: ClusterLease;
 
   constructor(target: PendingCommand, keyed: boolean, lease: ClusterLease) {
-    this.target = target;
-    this.args = target.args;
-    // Every command from a proxy client carries its frame.
-    this.frame = target.frame ?? encodeCommand(target.args);
-    this.raw = target.raw === true;
-    this.returnBuffers = target.returnBuffers;
+    super(target);
     this.keyed = keyed;
     this.#lease = lease;
   }
 
-  get settled(): boolean {
-    return this.target.settled;
-  }
-
-  get deadline(): number {
-    return this.target.deadline ?? 0;
-  }
-
-  get timeoutMs(): number {
-    return this.target.timeoutMs ?? 0;
-  }
-
-  reply(value: unknown): void {
+  override reply(value: unknown): void {
     if (this.moved) return;
     if (!this.#lease.answered(this, value)) this.target.reply(value as Buffer);
   }
 
-  fail(error: Error): void {
+  override fail(error: Error): void {
     if (!this.moved) this.target.fail(error);
   }
 }
+
 /**
  * A keyed command on a lease that can no longer move (a server answered a keyed command on it):
  * a MOVED or ASK reply is not relayed as it is (the client does not speak cluster). Outside
  * MULTI the command goes again through the shared routing; queued in MULTI it fails with
  * TRYAGAIN (the server has flagged the transaction, EXEC answers EXECABORT).
  */
-class Pinned implements PendingCommand {
-  readonly args: PendingCommand['args'];
-  readonly frame: Buffer;
-  readonly raw: boolean;
-  readonly returnBuffers: boolean;
-  readonly #target: PendingCommand;
+class Pinned extends ForwardedCommand {
   readonly #queued: boolean;
   readonly #binder: LeaseBinder;
 
   constructor(target: PendingCommand, queued: boolean, binder: LeaseBinder) {
-    this.#target = target;
-    this.args = target.args;
-    // Every command from a proxy client carries its frame.
-    this.frame = target.frame ?? encodeCommand(target.args);
-    this.raw = target.raw === true;
-    this.returnBuffers = target.returnBuffers;
+    super(target);
     this.#queued = queued;
     this.#binder = binder;
   }
 
-  get settled(): boolean {
-    return this.#target.settled;
-  }
-
-  get deadline(): number {
-    return this.#target.deadline ?? 0;
-  }
-
-  get timeoutMs(): number {
-    return this.#target.timeoutMs ?? 0;
-  }
-
-  reply(value: unknown): void {
+  override reply(value: unknown): void {
     const frame = value as Buffer;
     if (Buffer.isBuffer(frame) && frame[0] === 0x2d) {
       const text = frame.toString('utf8', 1, frame.length - 2);
       if (text.startsWith('MOVED ') || text.startsWith('ASK ')) {
         if (!this.#queued) {
-          this.#binder.relay(this.#target);
+          this.#binder.relay(this.target);
           return;
         }
         const to = text.slice(text.indexOf(' ', text.indexOf(' ') + 1) + 1);
-        this.#target.reply(
+        this.target.reply(
           errorFrame(
             `TRYAGAIN respool proxy: the key's slot moved to ${to} during this transaction; run it again`,
           ),
@@ -150,11 +107,7 @@ class Pinned implements PendingCommand {
         return;
       }
     }
-    this.#target.reply(value as Buffer);
-  }
-
-  fail(error: Error): void {
-    this.#target.fail(error);
+    this.target.reply(frame);
   }
 }
 

@@ -16,7 +16,6 @@ import type { PendingCommand } from '../connection/pending-command.js';
 import { InvalidArgumentError } from '../errors.js';
 import { SharedBudget } from '../pool/shared-budget.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import type { RespArg } from '../protocol/resp-types.js';
 import { CoreSet, type CoreSetStats, type EngineOptions } from './core-set.js';
 import { Gather, type GatherPart } from './fanout/gather.js';
 import {
@@ -27,6 +26,7 @@ import {
   rewriteScanReply,
 } from './fanout/index.js';
 import { errorFrame } from './fanout/reply-frames.js';
+import { ForwardedCommand } from './forwarded-command.js';
 import { PubSubHub } from './pubsub-hub.js';
 import { ShardLease } from './shard-lease.js';
 import type { HashName } from './sharding/hash-functions.js';
@@ -58,46 +58,24 @@ export interface ShardOptions {
 }
 
 /** Forwards one routed command's reply, counting the shard's health on the way. */
-class Routed implements PendingCommand {
-  readonly args: readonly RespArg[];
-  readonly frame: Buffer;
-  readonly raw: boolean;
-  readonly returnBuffers = false;
-  readonly #target: PendingCommand;
+class Routed extends ForwardedCommand {
   readonly #shard: number;
   readonly #upstream: ShardsUpstream;
 
   constructor(target: PendingCommand, shard: number, upstream: ShardsUpstream) {
-    this.#target = target;
-    this.args = target.args;
-    // Every command from a proxy client carries its frame.
-    this.frame = target.frame ?? encodeCommand(target.args);
-    this.raw = target.raw === true;
+    super(target);
     this.#shard = shard;
     this.#upstream = upstream;
   }
 
-  /** The client's command settles once; this forwarder has no outcome of its own. */
-  get settled(): boolean {
-    return this.#target.settled;
-  }
-
-  get deadline(): number {
-    return this.#target.deadline ?? 0;
-  }
-
-  get timeoutMs(): number {
-    return this.#target.timeoutMs ?? 0;
-  }
-
-  reply(value: unknown): void {
+  override reply(value: unknown): void {
     this.#upstream.report(this.#shard, true);
-    this.#target.reply(value as Buffer);
+    this.target.reply(value as Buffer);
   }
 
-  fail(error: Error): void {
+  override fail(error: Error): void {
     this.#upstream.report(this.#shard, false);
-    this.#target.fail(error);
+    this.target.fail(error);
   }
 }
 
