@@ -13,6 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
 import { serveProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
+import { freshnessRound } from '../helpers/cache-freshness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type RedisServer, startRedis } from '../helpers/redis-server.js';
 
@@ -177,21 +178,8 @@ test('after any acknowledged write, the next GET through the proxy sees it (no s
   const mgetCalls = await calls('mget');
   let mgets = 0;
   for (let i = 0; i < 300; i++) {
-    const key = keys[i % keys.length]!;
-    const value = `v${i}`;
-    const writer = i % 3 === 0 ? viaProxy2 : direct;
-    if (i % 7 === 0) {
-      await writer.del(key);
-      last.set(key, null);
-    } else {
-      await writer.set(key, value);
-      last.set(key, value);
-    }
-    // Reads of every key from both proxy clients, concurrently.
-    const reads = await Promise.all(
-      keys.flatMap((k) => [viaProxy3.get(k), viaProxy2.get(k)].map(async (p) => [k, await p])),
-    );
-    for (const [k, v] of reads) assert.equal(v, last.get(k as string) ?? null, `${k} at ${i}`);
+    // A write, then reads of every key from both proxy clients, concurrently.
+    await freshnessRound(i, keys, last, i % 3 === 0 ? viaProxy2 : direct, [viaProxy3, viaProxy2]);
     // An MGET of them all (from the cache when every key's GET entry is there), then another
     // after a write by another client that no GET has read yet.
     const reader = i % 2 === 0 ? viaProxy3 : viaProxy2;

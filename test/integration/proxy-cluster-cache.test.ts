@@ -13,6 +13,7 @@ import { createClient, type RespoolClient } from '../../src/client/client.js';
 import { createCluster, type RespoolCluster } from '../../src/cluster/cluster-client.js';
 import { createProxy, type RespoolProxy } from '../../src/proxy/index.js';
 import { renderProxyMetrics } from '../../src/proxy/metrics-endpoint.js';
+import { freshnessRound } from '../helpers/cache-freshness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type RedisCluster, startCluster } from '../helpers/redis-cluster.js';
 
@@ -91,20 +92,7 @@ test('after any acknowledged write, the next read through the proxy sees it (no 
   const last = new Map<string, string | null>();
   const hits = proxy.stats().cache?.hits ?? 0;
   for (let i = 0; i < 200; i++) {
-    const key = keys[i % keys.length]!;
-    const value = `v${i}`;
-    const writer = i % 3 === 0 ? viaProxy2 : direct;
-    if (i % 7 === 0) {
-      await writer.del(key);
-      last.set(key, null);
-    } else {
-      await writer.set(key, value);
-      last.set(key, value);
-    }
-    const reads = await Promise.all(
-      keys.flatMap((k) => [viaProxy3.get(k), viaProxy2.get(k)].map(async (p) => [k, await p])),
-    );
-    for (const [k, v] of reads) assert.equal(v, last.get(k as string) ?? null, `${k} at ${i}`);
+    await freshnessRound(i, keys, last, i % 3 === 0 ? viaProxy2 : direct, [viaProxy3, viaProxy2]);
   }
   assert.ok((proxy.stats().cache?.hits ?? 0) - hits > 200, 'most reads were hits');
 });
