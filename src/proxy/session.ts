@@ -26,7 +26,13 @@ import { configGet, refusal } from './refusals.js';
 import { errorReply, integerReply, OK, pushReply, RESET } from './replies.js';
 import { Route, routeOf } from './routes.js';
 import { isScriptKill, sendOnOwnLease } from './script-kill.js';
-import { gate, parseReplyMode, parseSelect, parseUnblock } from './session-gates.js';
+import {
+  type GateState,
+  gate,
+  parseReplyMode,
+  parseSelect,
+  parseUnblock,
+} from './session-gates.js';
 import type { SessionHost } from './session-host.js';
 import { Slot } from './session-slot.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
@@ -55,7 +61,7 @@ const EXECABORT = errorReply('EXECABORT Transaction discarded because of previou
 const NOT_IN_MULTI = errorReply('Command not allowed inside a transaction');
 
 export class ClientSession
-  implements TransportOwner, HubMember, MonitorWatcher, SessionView, CongestionSink
+  implements TransportOwner, HubMember, MonitorWatcher, SessionView, CongestionSink, GateState
 {
   readonly id: number;
   readonly createdAt = Date.now();
@@ -137,6 +143,14 @@ export class ClientSession
     return this.#monitor !== null;
   }
 
+  get subscribed(): boolean {
+    return this.#subs.size > 0;
+  }
+
+  get failedMulti(): boolean {
+    return this.#failedMulti;
+  }
+
   get blocked(): boolean {
     return this.#lease !== null && this.#inflight > 0 && !this.#inMulti;
   }
@@ -169,13 +183,8 @@ export class ClientSession
     const name = slot.args[0] as string;
     this.lastCommand = name;
     const route = routeOf(name);
-    const refused = gate(route, name, {
-      authenticated: this.authenticated,
-      protocol: this.protocol,
-      subscribed: this.#subs.size > 0,
-      failedMulti: this.#failedMulti,
-      monitoring: this.#monitor !== null,
-    });
+    // The session is its own GateState: no object per request.
+    const refused = gate(route, name, this);
     if (refused !== undefined) return this.#local(slot, refused);
     switch (route) {
       case Route.Plain:
