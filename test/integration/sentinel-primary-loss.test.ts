@@ -29,8 +29,13 @@ test('a killed primary: the client moves to the promoted replica and waiting wri
   await client.set('loss:before', '1');
   const switches: SwitchEvent[] = [];
   client.onSwitch((e) => switches.push(e));
+  // The writes below must follow the client's own sight of the loss: issued before it, they can
+  // be written into the dying socket and fail `written: true` (not safe to run twice), which is
+  // right but not what this test is about.
+  const lost = new Promise<void>((resolve) => client.once('close', () => resolve()));
   await topo.primary.kill();
   const killedAt = performance.now();
+  await lost;
   // Written while no primary exists: they wait (unwritten) and run on the new primary.
   const writes = Array.from({ length: 50 }, (_, i) => client.set(`loss:${i}`, String(i)));
   const results = await Promise.allSettled(writes);
